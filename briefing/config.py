@@ -1,0 +1,308 @@
+"""briefing.toml -> a validated, immutable ``Config``.
+
+Every table maps to a frozen dataclass below; the dataclass fields *are* the
+schema. Unknown tables or keys and values of the wrong type raise
+``ConfigError`` with the file and the dotted key, e.g.::
+
+    briefing.toml: limits.max_article_chars must be an integer, got "lots"
+
+Relative paths are resolved against the directory of the config file (or the
+working directory when there is no file). Secrets never live here: the API key
+and SMTP password come from the environment only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from briefing.errors import ConfigError
+
+CONFIG_FILENAME = "briefing.toml"
+CONFIG_ENV = "BRIEFING_CONFIG"
+SOURCE_TYPES = ("folder", "file")
+ENGINES = ("auto", "extractive", "llm")
+
+
+@dataclass(frozen=True)
+class BriefSettings:
+    title: str = "Daily Brief"
+    author: str = "briefing"
+    language: str = "en"
+    #: "auto" uses the LLM when an endpoint is configured, else the extractive engine.
+    engine: str = "auto"
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    out: Path = Path("out")
+    store: Path = Path(".briefing/briefing.db")
+    #: Optional folders searched before the bundled ones, so users can override a template.
+    templates: Path | None = None
+    prompts: Path | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    #: Articles longer than this (after extraction) are cut, and marked as cut.
+    max_article_chars: int = 100_000
+    #: Files larger than this are read only up to this many bytes.
+    max_file_bytes: int = 5_000_000
+    min_bullets: int = 2
+    max_bullets: int = 5
+    max_bullet_words: int = 40
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    type: str = "folder"
+    path: Path | None = None
+    #: Publication name for every article of this source, when the files don't say.
+    outlet: str | None = None
+
+
+@dataclass(frozen=True)
+class ProfileConfig:
+    name: str
+    title: str | None = None
+    #: Names of the sources this profile reads; empty means every source.
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    """An OpenAI-compatible endpoint. The key comes from the environment variable named here."""
+
+    base_url: str | None = None
+    model: str = "gpt-4o-mini"
+    temperature: float = 0.2
+    max_output_tokens: int = 1000
+    timeout: float = 60.0
+    max_concurrency: int = 4
+    max_retries: int = 2
+    #: Tokens (in + out) one run may spend before remaining stories fall back to extractive.
+    budget_tokens: int | None = None
+    #: The model's context window, in tokens; requests are kept under it with a margin.
+    context_tokens: int = 16_000
+    api_key_env: str = "OPENAI_API_KEY"
+
+
+@dataclass(frozen=True)
+class Config:
+    brief: BriefSettings = field(default_factory=BriefSettings)
+    paths: PathSettings = field(default_factory=PathSettings)
+    limits: Limits = field(default_factory=Limits)
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    sources: tuple[SourceConfig, ...] = ()
+    profiles: dict[str, ProfileConfig] = field(default_factory=dict)
+    #: The file this was read from, or None for built-in defaults.
+    file: Path | None = None
+
+    def profile(self, name: str) -> ProfileConfig:
+        if name in self.profiles:
+            return self.profiles[name]
+        if name == "default":
+            return ProfileConfig(name="default")
+        where = self.file or CONFIG_FILENAME
+        known = ", ".join(sorted(self.profiles)) or "none"
+        raise ConfigError(f"{where}: no profile named {name!r} (known: {known})")
+
+    def sources_for(self, profile: ProfileConfig) -> tuple[SourceConfig, ...]:
+        if not profile.sources:
+            return self.sources
+        by_name = {source.name: source for source in self.sources}
+        return tuple(by_name[name] for name in profile.sources)
+
+
+def find_config_file(explicit: Path | None = None, cwd: Path | None = None) -> Path | None:
+    """The config file to use: --config, then $BRIEFING_CONFIG, then ./briefing.toml."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: config file not found")
+        return explicit
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        path = Path(from_env)
+        if not path.is_file():
+            raise ConfigError(f"{path}: config file not found (from ${CONFIG_ENV})")
+        return path
+    candidate = (cwd or Path.cwd()) / CONFIG_FILENAME
+    return candidate if candidate.is_file() else None
+
+
+def load_config(path: Path | None = None, *, cwd: Path | None = None) -> Config:
+    """Read and validate the config; with no file anywhere, return the defaults."""
+    file = find_config_file(path, cwd)
+    if file is None:
+        return _resolve_paths(Config(), cwd or Path.cwd())
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{file}: not valid TOML: {error}") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{file}: cannot read: {error}") from error
+    return parse_config(data, file)
+
+
+def parse_config(data: dict[str, Any], file: Path) -> Config:
+    """Validate a parsed TOML document; paths resolve against the file's folder."""
+    known = {"brief", "paths", "limits", "llm", "sources", "profiles"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"{file}: unknown table or key {key!r} (known: {', '.join(sorted(known))})")
+    sources = _parse_sources(data.get("sources", []), file)
+    profiles = _parse_profiles(data.get("profiles", {}), file, {s.name for s in sources})
+    config = Config(
+        brief=_parse_table(BriefSettings, data.get("brief", {}), "brief", file),
+        paths=_parse_table(PathSettings, data.get("paths", {}), "paths", file),
+        limits=_parse_table(Limits, data.get("limits", {}), "limits", file),
+        llm=_parse_table(LLMConfig, data.get("llm", {}), "llm", file),
+        sources=sources,
+        profiles=profiles,
+        file=file,
+    )
+    _check_values(config, file)
+    return _resolve_paths(config, file.parent)
+
+
+def _parse_sources(raw: Any, file: Path) -> tuple[SourceConfig, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError(f"{file}: sources must be an array of tables ([[sources]])")
+    sources: list[SourceConfig] = []
+    for index, table in enumerate(raw):
+        where = f"sources[{index}]"
+        source = _parse_table(SourceConfig, table, where, file)
+        if source.type not in SOURCE_TYPES:
+            raise ConfigError(
+                f"{file}: {where}.type must be one of {', '.join(SOURCE_TYPES)}, got {source.type!r}"
+            )
+        if source.path is None:
+            raise ConfigError(f"{file}: {where}.path is required for a {source.type} source")
+        if any(s.name == source.name for s in sources):
+            raise ConfigError(f"{file}: {where}.name {source.name!r} is used twice")
+        sources.append(source)
+    return tuple(sources)
+
+
+def _parse_profiles(raw: Any, file: Path, source_names: set[str]) -> dict[str, ProfileConfig]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{file}: profiles must be a table ([profiles.NAME])")
+    profiles: dict[str, ProfileConfig] = {}
+    for name, table in raw.items():
+        where = f"profiles.{name}"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{file}: {where} must be a table")
+        profile = _parse_table(ProfileConfig, {**table, "name": name}, where, file)
+        for source in profile.sources:
+            if source not in source_names:
+                raise ConfigError(f"{file}: {where}.sources names unknown source {source!r}")
+        profiles[name] = profile
+    return profiles
+
+
+def _check_values(config: Config, file: Path) -> None:
+    if config.brief.engine not in ENGINES:
+        raise ConfigError(
+            f"{file}: brief.engine must be one of {', '.join(ENGINES)}, got {config.brief.engine!r}"
+        )
+    positive = {
+        "limits.max_article_chars": config.limits.max_article_chars,
+        "limits.max_file_bytes": config.limits.max_file_bytes,
+        "limits.max_bullets": config.limits.max_bullets,
+        "limits.max_bullet_words": config.limits.max_bullet_words,
+        "llm.max_output_tokens": config.llm.max_output_tokens,
+        "llm.timeout": config.llm.timeout,
+        "llm.max_concurrency": config.llm.max_concurrency,
+        "llm.context_tokens": config.llm.context_tokens,
+    }
+    for key, value in positive.items():
+        if value <= 0:
+            raise ConfigError(f"{file}: {key} must be greater than 0, got {value}")
+    if not 1 <= config.limits.min_bullets <= config.limits.max_bullets:
+        raise ConfigError(f"{file}: limits.min_bullets must be between 1 and limits.max_bullets")
+    if not 0.0 <= config.llm.temperature <= 2.0:
+        raise ConfigError(f"{file}: llm.temperature must be between 0 and 2")
+    if config.llm.base_url and not config.llm.base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{file}: llm.base_url must start with http:// or https://")
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    def resolve(path: Path | None) -> Path | None:
+        if path is None:
+            return None
+        path = path.expanduser()
+        return path if path.is_absolute() else base / path
+
+    paths = config.paths
+    resolved_paths = PathSettings(
+        out=resolve(paths.out) or paths.out,
+        store=resolve(paths.store) or paths.store,
+        templates=resolve(paths.templates),
+        prompts=resolve(paths.prompts),
+    )
+    sources = tuple(dataclasses.replace(s, path=resolve(s.path)) for s in config.sources)
+    return dataclasses.replace(config, paths=resolved_paths, sources=sources)
+
+
+def _parse_table(cls: type[Any], table: Any, where: str, file: Path) -> Any:
+    """Build dataclass ``cls`` from a TOML table, checking keys and value types."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{file}: {where} must be a table")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise ConfigError(f"{file}: unknown key {where}.{key} (known: {known})")
+        values[key] = _coerce(value, hints[key], f"{where}.{key}", file)
+    missing = [
+        name
+        for name, f in fields.items()
+        if name not in values
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise ConfigError(f"{file}: {where}.{missing[0]} is required")
+    return cls(**values)
+
+
+def _coerce(value: Any, hint: Any, key: str, file: Path) -> Any:
+    """Check one TOML value against a field's type hint; convert str->Path, list->tuple."""
+    args = typing.get_args(hint)
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(value, inner[0], key, file)
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{file}: {key} must be a list of strings, got {value!r}")
+        return tuple(value)
+    expected: dict[Any, tuple[type, ...]] = {
+        str: (str,),
+        Path: (str,),
+        bool: (bool,),
+        int: (int,),
+        float: (int, float),
+    }
+    allowed = expected.get(hint)
+    if allowed is None:
+        raise ConfigError(f"{file}: {key} has an unsupported type")
+    # bool is an int subclass in Python: "timeout = true" must not pass as 1.
+    if not isinstance(value, allowed) or (hint is not bool and isinstance(value, bool)):
+        name = {str: "a string", Path: "a path string", bool: "true or false",
+                int: "an integer", float: "a number"}[hint]
+        raise ConfigError(f"{file}: {key} must be {name}, got {value!r}")
+    if hint is Path:
+        return Path(value)
+    if hint is float:
+        return float(value)
+    return value

@@ -1,0 +1,51 @@
+"""Errors raised by briefing.
+
+::
+
+    BriefingError                 anything this package raises on purpose
+    ├── ConfigError               briefing.toml is missing, unreadable or invalid (names file and key)
+    ├── SourceError               a source path or URL cannot be used (names it)
+    │   └── NoArticlesError       the sources held no usable article
+    ├── StoreError                the SQLite store cannot be opened or written
+    ├── TemplateError             a report or prompt template is missing or incomplete
+    ├── RenderError               an output could not be produced
+    └── SummarizerError           a summarizer failed for a whole run
+
+Foreign exceptions (sqlite3, jinja2, WeasyPrint, OSError) are wrapped where they
+enter, with ``raise ... from``, so callers only ever catch ``BriefingError``.
+Every message is one line that a user can act on.
+"""
+
+from __future__ import annotations
+
+
+class BriefingError(Exception):
+    """Base class for every error briefing raises on purpose."""
+
+
+class ConfigError(BriefingError):
+    """The configuration file or a value in it is invalid."""
+
+
+class SourceError(BriefingError):
+    """A source (file, folder or URL) cannot be used."""
+
+
+class NoArticlesError(SourceError):
+    """The given sources held no usable article."""
+
+
+class StoreError(BriefingError):
+    """The SQLite store cannot be opened, migrated or written."""
+
+
+class TemplateError(BriefingError):
+    """A report or prompt template is missing, broken or lacks a variable."""
+
+
+class RenderError(BriefingError):
+    """An output file could not be produced."""
+
+
+class SummarizerError(BriefingError):
+    """A summarizer cannot run at all (bad settings); per-story failures are values."""
