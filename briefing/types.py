@@ -154,6 +154,8 @@ class Brief:
     stories: tuple[BriefStory, ...]
     sources: tuple[SourceRef, ...]
     notes: tuple[str, ...] = ()  # run-level notes shown under the coverage line
+    #: Two or three lines summing up the whole brief, each citing its sources (may be empty).
+    top_lines: tuple[BriefBullet, ...] = ()
     prompt_versions: dict[str, str] = field(default_factory=dict)
     dropped: tuple[DroppedBullet, ...] = ()
 
