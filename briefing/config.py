@@ -156,7 +156,8 @@ def parse_config(data: dict[str, Any], file: Path) -> Config:
     known = {"brief", "paths", "limits", "llm", "sources", "profiles"}
     for key in data:
         if key not in known:
-            raise ConfigError(f"{file}: unknown table or key {key!r} (known: {', '.join(sorted(known))})")
+            names = ", ".join(sorted(known))
+            raise ConfigError(f"{file}: unknown table or key {key!r} (known: {names})")
     sources = _parse_sources(data.get("sources", []), file)
     profiles = _parse_profiles(data.get("profiles", {}), file, {s.name for s in sources})
     config = Config(
@@ -180,9 +181,8 @@ def _parse_sources(raw: Any, file: Path) -> tuple[SourceConfig, ...]:
         where = f"sources[{index}]"
         source = _parse_table(SourceConfig, table, where, file)
         if source.type not in SOURCE_TYPES:
-            raise ConfigError(
-                f"{file}: {where}.type must be one of {', '.join(SOURCE_TYPES)}, got {source.type!r}"
-            )
+            types_ = ", ".join(SOURCE_TYPES)
+            raise ConfigError(f"{file}: {where}.type must be one of {types_}, got {source.type!r}")
         if source.path is None:
             raise ConfigError(f"{file}: {where}.path is required for a {source.type} source")
         if any(s.name == source.name for s in sources):

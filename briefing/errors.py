@@ -3,7 +3,7 @@
 ::
 
     BriefingError                 anything this package raises on purpose
-    ├── ConfigError               briefing.toml is missing, unreadable or invalid (names file and key)
+    ├── ConfigError               briefing.toml is unreadable or invalid (names file and key)
     ├── SourceError               a source path or URL cannot be used (names it)
     │   └── NoArticlesError       the sources held no usable article
     ├── StoreError                the SQLite store cannot be opened or written

@@ -1,0 +1,146 @@
+"""Assemble a ``Brief`` from stories and their summaries.
+
+Here store ids become the numbers readers see ([1], [2], ...): sources are
+numbered in the order they are first cited, story by story, so reference
+numbers rise through the brief. A bullet may only cite articles of its own
+story; a citation of anything else is removed, and a bullet left citing
+nothing is dropped, because no uncited text may reach a reader.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from briefing.types import (
+    Article,
+    Brief,
+    BriefBullet,
+    BriefStory,
+    Bullet,
+    DroppedBullet,
+    SourceRef,
+    Story,
+    StorySummary,
+)
+
+
+def assemble_brief(
+    stories: Sequence[Story],
+    summaries: Sequence[StorySummary],
+    *,
+    title: str,
+    profile: str,
+    generated_at: datetime,
+    language: str,
+    author: str,
+    engine: str,
+    prompt_versions: dict[str, str] | None = None,
+    top_lines: Sequence[Bullet] = (),
+    skipped: int = 0,
+) -> Brief:
+    summary_of = {summary.story_id: summary for summary in summaries}
+    numbers: dict[int, int] = {}
+    refs: list[SourceRef] = []
+    dropped: list[DroppedBullet] = []
+
+    def number_of(article: Article) -> int:
+        if article.id not in numbers:
+            numbers[article.id] = len(refs) + 1
+            refs.append(_source_ref(len(refs) + 1, article))
+        return numbers[article.id]
+
+    brief_stories: list[BriefStory] = []
+    for story in stories:
+        summary = summary_of.get(story.id)
+        if summary is None:
+            continue
+        own = {article.id: article for article in story.articles}
+        bullets: list[BriefBullet] = []
+        for bullet in summary.bullets:
+            cited = [own[i] for i in dict.fromkeys(bullet.article_ids) if i in own]
+            if not cited:
+                dropped.append(DroppedBullet(story.id, "unknown-source"))
+                continue
+            bullets.append(
+                BriefBullet(
+                    text=bullet.text,
+                    sources=tuple(number_of(article) for article in cited),
+                    origin=bullet.origin,
+                    verified=bullet.verified,
+                )
+            )
+        dropped.extend(summary.dropped)
+        if not bullets:
+            continue
+        brief_stories.append(
+            BriefStory(
+                id=story.id,
+                headline=summary.headline or story.headline,
+                bullets=tuple(bullets),
+                outlets=story.outlets,
+                sources=tuple(number_of(article) for article in story.articles),
+                notes=summary.notes,
+            )
+        )
+
+    all_articles = {a.id: a for story in stories for a in story.articles}
+    brief_top_lines = tuple(
+        BriefBullet(
+            text=line.text,
+            sources=tuple(numbers[i] for i in line.article_ids if i in numbers),
+            origin=line.origin,
+            verified=line.verified,
+        )
+        for line in top_lines
+        if any(i in numbers and i in all_articles for i in line.article_ids)
+    )
+    return Brief(
+        title=title,
+        profile=profile,
+        generated_at=generated_at,
+        language=language,
+        author=author,
+        engine=engine,
+        stories=tuple(brief_stories),
+        sources=tuple(refs),
+        notes=_run_notes(summaries, skipped),
+        prompt_versions=dict(prompt_versions or {}),
+        dropped=tuple(dropped),
+        top_lines=brief_top_lines,
+    )
+
+
+def _source_ref(number: int, article: Article) -> SourceRef:
+    return SourceRef(
+        number=number,
+        article_id=article.id,
+        title=article.title,
+        outlet=article.outlet,
+        url=article.url if _is_http(article.url) else None,
+        path=article.path,
+        published=article.published,
+    )
+
+
+def _is_http(url: str | None) -> bool:
+    return (url or "").lower().startswith(("http://", "https://"))
+
+
+def _run_notes(summaries: Sequence[StorySummary], skipped: int) -> tuple[str, ...]:
+    notes: list[str] = []
+    fell_back = sum(1 for summary in summaries if summary.fell_back)
+    if fell_back:
+        reasons = Counter(
+            note.removeprefix("summarized offline: ")
+            for summary in summaries
+            if summary.fell_back
+            for note in summary.notes[:1]
+        )
+        reason = reasons.most_common(1)[0][0] if reasons else "the LLM was unavailable"
+        stories = "story" if len(summaries) == 1 else "stories"
+        notes.append(f"{fell_back} of {len(summaries)} {stories} summarized offline: {reason}")
+    if skipped:
+        notes.append(f"{skipped} input file{'s' if skipped != 1 else ''} could not be used")
+    return tuple(notes)

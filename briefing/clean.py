@@ -1,0 +1,188 @@
+"""Boilerplate removal: keep the journalism, drop the site furniture.
+
+News sites wrap every article in the same furniture: donation appeals ("Dear
+readers, ... Remind me later"), share prompts, newsletter sign-ups, "Comments
+are closed". Three detectors, cheapest evidence first:
+
+1. Cross-document: a paragraph that appears in two or more articles of the same
+   outlet is furniture. An outlet's own appeal is caught whatever its wording,
+   as soon as we have two of its articles.
+2. Appeal blocks: a paragraph that opens an appeal ("A Message from ...:",
+   "Dear readers,", "... we have a small favor to ask") in the back half of an
+   article cuts everything after it; in the first block of a multi-block
+   article it removes that block. Appeals sit at the edges of articles, never in
+   the middle of reporting.
+3. Generic lines: a short list of patterns for a lone article's furniture.
+
+Only short paragraphs are ever matched by patterns, so reporting that merely
+mentions "newsletters" or "readers" is never cut.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+from briefing.text import infer_title, looks_like_headline
+from briefing.types import RawDocument
+
+logger = logging.getLogger(__name__)
+
+#: Paragraphs longer than this are reporting, whatever words they contain.
+_MAX_FURNITURE_CHARS = 300
+
+_GENERIC_PATTERNS = [
+    r"remind me later",
+    r"maybe later",
+    r"not ready to (support|donate|subscribe)( us)? today\??",
+    r"support us( today| now)?",
+    r"(donate|subscribe)( now| today)?",
+    r"read more",
+    r"(you can )?share this (story|article|post)( on social media| with (a friend|friends))?:?",
+    r"share (on|via) (facebook|twitter|x|linkedin|whatsapp|telegram|email).*",
+    r"comments are closed",
+    r"(sign up|subscribe) (for|to) (our|the) .{0,60}newsletter.*",
+    r"enjoying ad-free content\??",
+    r"advertisement",
+    r"dear readers?,?",
+    r"a message from .{1,60}:",
+    r"(payment|paiment) methods",
+    r"click here to .*",
+    r"follow us on .*",
+    r"related (articles|stories|coverage):?",
+    r"(all rights reserved|copyright ©|© \d{4}).*",
+    r"we use cookies.*",
+    r"skip to (main )?content",
+]
+_GENERIC = re.compile(r"^(?:" + "|".join(_GENERIC_PATTERNS) + r")[.!]?$", re.IGNORECASE)
+
+_APPEAL_START = re.compile(
+    r"^(?:a message from .{1,60}:|dear readers?,?|a note to our readers:?"
+    r"|(?:…|\.\.\.)?\s*we have a small favou?r to ask.*|enjoying ad-free content\??"
+    r"|support (?:independent|our) journalism.*)$",
+    re.IGNORECASE,
+)
+
+
+def clean_documents(documents: Sequence[RawDocument]) -> list[RawDocument]:
+    """Clean a batch of articles together (the batch is what the cross-document detector sees).
+
+    Each returned document has boilerplate removed, a title (stated, detected
+    from a headline-like first line, or inferred from the lead), and paragraphs
+    joined by single newlines. Documents left with no text are dropped, with a
+    warning.
+    """
+    repeated = _repeated_paragraphs(documents)
+    cleaned: list[RawDocument] = []
+    for document in documents:
+        result = clean_document(document, repeated.get(_outlet_key(document), set()))
+        if result is None:
+            logger.warning("%s: nothing left after cleaning, skipped", document.location)
+            continue
+        cleaned.append(result)
+    return cleaned
+
+
+def clean_document(
+    document: RawDocument, furniture: set[str] | frozenset[str] = frozenset()
+) -> RawDocument | None:
+    """Clean one article; ``furniture``: normalized paragraphs that repeat at its outlet."""
+    blocks = _blocks(document.text)
+    blocks = _drop_leading_appeal(blocks)
+    paragraphs = [p for block in blocks for p in block]
+    paragraphs = _cut_trailing_appeal(paragraphs)
+    paragraphs = [
+        p for p in paragraphs if _normalize(p) not in furniture and not _is_generic_furniture(p)
+    ]
+    if not paragraphs:
+        return None
+    title = (document.title or "").strip()
+    if not title:
+        if looks_like_headline(paragraphs[0]) and len(paragraphs) > 1:
+            title = paragraphs.pop(0)
+        else:
+            title = infer_title(paragraphs[0])
+    elif _normalize(paragraphs[0]) == _normalize(title) and len(paragraphs) > 1:
+        paragraphs.pop(0)  # the headline repeated as the first line of the body
+    return dataclasses.replace(document, title=title, text="\n".join(paragraphs))
+
+
+def _outlet_key(document: RawDocument) -> str:
+    # Without a stated outlet, the source (usually one site's folder) is the best grouping.
+    return (document.outlet or document.source).casefold()
+
+
+def _repeated_paragraphs(documents: Sequence[RawDocument]) -> dict[str, set[str]]:
+    """Per outlet, the normalized paragraphs that appear in two or more of its articles.
+
+    Copies of one article (the same file twice, a syndicated story) would make
+    every paragraph look like furniture, so near-identical articles are folded
+    into one before counting.
+    """
+    by_outlet: dict[str, list[set[str]]] = defaultdict(list)
+    for document in documents:
+        paragraphs = {_normalize(p) for block in _blocks(document.text) for p in block}
+        paragraphs.discard("")
+        by_outlet[_outlet_key(document)].append(paragraphs)
+    repeated: dict[str, set[str]] = {}
+    for outlet, paragraph_sets in by_outlet.items():
+        counter: Counter[str] = Counter()
+        for group in _fold_copies(paragraph_sets):
+            counter.update(group)
+        repeated[outlet] = {paragraph for paragraph, count in counter.items() if count >= 2}
+    return repeated
+
+
+def _fold_copies(paragraph_sets: list[set[str]]) -> list[set[str]]:
+    """Merge sets sharing more than half their paragraphs (Jaccard > 0.5): copies of one text."""
+    groups: list[tuple[set[str], set[str]]] = []  # (first member, union of members)
+    for paragraphs in paragraph_sets:
+        for first, union in groups:
+            overlap = len(first & paragraphs) / max(1, len(first | paragraphs))
+            if overlap > 0.5:
+                union |= paragraphs
+                break
+        else:
+            groups.append((paragraphs, set(paragraphs)))
+    return [union for _, union in groups]
+
+
+def _blocks(text: str) -> list[list[str]]:
+    """Blank-line separated blocks of non-empty, whitespace-normalized lines."""
+    blocks: list[list[str]] = [[]]
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if line:
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    return [block for block in blocks if block]
+
+
+def _drop_leading_appeal(blocks: list[list[str]]) -> list[list[str]]:
+    """An appeal block above the article ("Enjoying ad-free content? ... Support us")."""
+    if len(blocks) > 1 and _APPEAL_START.match(blocks[0][0]):
+        return blocks[1:]
+    return blocks
+
+
+def _cut_trailing_appeal(paragraphs: list[str]) -> list[str]:
+    """Cut from the first appeal opener in the back half of the article to its end."""
+    total = sum(len(p) for p in paragraphs)
+    position = 0
+    for index, paragraph in enumerate(paragraphs):
+        if position >= total / 2 and index > 0 and _APPEAL_START.match(paragraph):
+            return paragraphs[:index]
+        position += len(paragraph)
+    return paragraphs
+
+
+def _is_generic_furniture(paragraph: str) -> bool:
+    return len(paragraph) <= _MAX_FURNITURE_CHARS and bool(_GENERIC.match(paragraph.strip()))
+
+
+def _normalize(paragraph: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", paragraph.casefold()).split())

@@ -1,0 +1,167 @@
+"""The ``briefing`` command: parses arguments, calls the library, prints.
+
+No business logic lives here. This is also the only module that configures
+logging: rich on a terminal, plain lines otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.logging import RichHandler
+
+from briefing import __version__
+from briefing.config import ENGINES, Config, load_config
+from briefing.errors import BriefingError, ConfigError
+
+logger = logging.getLogger("briefing.cli")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    for name, default in (("config", None), ("verbose", False), ("quiet", False)):
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    err = Console(stderr=True)
+    _configure_logging(args.verbose, args.quiet, err)
+    try:
+        config = load_config(args.config)
+        handler: Callable[[argparse.Namespace, Config, Console], int] = args.handler
+        return handler(args, config, err)
+    except ConfigError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+        return EXIT_USAGE
+    except BriefingError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return EXIT_INTERRUPTED
+
+
+def _parser() -> argparse.ArgumentParser:
+    # SUPPRESS: these options work before or after the command; a sub-parser's own
+    # default must not overwrite a value given before the command.
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    common.add_argument("--config", type=Path, metavar="FILE",
+                        help="config file (default: $BRIEFING_CONFIG, then ./briefing.toml)")
+    noise = common.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true", help="log every step")
+    noise.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+
+    parser = argparse.ArgumentParser(
+        prog="briefing",
+        description="Turn news articles into cited bullet-point briefs (PDF, email HTML, "
+        "text, JSON).",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"briefing {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = commands.add_parser(
+        "build", parents=[common], help="build a brief now",
+        description="Read articles, summarize them into a cited brief and write "
+        "brief.pdf, brief.html, brief.txt and brief.json to OUT/<profile>/<YYYY-MM-DD>/. "
+        "With no --source and no configured sources, the bundled example articles are used.",
+    )
+    build.add_argument("--source", "-s", action="append", type=Path, default=[], metavar="PATH",
+                       help="article file or folder (.txt, .md, .html); repeatable; "
+                       "replaces the profile's sources")
+    build.add_argument("--out", "-o", type=Path, metavar="DIR",
+                       help="output folder (default: paths.out in the config, else ./out)")
+    build.add_argument("--title", "-t", help="the brief's title")
+    build.add_argument("--profile", "-p", default="default", help="profile to build")
+    build.add_argument("--engine", choices=[e for e in ENGINES if e != "auto"],
+                       help="summarizer (default: brief.engine in the config, 'auto')")
+    build.add_argument("--model", help="LLM model name (overrides llm.model)")
+    build.set_defaults(handler=_cmd_build)
+
+    usage = commands.add_parser(
+        "usage", parents=[common], help="LLM calls and tokens per day and model",
+        description="Print the LLM calls, cache hits and tokens recorded in the store, "
+        "per day and model.",
+    )
+    usage.set_defaults(handler=_cmd_usage)
+    return parser
+
+
+def _configure_logging(verbose: bool, quiet: bool, err: Console) -> None:
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
+    handler: logging.Handler
+    if err.is_terminal:
+        handler = RichHandler(console=err, show_time=verbose, show_path=False, markup=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root = logging.getLogger("briefing")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+@contextmanager
+def _progress(err: Console, enabled: bool) -> Iterator[Callable[[str], None] | None]:
+    """A live status line on a terminal; nothing at all when piped or quiet."""
+    if not (enabled and err.is_terminal):
+        yield None
+        return
+    with err.status("starting") as status:
+        yield lambda stage: status.update(f"{stage}…")
+
+
+def _cmd_build(args: argparse.Namespace, config: Config, err: Console) -> int:
+    from briefing.pipeline import build_brief
+
+    with _progress(err, not args.quiet) as progress:
+        result = build_brief(
+            config,
+            profile=args.profile,
+            sources=args.source,
+            out_root=args.out,
+            title=args.title,
+            engine=args.engine,
+            model=args.model,
+            progress=progress,
+        )
+    if args.quiet:
+        return EXIT_OK
+    brief = result.brief
+    out = Console()
+    out.print(
+        f"Brief written to {result.out_dir}\n"
+        f"  {len(brief.stories)} stories · {brief.coverage}\n"
+        f"  articles: {result.new_articles} new, {result.seen_articles} already seen"
+        + (f"; {len(result.skipped)} file(s) skipped" if result.skipped else ""),
+        highlight=False, markup=False, soft_wrap=True,
+    )
+    for note in brief.notes:
+        out.print(f"  note: {note}", highlight=False, markup=False, soft_wrap=True)
+    for path in (result.files.pdf, result.files.html, result.files.text, result.files.json):
+        out.print(f"  {path}", highlight=False, markup=False, soft_wrap=True)
+    return EXIT_OK
+
+
+def _cmd_usage(args: argparse.Namespace, config: Config, err: Console) -> int:
+    from briefing.store import Store
+    from briefing.usage import format_usage, usage_rows
+
+    with Store(config.paths.store) as store:
+        print(format_usage(usage_rows(store)))
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from briefing.clean import clean_documents
+from briefing.ingest.files import read_paths
+from briefing.types import RawDocument
+
+SEED_BOILERPLATE = (
+    "Dear readers",
+    "Remind me later",
+    "Enjoying ad-free content",
+    "Comments are closed",
+    "You can share this story",
+    "support us monthly",
+    "small favor to ask",
+    "A Message from The Moscow Times",
+    "paiment methods",
+)
+
+
+def doc(text: str, outlet: str | None = "Ledger", title: str | None = None, name: str = "a") -> (
+    RawDocument
+):
+    return RawDocument(source="test", location=f"{name}.txt", text=text, title=title, outlet=outlet)
+
+
+def test_seed_articles_lose_all_boilerplate_and_keep_reporting(seeds_dir: Path) -> None:
+    cleaned = clean_documents(read_paths([seeds_dir]).documents)
+    assert len(cleaned) == 5
+    for document in cleaned:
+        for phrase in SEED_BOILERPLATE:
+            assert phrase.lower() not in document.text.lower(), (document.location, phrase)
+            assert phrase.lower() not in (document.title or "").lower()
+    by_name = {Path(d.location).name[:3]: d for d in cleaned}
+    assert "Peskov" in by_name["000"].text
+    assert "Gazprom estimated at $400 billion" in by_name["001"].text
+    assert by_name["004"].text.rstrip().endswith('an "enabler" of the war in Ukraine.')
+
+
+def test_seed_titles_are_detected_or_inferred(seeds_dir: Path) -> None:
+    documents = clean_documents(read_paths([seeds_dir]).documents)
+    cleaned = {Path(d.location).name[:3]: d for d in documents}
+    assert cleaned["001"].title == "Putin to Meet Chinese President's Top Aide in Moscow"
+    assert cleaned["003"].title == "Putin to visit China this week – Kremlin"
+    # No headline line: a title is inferred from the lead, without its trailing attribution.
+    inferred = cleaned["000"].title or ""
+    assert inferred.startswith("Russian President Vladimir Putin will hold talks")
+    assert not inferred.endswith(".") and len(inferred.split()) <= 14
+    assert not cleaned["001"].text.startswith("Putin to Meet")
+
+
+def test_footer_repeated_across_an_outlets_articles_is_removed() -> None:
+    footer = "Independent reporting costs money.\nBecome a member from $3 a month."
+    first = doc(f"Storm hits coast\n\nWinds of 120 km/h hit the coast.\n{footer}", name="a")
+    second = doc(f"Rates held\n\nThe bank held rates at 4%.\n{footer}", name="b")
+    other_outlet = doc(f"Rates held\n\nThe bank held rates.\n{footer}", outlet="Other", name="c")
+    a, b, c = clean_documents([first, second, other_outlet])
+    assert "costs money" not in a.text and "costs money" not in b.text
+    assert "120 km/h" in a.text and "4%" in b.text
+    # A lone article of another outlet has no second copy to compare with: kept.
+    assert "costs money" in c.text
+
+
+def test_copies_of_one_article_do_not_erase_each_other() -> None:
+    body = "Ships waited offshore.\nThe harbour reopened on Friday.\nCranes were damaged."
+    a, b = clean_documents([doc(body, name="a"), doc(body, name="b")])
+    assert a.text == b.text and "harbour reopened" in a.text
+
+
+def test_generic_patterns_for_a_lone_article() -> None:
+    text = (
+        "Harbour reopens after storm\n\nThe harbour reopened on Friday.\nShare this article:\n"
+        "Sign up for our morning newsletter\nRead more\nCrews cleared the channels."
+    )
+    (cleaned,) = clean_documents([doc(text)])
+    assert cleaned.title == "Harbour reopens after storm"
+    assert cleaned.text.splitlines() == [
+        "The harbour reopened on Friday.",
+        "Crews cleared the channels.",
+    ]
+
+
+def test_reporting_that_mentions_readers_or_newsletters_is_kept() -> None:
+    text = (
+        "Newsletter firm fined\n\n"
+        "Dear readers of the company's newsletter were told in a letter on Monday that "
+        "their data had leaked, regulators said, and the firm was fined 2 million euros.\n"
+        "The firm said it would appeal."
+    )
+    (cleaned,) = clean_documents([doc(text)])
+    assert "fined 2 million euros" in cleaned.text
+
+
+def test_an_article_of_nothing_but_boilerplate_is_dropped() -> None:
+    assert clean_documents([doc("Share this article:\nRemind me later.\nRead more")]) == []
