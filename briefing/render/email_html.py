@@ -6,6 +6,8 @@ copied into ``style=""`` attributes by css_inline and the block removed.
 
 from __future__ import annotations
 
+import re
+
 import css_inline
 import jinja2
 
@@ -28,10 +30,16 @@ _INLINER = css_inline.CSSInliner(
 )
 
 
+# A class attribute inside a tag (text never holds a raw "<", so this cannot reach it).
+# The preheader keeps its class: it names the one element a reader never sees.
+_CLASS_ATTRIBUTE = re.compile(r'(<[a-zA-Z][^<>]*?)\s+class="(?!preheader")[^"]*"')
+
+
 def render_email_html(brief: Brief, env: jinja2.Environment) -> str:
-    """The email-ready HTML for ``brief``, CSS inlined."""
+    """The email-ready HTML for ``brief``, CSS inlined and class names dropped."""
     html = render_template(env, EMAIL_TEMPLATE, template_context(brief))
-    return inline_css(html)
+    # Once inlined, class names style nothing; they only cost bytes under the clip limit.
+    return _CLASS_ATTRIBUTE.sub(r"\1", inline_css(html))
 
 
 def inline_css(html: str) -> str:
