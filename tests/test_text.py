@@ -305,4 +305,6 @@ def test_content_words_drop_stopwords_and_stem_lightly() -> None:
 def test_strip_dateline() -> None:
     assert strip_dateline("MOSCOW (AP) — Talks resumed.") == "Talks resumed."
     assert strip_dateline("WASHINGTON - The Senate voted.") == "The Senate voted."
+    assert strip_dateline("BRENN, Nov 22 - The count ended.") == "The count ended."
+    assert strip_dateline("BRENN, Nov. 22 (Reuters) - The count ended.") == "The count ended."
     assert strip_dateline("Putin - Xi talks resumed.") == "Putin - Xi talks resumed."
