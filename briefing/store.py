@@ -60,6 +60,42 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (brief_id, article_id)
     );
     """,
+    # 2: every LLM call (cache hits and failures too), cached answers, and the
+    # response_format each endpoint accepted.
+    """
+    CREATE TABLE llm_calls (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        model TEXT NOT NULL,
+        task TEXT NOT NULL,
+        story_id TEXT,
+        prompt_version TEXT,
+        response_format TEXT,
+        tokens_in INTEGER NOT NULL DEFAULT 0,
+        tokens_out INTEGER NOT NULL DEFAULT 0,
+        latency_ms INTEGER NOT NULL DEFAULT 0,
+        cache_hit INTEGER NOT NULL DEFAULT 0,
+        outcome TEXT NOT NULL,
+        error TEXT
+    );
+    CREATE INDEX llm_calls_started ON llm_calls(started_at);
+    CREATE TABLE llm_cache (
+        key TEXT PRIMARY KEY,
+        task TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        tokens_in INTEGER NOT NULL DEFAULT 0,
+        tokens_out INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE llm_endpoints (
+        endpoint TEXT PRIMARY KEY,
+        response_format TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 ]
 
 

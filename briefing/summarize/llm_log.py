@@ -1,0 +1,197 @@
+"""What the LLM engine remembers in the store: calls, cached answers, endpoint formats.
+
+* ``llm_calls``: one row per request attempt, cache hits and failures included
+  (model, tokens in and out, latency, outcome). ``briefing usage`` reads it.
+* ``llm_cache``: validated answers keyed by a hash of (task, prompt version and
+  template hash, model, settings, the rendered messages, which carry the
+  articles' content). A rebuild with no new articles is answered from here.
+* ``llm_endpoints``: the ``response_format`` mode an endpoint accepted, so the
+  next run does not probe a server that rejects ``json_schema`` again.
+
+Nothing here ever sees the API key: error texts go through ``scrub`` first.
+Store failures are logged and swallowed, because bookkeeping must never turn
+a good summary into a failed run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from briefing.errors import StoreError
+from briefing.store import Store
+
+log = logging.getLogger(__name__)
+
+_KEY_LIKE = re.compile(r"\b(sk-[A-Za-z0-9_-]{6,}|Bearer\s+[A-Za-z0-9._~+/=-]{6,})")
+
+
+def scrub(text: str, secrets: Sequence[str] = ()) -> str:
+    """``text`` with every secret (and anything shaped like an API key) masked."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return _KEY_LIKE.sub("***", text)
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One request attempt (or cache hit), as stored in ``llm_calls``."""
+
+    endpoint: str
+    model: str
+    task: str
+    outcome: str  # "ok", "invalid-json", "schema", "length", "format-rejected", "rate-limited", ...
+    story_id: str | None = None
+    prompt_version: str | None = None
+    response_format: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    latency_ms: int = 0
+    cache_hit: bool = False
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CachedAnswer:
+    answer: dict[str, Any]
+    tokens_in: int
+    tokens_out: int
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+#: Rows kept in memory before they are written in one transaction.
+FLUSH_EVERY = 64
+
+
+class LLMLog:
+    """Persistence for the LLM engine; with ``store=None`` it keeps everything in memory.
+
+    Call rows and cache entries are written behind, in batches (at ``FLUSH_EVERY``
+    rows and whenever the engine finishes a run or the top lines), because a
+    commit per request serialises the worker threads on the store's lock and
+    its fsync. Reads see unflushed entries, since they come from memory first.
+    """
+
+    def __init__(self, store: Store | None, secrets: Sequence[str] = ()) -> None:
+        self._store = store
+        self._secrets = tuple(secrets)
+        self._lock = threading.Lock()
+        self._memory_cache: dict[str, CachedAnswer] = {}
+        self._memory_formats: dict[str, str] = {}
+        self._pending_calls: list[tuple[object, ...]] = []
+        self._pending_cache: list[tuple[object, ...]] = []
+        self.calls: list[CallRecord] = []  # this process's records, for tests and summaries
+
+    def record(self, call: CallRecord) -> None:
+        if call.error is not None:
+            call = dataclasses.replace(call, error=scrub(call.error, self._secrets)[:300])
+        row = (_now(), call.endpoint, call.model, call.task, call.story_id,
+               call.prompt_version, call.response_format, call.tokens_in, call.tokens_out,
+               call.latency_ms, int(call.cache_hit), call.outcome, call.error)
+        with self._lock:
+            self.calls.append(call)
+            if self._store is not None:
+                self._pending_calls.append(row)
+        self._flush_if_full()
+
+    def remember(
+        self, key: str, *, task: str, model: str, prompt_version: str, cached: CachedAnswer
+    ) -> None:
+        row = (key, task, model, prompt_version, json.dumps(cached.answer),
+               cached.tokens_in, cached.tokens_out, _now())
+        with self._lock:
+            self._memory_cache[key] = cached
+            if self._store is not None:
+                self._pending_cache.append(row)
+        self._flush_if_full()
+
+    def flush(self) -> None:
+        """Write everything pending in one transaction; a store error is logged, not raised."""
+        with self._lock:
+            calls, self._pending_calls = self._pending_calls, []
+            cache, self._pending_cache = self._pending_cache, []
+        if self._store is None or not (calls or cache):
+            return
+        try:
+            with self._store.transaction() as db:
+                db.executemany(
+                    "INSERT INTO llm_calls (started_at, endpoint, model, task, story_id,"
+                    " prompt_version, response_format, tokens_in, tokens_out, latency_ms,"
+                    " cache_hit, outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    calls,
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO llm_cache (key, task, model, prompt_version, answer,"
+                    " tokens_in, tokens_out, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    cache,
+                )
+        except StoreError as error:
+            log.warning("could not record %d LLM calls: %s", len(calls),
+                        scrub(str(error), self._secrets))
+
+    def _flush_if_full(self) -> None:
+        with self._lock:
+            full = len(self._pending_calls) + len(self._pending_cache) >= FLUSH_EVERY
+        if full:
+            self.flush()
+
+    def cached(self, key: str) -> CachedAnswer | None:
+        with self._lock:
+            if key in self._memory_cache:
+                return self._memory_cache[key]
+        if self._store is None:
+            return None
+        try:
+            rows = self._store.query(
+                "SELECT answer, tokens_in, tokens_out FROM llm_cache WHERE key = ?", (key,)
+            )
+        except StoreError as error:
+            log.warning("could not read the LLM cache: %s", error)
+            return None
+        if not rows:
+            return None
+        try:
+            answer = json.loads(rows[0]["answer"])
+        except json.JSONDecodeError:
+            return None
+        return CachedAnswer(answer, int(rows[0]["tokens_in"]), int(rows[0]["tokens_out"]))
+
+    def endpoint_format(self, endpoint: str) -> str | None:
+        with self._lock:
+            if endpoint in self._memory_formats:
+                return self._memory_formats[endpoint]
+        if self._store is None:
+            return None
+        try:
+            rows = self._store.query(
+                "SELECT response_format FROM llm_endpoints WHERE endpoint = ?", (endpoint,)
+            )
+        except StoreError:
+            return None
+        return str(rows[0][0]) if rows else None
+
+    def set_endpoint_format(self, endpoint: str, mode: str) -> None:
+        with self._lock:
+            self._memory_formats[endpoint] = mode
+        if self._store is None:
+            return
+        try:
+            with self._store.transaction() as db:
+                db.execute(
+                    "INSERT OR REPLACE INTO llm_endpoints (endpoint, response_format, updated_at)"
+                    " VALUES (?, ?, ?)",
+                    (endpoint, mode, _now()),
+                )
+        except StoreError as error:
+            log.warning("could not remember the endpoint's response format: %s", error)

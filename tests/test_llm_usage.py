@@ -1,0 +1,59 @@
+"""`briefing usage`: totals per day and model from llm_calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from briefing.store import Store
+from briefing.summarize.llm_log import CachedAnswer, CallRecord, LLMLog
+from briefing.usage import UsageRow, format_usage, usage_rows
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(tmp_path / "briefing.db") as opened:
+        yield opened
+
+
+def record(log: LLMLog, model: str, outcome: str = "ok", *, hit: bool = False) -> None:
+    log.record(CallRecord(endpoint="http://127.0.0.1/v1", model=model, task="story_bullets",
+                          outcome=outcome, tokens_in=0 if hit else 1200,
+                          tokens_out=0 if hit else 150, cache_hit=hit))
+
+
+def test_usage_totals_per_day_and_model(store: Store) -> None:
+    log = LLMLog(store)
+    record(log, "gpt-4o-mini")
+    record(log, "gpt-4o-mini", "timeout")
+    record(log, "gpt-4o-mini", hit=True)
+    record(log, "llama3")
+    log.flush()
+    store.query("UPDATE llm_calls SET started_at = '2024-05-01T08:00:00+00:00' WHERE id = 4")
+    rows = usage_rows(store)
+    assert rows[0] == UsageRow("2024-05-01", "llama3", 1, 0, 1200, 150, 0)
+    today = rows[1]
+    assert (today.model, today.calls, today.cache_hits, today.tokens_in, today.tokens_out,
+            today.errors) == ("gpt-4o-mini", 2, 1, 2400, 300, 1)
+    text = format_usage(rows)
+    assert "cache hits" in text and "2024-05-01" in text and "llama3" in text
+    assert text.splitlines()[-1].split() == ["total", "3", "1", "3,600", "450", "1"]
+
+
+def test_no_usage_yet(store: Store) -> None:
+    assert usage_rows(store) == []
+    assert format_usage([]) == "No LLM calls recorded yet."
+
+
+def test_the_cache_and_endpoint_formats_survive_a_new_log(store: Store) -> None:
+    first = LLMLog(store)
+    first.remember("k", task="t", model="m", prompt_version="1",
+                   cached=CachedAnswer({"bullets": []}, 10, 2))
+    first.flush()
+    LLMLog(store).set_endpoint_format("http://x/v1", "json_object")
+    fresh = LLMLog(store)
+    assert fresh.cached("k") == CachedAnswer({"bullets": []}, 10, 2)
+    assert fresh.endpoint_format("http://x/v1") == "json_object"
+    assert fresh.cached("missing") is None
