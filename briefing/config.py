@@ -14,10 +14,13 @@ and SMTP password come from the environment only.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import re
 import tomllib
 import types
 import typing
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,7 @@ from briefing.errors import ConfigError
 
 CONFIG_FILENAME = "briefing.toml"
 CONFIG_ENV = "BRIEFING_CONFIG"
-SOURCE_TYPES = ("folder", "file")
+SOURCE_TYPES = ("folder", "file", "feed", "page")
 ENGINES = ("auto", "extractive", "llm")
 
 
@@ -60,12 +63,43 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class FetchSettings:
+    """How feeds and pages are fetched ([fetch]); times are in seconds."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    #: Whole-request deadline (every redirect hop and the body): a server that
+    #: drips one byte a second cannot hold a request longer than this.
+    deadline: float = 60.0
+    max_body_bytes: int = 10_000_000
+    max_redirects: int = 5
+    user_agent: str = (
+        "briefing/0.1 (automated news briefing generator; fetches feeds and article pages)"
+    )
+    #: Requests in flight at once, over all hosts.
+    concurrency: int = 8
+    per_host_concurrency: int = 2
+    #: Pause between the starts of two requests to the same host.
+    per_host_delay: float = 0.5
+    respect_robots: bool = True
+    #: Host names or addresses/CIDRs fetched even though they are loopback,
+    #: private or link-local (refused by default: server-side request forgery).
+    allow_private: tuple[str, ...] = ()
+    #: Fetch the article page when a feed entry carries only a teaser.
+    full_text: bool = True
+    #: Entries read from one feed per fetch (the first ones, usually the newest).
+    max_entries_per_feed: int = 200
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     name: str
     type: str = "folder"
     path: Path | None = None
     #: Publication name for every article of this source, when the files don't say.
     outlet: str | None = None
+    #: The feed or page address (http or https), for ``feed`` and ``page`` sources.
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +134,7 @@ class Config:
     paths: PathSettings = field(default_factory=PathSettings)
     limits: Limits = field(default_factory=Limits)
     llm: LLMConfig = field(default_factory=LLMConfig)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
     sources: tuple[SourceConfig, ...] = ()
     profiles: dict[str, ProfileConfig] = field(default_factory=dict)
     #: The file this was read from, or None for built-in defaults.
@@ -153,7 +188,7 @@ def load_config(path: Path | None = None, *, cwd: Path | None = None) -> Config:
 
 def parse_config(data: dict[str, Any], file: Path) -> Config:
     """Validate a parsed TOML document; paths resolve against the file's folder."""
-    known = {"brief", "paths", "limits", "llm", "sources", "profiles"}
+    known = {"brief", "paths", "limits", "llm", "fetch", "sources", "profiles"}
     for key in data:
         if key not in known:
             names = ", ".join(sorted(known))
@@ -165,6 +200,7 @@ def parse_config(data: dict[str, Any], file: Path) -> Config:
         paths=_parse_table(PathSettings, data.get("paths", {}), "paths", file),
         limits=_parse_table(Limits, data.get("limits", {}), "limits", file),
         llm=_parse_table(LLMConfig, data.get("llm", {}), "llm", file),
+        fetch=_parse_table(FetchSettings, data.get("fetch", {}), "fetch", file),
         sources=sources,
         profiles=profiles,
         file=file,
@@ -183,7 +219,12 @@ def _parse_sources(raw: Any, file: Path) -> tuple[SourceConfig, ...]:
         if source.type not in SOURCE_TYPES:
             types_ = ", ".join(SOURCE_TYPES)
             raise ConfigError(f"{file}: {where}.type must be one of {types_}, got {source.type!r}")
-        if source.path is None:
+        if source.type in ("feed", "page"):  # read from the web by briefing.collect
+            if source.url is None:
+                raise ConfigError(f"{file}: {where}.url is required for a {source.type} source")
+            if not _is_http_url(source.url):
+                raise ConfigError(f"{file}: {where}.url must be an http:// or https:// address")
+        elif source.path is None:
             raise ConfigError(f"{file}: {where}.path is required for a {source.type} source")
         if any(s.name == source.name for s in sources):
             raise ConfigError(f"{file}: {where}.name {source.name!r} is used twice")
@@ -231,6 +272,53 @@ def _check_values(config: Config, file: Path) -> None:
         raise ConfigError(f"{file}: llm.temperature must be between 0 and 2")
     if config.llm.base_url and not config.llm.base_url.startswith(("http://", "https://")):
         raise ConfigError(f"{file}: llm.base_url must start with http:// or https://")
+    _check_fetch(config.fetch, file)
+
+
+def _check_fetch(fetch: FetchSettings, file: Path) -> None:
+    positive = {
+        "fetch.connect_timeout": fetch.connect_timeout,
+        "fetch.read_timeout": fetch.read_timeout,
+        "fetch.deadline": fetch.deadline,
+        "fetch.max_body_bytes": fetch.max_body_bytes,
+        "fetch.concurrency": fetch.concurrency,
+        "fetch.per_host_concurrency": fetch.per_host_concurrency,
+        "fetch.max_entries_per_feed": fetch.max_entries_per_feed,
+    }
+    for key, value in positive.items():
+        if value <= 0:
+            raise ConfigError(f"{file}: {key} must be greater than 0, got {value}")
+    if fetch.max_redirects < 0:
+        raise ConfigError(f"{file}: fetch.max_redirects must be 0 or more")
+    if fetch.per_host_delay < 0:
+        raise ConfigError(f"{file}: fetch.per_host_delay must be 0 or more")
+    if not fetch.user_agent.strip() or any(ch in fetch.user_agent for ch in "\r\n"):
+        raise ConfigError(f"{file}: fetch.user_agent must be one non-empty line")
+    for entry in fetch.allow_private:
+        if not _is_host_or_network(entry):
+            raise ConfigError(
+                f"{file}: fetch.allow_private entry {entry!r} is neither a host name "
+                "nor an address or CIDR range"
+            )
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+_HOST_NAME = re.compile(r"(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?")
+
+
+def _is_host_or_network(entry: str) -> bool:
+    try:
+        ipaddress.ip_network(entry, strict=False)
+        return True
+    except ValueError:
+        return _HOST_NAME.fullmatch(entry) is not None
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:

@@ -96,6 +96,39 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 3: collecting from feeds and pages (briefing.collect): each article's
+    # canonical URL and the first copy it near-duplicates, every URL it was met
+    # under, its MinHash sketch, and each web source's fetch state and health.
+    """
+    ALTER TABLE articles ADD COLUMN canonical_url TEXT;
+    ALTER TABLE articles ADD COLUMN duplicate_of INTEGER REFERENCES articles(id);
+    CREATE INDEX articles_canonical_url ON articles(canonical_url);
+    CREATE INDEX articles_duplicate_of ON articles(duplicate_of);
+    CREATE INDEX articles_source ON articles(source);
+    CREATE TABLE article_urls (
+        url TEXT PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE
+    );
+    CREATE INDEX article_urls_article ON article_urls(article_id);
+    CREATE TABLE article_sketches (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        scheme TEXT NOT NULL,
+        signature BLOB NOT NULL
+    );
+    CREATE TABLE sources (
+        name TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        url TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        last_attempt_at TEXT,
+        last_success_at TEXT,
+        last_error TEXT,
+        last_error_at TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        last_new INTEGER NOT NULL DEFAULT 0
+    );
+    """,
 ]
 
 

@@ -1,0 +1,389 @@
+"""One collect run: fetch every web source concurrently, then clean, dedup and store.
+
+Two phases, so that concurrency never touches identity::
+
+    fetch (async, bounded)   every source at once, within the fetcher's limits; each
+                             ends as candidates, "unchanged" (304) or an error value
+    store (in order)         clean the whole batch, then store candidate by candidate in
+                             source order: URL seen? content hash known? near-duplicate?
+
+Storing in a fixed order makes "the first copy" well defined, and storing only
+after every fetch has ended means a source's conditional-GET validators are
+saved only once its articles are safely in the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from briefing.clean import clean_documents
+from briefing.collect import articles, dedup, health
+from briefing.collect.feeds import FeedEntry, parse_feed
+from briefing.collect.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchResult
+from briefing.collect.health import Validators
+from briefing.collect.pages import Page, PageError, Robots, read_page
+from briefing.collect.report import CollectReport, SourceFailure
+from briefing.collect.urls import canonical_url, display_url, host_of
+from briefing.config import Config, SourceConfig
+from briefing.errors import SourceError
+from briefing.store import Store
+from briefing.types import RawDocument
+
+logger = logging.getLogger(__name__)
+
+WEB_SOURCE_TYPES = ("feed", "page")
+#: Time one feed may spend fetching the pages behind its teasers, in request
+#: deadlines. Entries whose page is not reached in time are left for the next
+#: run (their URL is not recorded), so a feed of 200 teasers on a slow site
+#: cannot hold the whole run for 200 deadlines.
+FULL_TEXT_BUDGET = 3
+T = TypeVar("T")
+
+
+class _OutOfTime(Exception):
+    """The feed's full-text budget ran out before this entry's page was fetched."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A fetched article not known by URL: its document and every URL it was met under."""
+
+    document: RawDocument
+    urls: tuple[str, ...]  # canonical forms; the article's identity first
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What fetching one source gave."""
+
+    source: SourceConfig
+    candidates: list[Candidate] = field(default_factory=list)
+    seen: int = 0  # items skipped because their URL was already known
+    deferred: int = 0  # teasers left for the next run: no time left to fetch their page
+    unchanged: bool = False  # answered 304
+    error: str | None = None
+    validators: Validators | None = None  # for the next conditional GET (None: keep)
+
+
+def collect(
+    config: Config,
+    store: Store,
+    sources: Sequence[SourceConfig],
+    *,
+    now: datetime | None = None,
+) -> CollectReport:
+    """Fetch every feed and page source and store what is new; see ``briefing.collect``."""
+    now = now or datetime.now(UTC)
+    web = [source for source in sources if source.type in WEB_SOURCE_TYPES]
+    outcomes = run_sync(_fetch_all(config, store, web))
+    counts = _store_all(store, outcomes, now)
+    failures: list[SourceFailure] = []
+    for outcome in outcomes:
+        source = outcome.source
+        if outcome.error is not None:
+            logger.warning("%s: %s", source.name, outcome.error)
+            health.record_failure(store, source, now, outcome.error)
+            where = display_url(source.url or "")
+            failures.append(SourceFailure(source.name, where, outcome.error))
+        else:
+            new = counts.new_by_source.get(source.name, 0)
+            health.record_success(store, source, now, new=new, validators=outcome.validators)
+    return CollectReport(
+        new=len(counts.article_ids),
+        duplicates=counts.duplicates + sum(outcome.seen for outcome in outcomes),
+        near_duplicates=counts.near_duplicates,
+        unchanged_sources=sum(1 for outcome in outcomes if outcome.unchanged),
+        failures=tuple(failures),
+        sources_total=len(web),
+        article_ids=tuple(counts.article_ids),
+    )
+
+
+def run_sync(coroutine: Awaitable[T]) -> T:
+    """Run ``coroutine`` to completion from synchronous code, even inside a running loop."""
+
+    async def main() -> T:
+        return await coroutine
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    # Called from async code (a notebook, an embedding app): use a loop of our own.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()
+
+
+async def _fetch_all(
+    config: Config, store: Store, sources: Sequence[SourceConfig]
+) -> list[Outcome]:
+    async with Fetcher(config.fetch) as fetcher:
+        gatherer = _Gatherer(config, store, fetcher)
+        return list(await asyncio.gather(*(gatherer.source(source) for source in sources)))
+
+
+class _Gatherer:
+    def __init__(self, config: Config, store: Store, fetcher: Fetcher) -> None:
+        self.config = config
+        self.settings = config.fetch
+        self.store = store
+        self.fetcher = fetcher
+        self.robots = Robots(fetcher)
+
+    async def source(self, source: SourceConfig) -> Outcome:
+        outcome = Outcome(source)
+        try:
+            if source.type == "feed":
+                await self._feed(source, outcome)
+            else:
+                await self._page(source, outcome)
+        except SourceError as error:
+            outcome.error, outcome.candidates = str(error), []
+        # A bug or a library surprise on one source must not sink the others.
+        except Exception as error:
+            logger.exception("%s: unexpected error while collecting", source.name)
+            outcome.error = f"unexpected error: {type(error).__name__}"
+            outcome.candidates = []
+        return outcome
+
+    async def _feed(self, source: SourceConfig, outcome: Outcome) -> None:
+        assert source.url is not None
+        known = health.validators(self.store, source)
+        answer = await self.fetcher.get(
+            source.url, accept=FEED_ACCEPT, etag=known.etag, last_modified=known.last_modified
+        )
+        if answer.not_modified:
+            outcome.unchanged = True
+            return
+        feed = await asyncio.to_thread(
+            parse_feed,
+            answer.body,
+            url=answer.url,
+            content_type=answer.content_type,
+            max_entries=self.settings.max_entries_per_feed,
+        )
+        if feed.total_entries > len(feed.entries):
+            logger.info("%s: %d entries, reading the first %d", source.name,
+                        feed.total_entries, len(feed.entries))
+        outcome.validators = Validators(answer.etag, answer.last_modified)
+        outlet = source.outlet or feed.title or host_of(answer.url)
+        links = [canonical_url(entry.link) if entry.link else None for entry in feed.entries]
+        seen = articles.known_urls(self.store, (link for link in links if link))
+        budget_end = asyncio.get_running_loop().time() + FULL_TEXT_BUDGET * self.settings.deadline
+        jobs = []
+        for index, (entry, link) in enumerate(zip(feed.entries, links, strict=True)):
+            if link in seen:
+                outcome.seen += 1
+                continue
+            fallback = f"{answer.url}#entry-{index + 1}"
+            jobs.append(self._entry(source, entry, link, outlet, fallback, outcome, budget_end))
+        for candidate in await asyncio.gather(*jobs):
+            if candidate is not None:
+                outcome.candidates.append(candidate)
+        if outcome.deferred:
+            logger.info("%s: no time left for the full text of %d entries; next run",
+                        source.name, outcome.deferred)
+            # Forget the validators, or an unchanged feed would answer 304 next time
+            # and the deferred entries would never be read.
+            outcome.validators = Validators()
+
+    async def _entry(
+        self,
+        source: SourceConfig,
+        entry: FeedEntry,
+        link: str | None,
+        outlet: str,
+        fallback_location: str,
+        outcome: Outcome,
+        budget_end: float,
+    ) -> Candidate | None:
+        text, title, urls = entry.text, entry.title, [link] if link else []
+        if link and entry.is_teaser and self.settings.full_text:
+            try:
+                page = await self._full_text(source, link, budget_end)
+            except _OutOfTime:
+                outcome.deferred += 1
+                return None
+            if page is not None:
+                more = [canonical_url(page.url), page.canonical]
+                if articles.known_urls(self.store, more):
+                    outcome.seen += 1
+                    return None
+                urls = [page.canonical, *urls, *more]
+                if len(page.text) > len(text):
+                    text, title = page.text, title or page.title
+        if not text.strip():
+            return None
+        identity = urls[0] if urls else None
+        return Candidate(self._document(source, identity or fallback_location, text, title,
+                                        identity, outlet, entry.published),
+                         tuple(dict.fromkeys(urls)))
+
+    async def _full_text(self, source: SourceConfig, url: str, budget_end: float) -> Page | None:
+        """The article page behind a teaser; None (use the feed's text) if it cannot be had.
+
+        Raises ``_OutOfTime`` when the feed's budget ends first (waiting for a
+        turn at the host counts).
+        """
+        remaining = budget_end - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            raise _OutOfTime
+        try:
+            async with asyncio.timeout(remaining):
+                _, page = await self._fetch_page(url)
+        except TimeoutError:
+            raise _OutOfTime from None
+        except SourceError as error:
+            logger.info("%s: full text of %s unavailable (%s); using the feed's text",
+                        source.name, display_url(url), error)
+            return None
+        return page
+
+    async def _page(self, source: SourceConfig, outcome: Outcome) -> None:
+        assert source.url is not None
+        answer, page = await self._fetch_page(source.url, health.validators(self.store, source))
+        if page is None:
+            outcome.unchanged = True
+            return
+        outcome.validators = Validators(answer.etag, answer.last_modified)
+        urls = list(dict.fromkeys([page.canonical, canonical_url(page.url),
+                                   canonical_url(source.url)]))
+        if articles.known_urls(self.store, urls):
+            outcome.seen += 1
+            return
+        outlet = source.outlet or page.outlet or host_of(page.url)
+        document = self._document(source, page.canonical, page.text, page.title,
+                                  page.canonical, outlet, page.published)
+        outcome.candidates.append(Candidate(document, tuple(urls)))
+
+    async def _fetch_page(
+        self, url: str, known: Validators | None = None
+    ) -> tuple[FetchResult, Page | None]:
+        """Fetch and read an article page; the page is None when it answered 304."""
+        if self.settings.respect_robots:
+            refusal = await self.robots.refusal(url)
+            if refusal:
+                raise PageError(refusal)
+        known = known or Validators()
+        answer = await self.fetcher.get(
+            url, accept=PAGE_ACCEPT, etag=known.etag, last_modified=known.last_modified
+        )
+        if answer.not_modified:
+            return answer, None
+        return answer, await asyncio.to_thread(read_page, answer)
+
+    def _document(
+        self,
+        source: SourceConfig,
+        location: str,
+        text: str,
+        title: str | None,
+        url: str | None,
+        outlet: str,
+        published: datetime | None,
+    ) -> RawDocument:
+        limit = self.config.limits.max_article_chars
+        return RawDocument(
+            source=source.name,
+            location=location,
+            text=_cut(text, limit),
+            title=title,
+            url=url,
+            outlet=outlet,
+            published=published,
+            truncated=len(text) > limit,
+        )
+
+
+#: Identities are written in batches of this many articles: one commit each, not one
+#: per article. A crash loses at most a batch of URLs and sketches, never an article:
+#: the next run meets those articles again and finds them by content hash.
+_BATCH = 250
+
+
+@dataclass(slots=True)
+class _Counts:
+    article_ids: list[int] = field(default_factory=list)
+    duplicates: int = 0
+    near_duplicates: int = 0
+    new_by_source: dict[str, int] = field(default_factory=dict)
+
+
+def _store_all(store: Store, outcomes: Sequence[Outcome], now: datetime) -> _Counts:
+    counts = _Counts()
+    unique: dict[str, Candidate] = {}
+    for outcome in outcomes:
+        for candidate in outcome.candidates:
+            if candidate.document.location in unique:  # the same article in two feeds
+                counts.duplicates += 1
+            else:
+                unique[candidate.document.location] = candidate
+    if not unique:
+        return counts
+    index = dedup.NearDuplicateIndex(store, now=now)
+    pending: list[articles.Identity] = []
+    for document in clean_documents([candidate.document for candidate in unique.values()]):
+        pending.append(_store_one(store, index, document, unique[document.location], now, counts))
+        if len(pending) >= _BATCH:
+            articles.record_identities(store, pending)
+            pending = []
+    articles.record_identities(store, pending)
+    return counts
+
+
+def _store_one(
+    store: Store,
+    index: dedup.NearDuplicateIndex,
+    document: RawDocument,
+    candidate: Candidate,
+    now: datetime,
+    counts: _Counts,
+) -> articles.Identity:
+    """Store one cleaned article and count it; returns what to record about it."""
+    article, is_new = store.add_article(
+        source=document.source,
+        outlet=document.outlet or document.source,
+        title=document.title or "Untitled",
+        text=document.text,
+        url=document.url,
+        published=document.published,
+        fetched=now,
+    )
+    if not is_new:  # same content under another URL: remember the URL, skip it next time
+        counts.duplicates += 1
+        return articles.Identity(article.id, candidate.urls)
+    sketch = dedup.sketch(article.title, article.text)
+    original = index.find(sketch) if sketch is not None else None
+    if sketch is not None:
+        index.add(article.id, sketch, original)
+    if original is not None:
+        logger.info("%s: a copy of article %d, linked to it", document.location, original)
+        counts.near_duplicates += 1
+    else:
+        counts.article_ids.append(article.id)
+        counts.new_by_source[document.source] = counts.new_by_source.get(document.source, 0) + 1
+    return articles.Identity(
+        article.id,
+        candidate.urls,
+        canonical_url=candidate.urls[0] if candidate.urls else None,
+        duplicate_of=original,
+        scheme=dedup.SCHEME if sketch is not None else None,
+        signature=dedup.to_blob(sketch) if sketch is not None else None,
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    """Cut at the last paragraph (or word) boundary before ``limit`` characters."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    boundary = head.rfind("\n")
+    if boundary < limit // 2:
+        boundary = head.rfind(" ")
+    return head[: boundary if boundary > 0 else limit].rstrip()

@@ -1,0 +1,135 @@
+"""Near-duplicate detection: MinHash sketches in an LSH index (datasketch).
+
+Exact copies are caught by the store's content hash; this catches the rest:
+the syndicated copy with another outlet's furniture, the wire story lightly
+edited on five sites. Each article is reduced to the set of its word 5-grams
+(shingles); two articles whose sets overlap by ``THRESHOLD`` (Jaccard) or more
+are copies, and the later one is linked to the first (``duplicate_of``).
+
+Sketches are stored (``article_sketches``), so a copy is recognised across
+runs; the index holds the articles first seen in the last ``WINDOW_DAYS`` and
+is loaded only when a run has something new to check, so a run where every
+feed answers 304 never pays for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import zlib
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from briefing.store import Store
+
+NUM_PERM = 128
+SHINGLE_WORDS = 5
+#: Jaccard similarity (of 5-gram sets) from which two articles are copies of one story.
+#: Unrelated articles, even on the same event, share almost no 5-grams (< 0.1).
+THRESHOLD = 0.5
+#: Articles with fewer shingles than this are too short to judge ("Photo gallery").
+MIN_SHINGLES = 8
+#: Only the opening of very long articles is sketched: it is what copies share.
+MAX_WORDS = 3000
+WINDOW_DAYS = 30
+#: Identifies how a stored sketch was made; sketches made otherwise are ignored.
+SCHEME = f"affine32-crc32-w{SHINGLE_WORDS}-p{NUM_PERM}"
+_WORD = re.compile(r"\w+")
+
+
+def _crc32(data: bytes) -> int:
+    # Stable across processes (unlike hash()) and much faster than datasketch's SHA-1.
+    return zlib.crc32(data)
+
+
+@functools.cache
+def _permutations() -> Any:
+    # Drawing the 128 random permutations costs more than hashing a short article;
+    # every sketch uses the same ones (seed 1), so draw them once.
+    return MinHash(num_perm=NUM_PERM, hashfunc=_crc32, scheme="affine32").permutations
+
+
+def sketch(title: str, text: str) -> MinHash | None:
+    """The MinHash of an article's shingles, or None when it is too short to judge."""
+    words = _WORD.findall(f"{title}\n{text}".casefold())[:MAX_WORDS]
+    shingles = {
+        " ".join(words[i : i + SHINGLE_WORDS]).encode("utf-8")
+        for i in range(max(0, len(words) - SHINGLE_WORDS + 1))
+    }
+    if len(shingles) < MIN_SHINGLES:
+        return None
+    minhash = MinHash(
+        num_perm=NUM_PERM, hashfunc=_crc32, scheme="affine32", permutations=_permutations()
+    )
+    minhash.update_batch(list(shingles))
+    return minhash
+
+
+def to_blob(minhash: MinHash) -> bytes:
+    return np.asarray(minhash.hashvalues, dtype=np.uint32).tobytes()
+
+
+def from_blob(blob: bytes) -> MinHash:
+    values = np.frombuffer(blob, dtype=np.uint32).copy()
+    return MinHash(
+        num_perm=NUM_PERM,
+        hashvalues=values,
+        hashfunc=_crc32,
+        scheme="affine32",
+        permutations=_permutations(),
+    )
+
+
+class NearDuplicateIndex:
+    """The sketches of recent articles; finds the first copy of a new one."""
+
+    def __init__(self, store: Store, *, now: datetime | None = None) -> None:
+        self._store = store
+        self._now = now or datetime.now(UTC)
+        self._lsh: MinHashLSH | None = None
+        self._sketches: dict[int, MinHash] = {}
+        self._roots: dict[int, int] = {}  # article id -> the first copy it belongs to
+
+    def find(self, minhash: MinHash) -> int | None:
+        """The id of the first copy of the article sketched, or None if it is original."""
+        lsh = self._index()
+        matches = [
+            key for key in lsh.query(minhash) if self._sketches[key].jaccard(minhash) >= THRESHOLD
+        ]
+        if not matches:
+            return None
+        return min(self._roots.get(key, key) for key in matches)
+
+    def add(self, article_id: int, minhash: MinHash, duplicate_of: int | None) -> None:
+        lsh = self._index()
+        if article_id in self._sketches:
+            return
+        lsh.insert(article_id, minhash)
+        self._sketches[article_id] = minhash
+        self._roots[article_id] = duplicate_of or article_id
+
+    def _index(self) -> MinHashLSH:
+        if self._lsh is None:
+            self._lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+            since = (self._now - timedelta(days=WINDOW_DAYS)).astimezone(UTC).isoformat()
+            rows = self._store.query(
+                "SELECT s.article_id, s.signature, a.duplicate_of FROM article_sketches s"
+                " JOIN articles a ON a.id = s.article_id"
+                " WHERE s.scheme = ? AND a.first_seen_at >= ? ORDER BY s.article_id",
+                (SCHEME, since),
+            )
+            self._load((int(r[0]), bytes(r[1]), r[2]) for r in rows)
+        return self._lsh
+
+    def _load(self, rows: Iterable[tuple[int, bytes, int | None]]) -> None:
+        assert self._lsh is not None
+        with self._lsh.insertion_session() as session:
+            for article_id, blob, duplicate_of in rows:
+                minhash = from_blob(blob)
+                session.insert(article_id, minhash)
+                self._sketches[article_id] = minhash
+                self._roots[article_id] = int(duplicate_of) if duplicate_of else article_id

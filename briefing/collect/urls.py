@@ -1,0 +1,111 @@
+"""URL canonicalisation: one article, one identity, whatever link led to it.
+
+Feeds and share buttons decorate links with campaign trackers (``utm_*``,
+``fbclid``...), fragments and default ports; the same article then arrives under
+many spellings. ``canonical_url`` reduces them to one, which is the article's
+identity in the store. Query parameters that are not trackers are kept (sorted,
+so their order does not matter): on many sites they *are* the article's address.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+
+#: Exact query parameter names that only track the click, never select content.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "twclid", "ttclid",
+        "igshid", "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id",
+        "oly_enc_id", "rb_clickid", "s_cid", "vero_id", "vero_conv", "wickedid",
+        "_ga", "_gl", "spm", "cmpid", "ocid", "ncid", "sr_share", "ref_src", "ref_url",
+        "at_medium", "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4",
+        "wt.mc_id", "smid", "xtor", "__twitter_impression",
+    }
+)
+#: Parameter name prefixes that only track (utm_source, utm_medium, ..., pk_campaign).
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "itm_")
+
+#: Parameter names whose values may be secrets; masked wherever a URL is shown.
+_SECRET_PARAM = re.compile(
+    r"(?i)(^|_)(key|apikey|api_key|token|access_token|secret|password|passwd|sig|signature|auth)$"
+)
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_http_url(url: str) -> bool:
+    """True for an absolute http(s) URL with a host: the only kind briefing fetches or links."""
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        parts.port  # noqa: B018 -- raises ValueError for a malformed port
+    except ValueError:
+        return False
+    return parts.scheme.lower() in _DEFAULT_PORTS and bool(parts.hostname)
+
+
+def canonical_url(url: str) -> str:
+    """The article identity of ``url``: trackers, fragment and default port removed.
+
+    Scheme and host are lower-cased, an empty path becomes "/", remaining query
+    parameters are sorted. ``url`` must be an absolute http(s) URL.
+    """
+    parts = urllib.parse.urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
+    port = parts.port
+    netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+    query = [
+        (name, value)
+        for name, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        if not is_tracking_param(name)
+    ]
+    return urllib.parse.urlunsplit(
+        (scheme, netloc, parts.path or "/", urllib.parse.urlencode(sorted(query)), "")
+    )
+
+
+def is_tracking_param(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def resolve(base: str, link: str | None) -> str | None:
+    """``link`` made absolute against ``base``; None unless the result is http(s)."""
+    if not link or not link.strip():
+        return None
+    try:
+        absolute = urllib.parse.urljoin(base, link.strip())
+    except ValueError:
+        return None
+    return absolute if is_http_url(absolute) else None
+
+
+def display_url(url: str) -> str:
+    """``url`` as shown in messages and reports: no user:password, secret-looking values masked."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "(malformed URL)"
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port is not None else host
+    query = urllib.parse.urlencode(
+        [
+            (name, "***" if _SECRET_PARAM.search(name) else value)
+            for name, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        ]
+    )
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def host_of(url: str) -> str:
+    """The lower-cased host name of ``url`` ("" when it has none)."""
+    try:
+        return (urllib.parse.urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
