@@ -17,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import write_corpus  # noqa: E402
+from corpus import write_corpus
 
-from briefing.config import load_config  # noqa: E402
-from briefing.pipeline import build_brief  # noqa: E402
-from briefing.render.environment import make_environment  # noqa: E402
-from briefing.render.pdf import render_pdf_html, write_pdf  # noqa: E402
+from briefing.config import load_config
+from briefing.pipeline import build_brief
+from briefing.render.environment import make_environment
+from briefing.render.pdf import render_pdf_html, write_pdf
 
 
 def main() -> None:

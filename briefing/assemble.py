@@ -39,6 +39,7 @@ def assemble_brief(
     prompt_versions: dict[str, str] | None = None,
     top_lines: Sequence[Bullet] = (),
     skipped: int = 0,
+    extra_notes: Sequence[str] = (),
 ) -> Brief:
     summary_of = {summary.story_id: summary for summary in summaries}
     numbers: dict[int, int] = {}
@@ -105,7 +106,7 @@ def assemble_brief(
         engine=engine,
         stories=tuple(brief_stories),
         sources=tuple(refs),
-        notes=_run_notes(summaries, skipped),
+        notes=(*_run_notes(summaries, skipped), *extra_notes),
         prompt_versions=dict(prompt_versions or {}),
         dropped=tuple(dropped),
         top_lines=brief_top_lines,

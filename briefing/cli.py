@@ -76,9 +76,11 @@ def _parser() -> argparse.ArgumentParser:
         "brief.pdf, brief.html, brief.txt and brief.json to OUT/<profile>/<YYYY-MM-DD>/. "
         "With no --source and no configured sources, the bundled example articles are used.",
     )
-    build.add_argument("--source", "-s", action="append", type=Path, default=[], metavar="PATH",
-                       help="article file or folder (.txt, .md, .html); repeatable; "
-                       "replaces the profile's sources")
+    build.add_argument("--source", "-s", action="append", default=[], metavar="PATH|URL",
+                       help="article file or folder (.txt, .md, .html), or a feed or page URL; "
+                       "repeatable; replaces the profile's sources")
+    build.add_argument("--no-collect", action="store_true",
+                       help="do not fetch feeds and pages first; brief what was collected before")
     build.add_argument("--out", "-o", type=Path, metavar="DIR",
                        help="output folder (default: paths.out in the config, else ./out)")
     build.add_argument("--title", "-t", help="the brief's title")
@@ -87,6 +89,21 @@ def _parser() -> argparse.ArgumentParser:
                        help="summarizer (default: brief.engine in the config, 'auto')")
     build.add_argument("--model", help="LLM model name (overrides llm.model)")
     build.set_defaults(handler=_cmd_build)
+
+    collect = commands.add_parser(
+        "collect", parents=[common], help="fetch new articles from feeds and pages",
+        description="Fetch every feed and page source of a profile and store what is new "
+        "(conditional GET: unchanged feeds cost a 304).",
+    )
+    collect.add_argument("--profile", "-p", default="default",
+                         help="profile whose sources to fetch")
+    collect.set_defaults(handler=_cmd_collect)
+
+    sources = commands.add_parser(
+        "sources", parents=[common], help="health of each feed and page source",
+        description="Print each web source's last success, last error and consecutive failures.",
+    )
+    sources.set_defaults(handler=_cmd_sources)
 
     usage = commands.add_parser(
         "usage", parents=[common], help="LLM calls and tokens per day and model",
@@ -134,6 +151,7 @@ def _cmd_build(args: argparse.Namespace, config: Config, err: Console) -> int:
             title=args.title,
             engine=args.engine,
             model=args.model,
+            collect_first=not args.no_collect,
             progress=progress,
         )
     if args.quiet:
@@ -151,6 +169,36 @@ def _cmd_build(args: argparse.Namespace, config: Config, err: Console) -> int:
         out.print(f"  note: {note}", highlight=False, markup=False, soft_wrap=True)
     for path in (result.files.pdf, result.files.html, result.files.text, result.files.json):
         out.print(f"  {path}", highlight=False, markup=False, soft_wrap=True)
+    return EXIT_OK
+
+
+def _cmd_collect(args: argparse.Namespace, config: Config, err: Console) -> int:
+    from briefing.collect import collect, failure_note
+    from briefing.store import Store
+
+    sources = config.sources_for(config.profile(args.profile))
+    with Store(config.paths.store) as store, _progress(err, not args.quiet) as progress:
+        if progress:
+            progress("collect")
+        report = collect(config, store, sources)
+    if not args.quiet:
+        print(
+            f"{report.sources_total} web source(s): {report.new} new article(s), "
+            f"{report.duplicates} already seen, {report.near_duplicates} near-duplicate(s), "
+            f"{report.unchanged_sources} source(s) unchanged, {len(report.failures)} failed"
+        )
+    note = failure_note(report)
+    if note:
+        err.print(f"warning: {note}", highlight=False, markup=False, soft_wrap=True)
+    return EXIT_OK
+
+
+def _cmd_sources(args: argparse.Namespace, config: Config, err: Console) -> int:
+    from briefing.collect import format_health, source_health
+    from briefing.store import Store
+
+    with Store(config.paths.store) as store:
+        print(format_health(source_health(store)))
     return EXIT_OK
 
 

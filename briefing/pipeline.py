@@ -3,7 +3,8 @@
 This is the one place that wires the stages together; each stage lives in its
 own module and knows nothing of the others::
 
-    read (ingest) -> clean -> store -> group (stories) -> summarize -> assemble -> render -> record
+    read files -> clean -> collect feeds/pages -> store -> group (stories)
+      -> summarize -> assemble -> render -> record
 
 The CLI and the scheduler call this; so can any Python program.
 """
@@ -20,7 +21,14 @@ from pathlib import Path
 
 from briefing.assemble import assemble_brief
 from briefing.clean import clean_documents
-from briefing.config import Config, SourceConfig
+from briefing.collect import (
+    WEB_SOURCE_TYPES,
+    collect,
+    failure_note,
+    source_from_url,
+    unbriefed_articles,
+)
+from briefing.config import Config, ProfileConfig, SourceConfig
 from briefing.errors import NoArticlesError
 from briefing.ingest.files import ReadResult, SkippedFile, read_paths
 from briefing.render import RenderedBrief, render_brief
@@ -54,21 +62,24 @@ def build_brief(
     config: Config,
     *,
     profile: str = "default",
-    sources: Sequence[Path] = (),
+    sources: Sequence[Path | str] = (),
     out_root: Path | None = None,
     title: str | None = None,
     engine: str | None = None,
     model: str | None = None,
     summarizer: Summarizer | None = None,
+    collect_first: bool = True,
     now: datetime | None = None,
     progress: ProgressCallback | None = None,
 ) -> BuildResult:
     """Build one brief and write it to ``<out_root>/<profile>/<YYYY-MM-DD>/``.
 
-    ``sources`` (paths given on the command line) replace the profile's
-    configured sources; with neither, the bundled example articles are used.
-    ``engine``/``model`` override the config; ``summarizer`` replaces engine
-    selection entirely (tests, embedding programs).
+    ``sources`` (paths or feed/page URLs given on the command line) replace the
+    profile's configured sources; with neither, the bundled example articles
+    are used. Feed and page sources are collected first (unless
+    ``collect_first`` is false) and their articles not yet briefed for this
+    profile join the brief. ``engine``/``model`` override the config;
+    ``summarizer`` replaces engine selection entirely (tests, embedding programs).
     """
     profile_config = config.profile(profile)
     now = (now or datetime.now()).astimezone()
@@ -82,16 +93,26 @@ def build_brief(
         yield
         timings[name] = time.perf_counter() - started
 
+    file_sources, web_sources = _split_sources(config, sources, profile_config)
     with stage("read"):
-        read = _read_sources(config, sources, config.sources_for(profile_config))
+        # Files first: a mistyped path fails before anything is fetched or stored.
+        read = _read_sources(config, file_sources, use_examples=not sources and not web_sources)
     with stage("clean"):
         documents = clean_documents(read.documents)
-    if not documents:
-        raise NoArticlesError(_no_articles_message(sources, config, read))
 
     with Store(config.paths.store) as store:
+        collect_note: str | None = None
+        if web_sources and collect_first:
+            with stage("collect"):
+                report = collect(config, store, web_sources, now=now)
+                collect_note = failure_note(report)
         with stage("store"):
             articles, new_count = _store_articles(store, documents, now)
+            known = {article.id for article in articles}
+            collected = unbriefed_articles(store, profile, [s.name for s in web_sources])
+            articles += [article for article in collected if article.id not in known]
+        if not articles:
+            raise NoArticlesError(_no_articles_message(sources, file_sources, read, collect_note))
         with stage("group"):
             stories = group_into_stories(articles)
         with stage("summarize"):
@@ -99,9 +120,14 @@ def build_brief(
                 from briefing.summarize.select import make_summarizer
 
                 summarizer = make_summarizer(config, store, engine=engine, model=model)
-            summaries = summarizer.summarize(stories)
-            top_lines_of = getattr(summarizer, "top_lines", None)
-            top_lines = top_lines_of(summaries, stories) if callable(top_lines_of) else ()
+            try:
+                summaries = summarizer.summarize(stories)
+                top_lines_of = getattr(summarizer, "top_lines", None)
+                top_lines = top_lines_of(summaries, stories) if callable(top_lines_of) else ()
+            finally:
+                close = getattr(summarizer, "close", None)
+                if callable(close):
+                    close()  # also flushes the LLM call log to the store
         with stage("assemble"):
             brief = assemble_brief(
                 stories,
@@ -115,6 +141,7 @@ def build_brief(
                 prompt_versions=dict(getattr(summarizer, "prompt_versions", {}) or {}),
                 top_lines=top_lines,
                 skipped=len(read.skipped),
+                extra_notes=(collect_note,) if collect_note else (),
             )
         out_dir = (out_root or config.paths.out) / _safe_segment(profile) / now.strftime("%Y-%m-%d")
         with stage("render"):
@@ -127,25 +154,45 @@ def build_brief(
         brief_id=brief_id,
         out_dir=out_dir,
         files=files,
-        new_articles=new_count,
-        seen_articles=len(articles) - new_count,
+        new_articles=new_count + sum(1 for a in articles if a.id not in known),
+        seen_articles=len(known) - new_count,
         skipped=read.skipped,
         timings=timings,
     )
 
 
+def _split_sources(
+    config: Config, given: Sequence[Path | str], profile: ProfileConfig
+) -> tuple[list[SourceConfig], list[SourceConfig]]:
+    """(file sources, feed/page sources): from the command line if given, else the profile."""
+    if not given:
+        configured = config.sources_for(profile)
+        return (
+            [s for s in configured if s.type not in WEB_SOURCE_TYPES],
+            [s for s in configured if s.type in WEB_SOURCE_TYPES],
+        )
+    files: list[SourceConfig] = []
+    web: list[SourceConfig] = []
+    for item in given:
+        text = str(item)
+        if "://" in text:
+            web.append(source_from_url(text, config))
+        else:
+            path = Path(item)
+            files.append(SourceConfig(name=path.name or str(path), type="folder", path=path))
+    return files, web
+
+
 def _read_sources(
-    config: Config, paths: Sequence[Path], configured: Sequence[SourceConfig]
+    config: Config, sources: Sequence[SourceConfig], *, use_examples: bool
 ) -> ReadResult:
-    if paths:
-        return read_paths(list(paths), limits=config.limits)
-    if not configured:
+    if not sources and use_examples:
         logger.info("no sources configured: using the bundled example articles")
         return read_paths([examples_dir()], source="examples", limits=config.limits)
     documents: list[RawDocument] = []
     skipped: list[SkippedFile] = []
-    for source in configured:
-        assert source.path is not None  # config validation guarantees it
+    for source in sources:
+        assert source.path is not None  # config validation guarantees it for file sources
         result = read_paths(
             [source.path], source=source.name, outlet=source.outlet, limits=config.limits
         )
@@ -177,11 +224,18 @@ def _store_articles(
     return list(articles.values()), new_count
 
 
-def _no_articles_message(paths: Sequence[Path], config: Config, read: ReadResult) -> str:
-    where = ", ".join(str(p) for p in paths) or ", ".join(
-        str(s.path) for s in config.sources
-    ) or str(examples_dir())
+def _no_articles_message(
+    given: Sequence[Path | str],
+    files: Sequence[SourceConfig],
+    read: ReadResult,
+    collect_note: str | None,
+) -> str:
+    where = ", ".join(str(item) for item in given) or ", ".join(
+        str(source.path) for source in files
+    ) or "the configured sources"
     detail = f" ({len(read.skipped)} file(s) skipped)" if read.skipped else ""
+    if collect_note:
+        detail += f"; {collect_note}"
     return f"{where}: no usable article found{detail}"
 
 

@@ -1,0 +1,106 @@
+"""`briefing build` with an LLM endpoint: the real openai client against a loopback server."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openai_server import FakeOpenAI, Reply, Request, answer, article_bodies, error
+
+from briefing.cli import main
+from e2e.outputs import read_outputs
+
+SECRET = "sk-test-SECRET-never-print-0123456789"
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+        # No retries: failure tests must not wait for backoff.
+        (tmp_path / "briefing.toml").write_text("[llm]\nmodel = 'test-model'\nmax_retries = 0\n")
+        yield server
+
+
+def build(tmp_path: Path, seeds: Path) -> Path:
+    assert main(["build", "--source", str(seeds), "--out", str(tmp_path / "out")]) == 0
+    (day,) = (tmp_path / "out" / "default").iterdir()
+    return day
+
+
+def test_llm_writes_the_brief_and_a_rebuild_makes_no_calls(
+    tmp_path: Path, seeds_dir: Path, fake: FakeOpenAI, caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    outputs = read_outputs(build(tmp_path, seeds_dir))
+    data = outputs.data
+    assert data["engine"] == "llm:test-model"
+    assert "summarized by test-model" in data["coverage"]
+    assert set(data["prompt_versions"]) >= {"story_bullets"}
+    bullets = [b for story in data["stories"] for b in story["bullets"]]
+    assert bullets and all(b["origin"] == "llm" and b["verified"] for b in bullets)
+    calls = len(fake.chat_requests)
+    assert calls >= len(data["stories"])
+
+    build(tmp_path, seeds_dir)
+    assert len(fake.chat_requests) == calls, "a rebuild with no new articles must not call"
+
+    capsys.readouterr()
+    assert main(["usage"]) == 0
+    assert "test-model" in capsys.readouterr().out
+    assert SECRET not in outputs.everything() + caplog.text
+    for stored in (tmp_path / ".briefing").iterdir():  # the database and its WAL
+        assert SECRET.encode() not in stored.read_bytes()
+
+
+def hallucinating(request: Request) -> Reply:
+    """Cites a real article but adds a number, a name and a link none of them contain."""
+    labels = list(article_bodies(request.user))
+    schema = request.schema or {}
+    key = (schema.get("required") or ["bullets"])[0]
+    return answer(
+        key,
+        ("Officials agreed a 987654 million deal brokered by Zorblax Quentaro.", labels[:1]),
+        ("Details are at https://evil.example/phish for readers.", labels[:1]),
+    )
+
+
+def test_invented_facts_never_reach_a_reader(
+    tmp_path: Path, seeds_dir: Path, fake: FakeOpenAI
+) -> None:
+    fake.handler = hallucinating
+    outputs = read_outputs(build(tmp_path, seeds_dir))
+    everything = outputs.everything()
+    for invented in ("987654", "Zorblax", "evil.example"):
+        assert invented not in everything
+    data = outputs.data
+    assert data["dropped"]["count"] >= 2 * len(data["stories"])
+    # Every story fell back to its extractive bullets, and the brief says so.
+    origins = {b["origin"] for story in data["stories"] for b in story["bullets"]}
+    assert origins == {"extractive-fallback"}
+    assert any("summarized offline" in note for note in data["notes"])
+
+
+def test_an_unavailable_llm_falls_back_with_a_visible_note(
+    tmp_path: Path, seeds_dir: Path, fake: FakeOpenAI
+) -> None:
+    fake.handler = lambda request: error(500, "upstream exploded")
+    outputs = read_outputs(build(tmp_path, seeds_dir))
+    stories = len(outputs.data["stories"])
+    note = f"{stories} of {stories} stories summarized offline: the LLM was unavailable"
+    assert note in outputs.data["notes"]
+    assert note in " ".join(outputs.text.split())
+    assert SECRET not in outputs.everything()
+
+
+def test_engine_llm_without_an_endpoint_is_a_one_line_error(
+    tmp_path: Path, seeds_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["build", "--source", str(seeds_dir), "--engine", "llm", "--out", str(tmp_path)])
+    assert code != 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "error:" in err
