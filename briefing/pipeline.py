@@ -208,16 +208,8 @@ def _store_articles(
     articles: dict[int, Article] = {}
     new_count = 0
     for document in documents:
-        article, is_new = store.add_article(
-            source=document.source,
-            outlet=document.outlet or document.source,
-            title=document.title or "Untitled",
-            text=document.text,
-            url=document.url,
-            path=None if document.url == document.location else document.location,
-            published=document.published,
-            fetched=now,
-        )
+        path = None if document.url == document.location else document.location
+        article, is_new = store.add_document(document, fetched=now, path=path)
         if article.id not in articles:
             articles[article.id] = article
             new_count += is_new

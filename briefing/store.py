@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from briefing.errors import StoreError
-from briefing.types import Article, Brief
+from briefing.types import Article, Brief, RawDocument
 
 # Each entry is one migration; its position + 1 is the schema version it creates.
 MIGRATIONS: list[str] = [
@@ -270,6 +270,21 @@ class Store:
         article = self.article(article_id)
         assert article is not None
         return article, is_new
+
+    def add_document(
+        self, document: RawDocument, *, fetched: datetime, path: str | None = None
+    ) -> tuple[Article, bool]:
+        """``add_article`` for a cleaned document; its outlet defaults to its source."""
+        return self.add_article(
+            source=document.source,
+            outlet=document.outlet or document.source,
+            title=document.title or "Untitled",
+            text=document.text,
+            url=document.url,
+            path=path,
+            published=document.published,
+            fetched=fetched,
+        )
 
     def article(self, article_id: int) -> Article | None:
         rows = self.query("SELECT * FROM articles WHERE id = ?", (article_id,))

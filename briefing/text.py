@@ -394,3 +394,14 @@ def looks_like_headline(line: str) -> bool:
     if line.rstrip(CLOSERS)[-1:] in {".", ",", ";", ":", "…"}:
         return False
     return any(char.isupper() for char in line)
+
+
+def cut_text(text: str, limit: int) -> str:
+    """``text`` cut at the last paragraph (or word) boundary before ``limit`` characters."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    boundary = head.rfind("\n")
+    if boundary < limit // 2:
+        boundary = head.rfind(" ")
+    return head[: boundary if boundary > 0 else limit].rstrip()

@@ -33,6 +33,7 @@ from briefing.collect.urls import canonical_url, display_url, host_of
 from briefing.config import Config, SourceConfig
 from briefing.errors import SourceError
 from briefing.store import Store
+from briefing.text import cut_text
 from briefing.types import RawDocument
 
 logger = logging.getLogger(__name__)
@@ -292,7 +293,7 @@ class _Gatherer:
         return RawDocument(
             source=source.name,
             location=location,
-            text=_cut(text, limit),
+            text=cut_text(text, limit),
             title=title,
             url=url,
             outlet=outlet,
@@ -346,15 +347,7 @@ def _store_one(
     counts: _Counts,
 ) -> articles.Identity:
     """Store one cleaned article and count it; returns what to record about it."""
-    article, is_new = store.add_article(
-        source=document.source,
-        outlet=document.outlet or document.source,
-        title=document.title or "Untitled",
-        text=document.text,
-        url=document.url,
-        published=document.published,
-        fetched=now,
-    )
+    article, is_new = store.add_document(document, fetched=now)
     if not is_new:  # same content under another URL: remember the URL, skip it next time
         counts.duplicates += 1
         return articles.Identity(article.id, candidate.urls)
@@ -377,13 +370,3 @@ def _store_one(
         signature=dedup.to_blob(sketch) if sketch is not None else None,
     )
 
-
-def _cut(text: str, limit: int) -> str:
-    """Cut at the last paragraph (or word) boundary before ``limit`` characters."""
-    if len(text) <= limit:
-        return text
-    head = text[:limit]
-    boundary = head.rfind("\n")
-    if boundary < limit // 2:
-        boundary = head.rfind(" ")
-    return head[: boundary if boundary > 0 else limit].rstrip()

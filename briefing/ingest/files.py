@@ -32,6 +32,7 @@ from briefing.config import Limits
 from briefing.errors import SourceError
 from briefing.ingest.html import extract_html
 from briefing.ingest.markdown import markdown_to_text
+from briefing.text import cut_text
 from briefing.types import RawDocument
 
 logger = logging.getLogger(__name__)
@@ -157,7 +158,7 @@ def read_file(
         return SkippedFile(path, "no article text")
 
     truncated = cut_at_read or len(body) > limits.max_article_chars
-    body = _cut(body, limits.max_article_chars)
+    body = cut_text(body, limits.max_article_chars)
     if truncated:
         logger.warning("%s: longer than the limit, cut to %d characters", path, len(body))
     return RawDocument(
@@ -217,13 +218,3 @@ def _parse_date(value: str | None, path: Path) -> datetime | None:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
-
-def _cut(text: str, limit: int) -> str:
-    """Cut at the last paragraph (or word) boundary before ``limit`` characters."""
-    if len(text) <= limit:
-        return text
-    head = text[:limit]
-    boundary = head.rfind("\n")
-    if boundary < limit // 2:
-        boundary = head.rfind(" ")
-    return head[: boundary if boundary > 0 else limit].rstrip()
