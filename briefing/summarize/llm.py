@@ -19,34 +19,33 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import hashlib
 import json
 import logging
-import random
 import re
 import threading
-import time
-import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
-
-import openai
 
 from briefing.config import Limits, LLMConfig
 from briefing.errors import TemplateError
+from briefing.summarize.asker import Ask, Asker, chat_messages
+from briefing.summarize.endpoint import (
+    AnswerFailed,
+    CallContext,
+    ChatEndpoint,
+    LLMUnavailable,
+    RetryPolicy,
+)
 from briefing.summarize.extractive import extractive_bullets
 from briefing.summarize.grounding import (
-    AnswerError,
     Grounded,
     SourceDoc,
     answer_schema,
     ground_item,
-    parse_answer,
     strip_injections,
 )
-from briefing.summarize.llm_log import CachedAnswer, CallRecord, LLMLog, scrub
+from briefing.summarize.llm_log import LLMLog, scrub
 from briefing.summarize.prompts import PromptLibrary, RenderedPrompt
 from briefing.summarize.tokens import (
     BudgetSpent,
@@ -59,11 +58,10 @@ from briefing.summarize.tokens import (
 )
 from briefing.types import Article, Bullet, BulletOrigin, DroppedBullet, Story, StorySummary
 
+__all__ = ["ChatEndpoint", "LLMSummarizer", "RetryPolicy"]
+
 log = logging.getLogger(__name__)
 
-#: response_format modes, best first. llama.cpp's Python server takes json_object with a
-#: schema; some servers take json_object only; the last resort puts the schema in the prompt.
-FORMAT_MODES = ("json_schema", "json_object_schema", "json_object", "text")
 MAX_FACTS = 8
 MAX_TOP_LINES = 3
 
@@ -73,445 +71,6 @@ NOTE_INVALID = "the model's answer was invalid"
 NOTE_UNGROUNDED = "no model bullet passed the grounding check"
 NOTE_REJECTED = "the LLM endpoint rejected the request"
 NOTE_FAILED = "the LLM engine failed"
-
-
-# -- errors ---------------------------------------------------------------------------
-
-
-class LLMUnavailable(Exception):
-    """The endpoint could not answer after retries; ``kind`` is a short code."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
-
-
-class AnswerFailed(Exception):
-    """The model answered, but not usably, even after the one retry."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-class _FormatRejected(Exception):
-    """The server refused the request's response_format."""
-
-
-# -- the transport --------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How hard to try one request. Tests shrink the delays; the defaults suit real servers."""
-
-    max_retries: int = 2
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-    #: A Retry-After longer than this is not waited for: the story falls back instead.
-    max_retry_after: float = 60.0
-    #: After this many stories in a row found the endpoint unavailable, stop trying it.
-    breaker_threshold: int = 3
-
-    def backoff(self, attempt: int, rng: random.Random) -> float:
-        """Exponential backoff with "equal jitter": half fixed, half random."""
-        ceiling = min(self.max_delay, self.base_delay * 2**attempt)
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
-
-
-@dataclass(frozen=True, slots=True)
-class Completion:
-    content: str | None
-    finish_reason: str | None
-    tokens_in: int
-    tokens_out: int
-    mode: str
-    #: The validated answer, or why there is none (checked once, where it arrives).
-    answer: dict[str, Any] | None = None
-    problem: AnswerError | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CallContext:
-    """Who a request is for, as recorded in llm_calls."""
-
-    task: str
-    story_id: str | None
-    prompt_version: str
-
-
-def _retry_after(error: openai.APIStatusError) -> float | None:
-    headers = error.response.headers
-    if ms := headers.get("retry-after-ms"):
-        try:
-            return float(ms) / 1000
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
-
-
-_FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|schema|format", re.I)
-
-
-class ChatEndpoint:
-    """Sends chat requests to one endpoint: retries, backoff, response_format fallback."""
-
-    def __init__(
-        self,
-        client_factory: Callable[[], openai.OpenAI],
-        *,
-        endpoint: str,
-        model: str,
-        llm: LLMConfig,
-        log_: LLMLog,
-        retry: RetryPolicy,
-        secrets: Sequence[str] = (),
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
-    ) -> None:
-        self._client_factory = client_factory
-        self._client: openai.OpenAI | None = None
-        self._finalizer: weakref.finalize[Any, Any] | None = None
-        self.endpoint = endpoint
-        self.model = model
-        self.llm = llm
-        self.log = log_
-        self.retry = retry
-        self.secrets = tuple(secrets)
-        self.sleep = sleep
-        self.rng = rng or random.Random()
-        self._lock = threading.Lock()
-        remembered = log_.endpoint_format(endpoint)
-        self._mode = remembered if remembered in FORMAT_MODES else FORMAT_MODES[0]
-
-    @property
-    def client(self) -> openai.OpenAI:
-        """The SDK client, made on first use and kept, so connections are reused
-        across stories, runs and the top lines (building one costs ~25 ms)."""
-        with self._lock:
-            if self._client is None:
-                self._client = self._client_factory()
-                # Closed with the endpoint even if nobody calls close(): no socket leaks.
-                self._finalizer = weakref.finalize(self, self._client.close)
-            return self._client
-
-    def close(self) -> None:
-        with self._lock:
-            if self._finalizer is not None:
-                self._finalizer()
-            self._client = self._finalizer = None
-
-    @property
-    def mode(self) -> str:
-        with self._lock:
-            return self._mode
-
-    def complete(
-        self, messages: list[dict[str, str]], schema: dict[str, Any], context: CallContext
-    ) -> Completion:
-        """One answer, in the best response_format this endpoint accepts."""
-        while True:
-            mode = self.mode
-            try:
-                return self._send(self._for_mode(messages, schema, mode), schema, mode, context)
-            except _FormatRejected:
-                self._downgrade(mode)
-
-    def _downgrade(self, rejected: str) -> None:
-        with self._lock:
-            if self._mode != rejected:  # another thread already moved on
-                return
-            position = FORMAT_MODES.index(rejected)
-            if position + 1 >= len(FORMAT_MODES):
-                raise LLMUnavailable("rejected")
-            self._mode = FORMAT_MODES[position + 1]
-            mode = self._mode
-        log.info("%s rejected response_format %s; using %s", self.endpoint, rejected, mode)
-        self.log.set_endpoint_format(self.endpoint, mode)
-
-    @staticmethod
-    def _for_mode(
-        messages: list[dict[str, str]], schema: dict[str, Any], mode: str
-    ) -> list[dict[str, str]]:
-        if mode == "json_schema":
-            return messages
-        # Without enforced structured output the schema goes into the (static) system
-        # message, ahead of the articles, so prompt caching still covers the prefix.
-        instruction = (
-            "\n\nYour answer must be a single JSON object, with no other text, that is valid "
-            f"against this JSON Schema:\n{json.dumps(schema, separators=(',', ':'))}"
-        )
-        first, *rest = messages
-        return [{**first, "content": first["content"] + instruction}, *rest]
-
-    @staticmethod
-    def _response_format(schema: dict[str, Any], mode: str, name: str) -> Any:
-        if mode == "json_schema":
-            return {
-                "type": "json_schema",
-                "json_schema": {"name": name, "schema": schema, "strict": True},
-            }
-        if mode == "json_object_schema":
-            return {"type": "json_object", "schema": schema}
-        if mode == "json_object":
-            return {"type": "json_object"}
-        return openai.omit
-
-    def _send(
-        self,
-        messages: list[dict[str, str]],
-        schema: dict[str, Any],
-        mode: str,
-        context: CallContext,
-    ) -> Completion:
-        attempt = 0
-        while True:
-            started = time.monotonic()
-            try:
-                response = self.client.chat.completions.create(
-                    model=self.model,
-                    messages=messages,  # type: ignore[arg-type]
-                    temperature=self.llm.temperature,
-                    max_tokens=self.llm.max_output_tokens,
-                    response_format=self._response_format(schema, mode, context.task),
-                )
-            except openai.APIError as error:
-                kind, delay = self._classify(error, mode, attempt)
-                self._record(context, mode, started, outcome=kind, error=error)
-                if kind == "format-rejected":
-                    raise _FormatRejected from None
-                if delay is None or attempt >= self.retry.max_retries:
-                    raise LLMUnavailable(kind) from None
-                attempt += 1
-                self.sleep(delay)
-                continue
-            return self._completion(response, schema, mode, context, started)
-
-    def _classify(
-        self, error: openai.APIError, mode: str, attempt: int
-    ) -> tuple[str, float | None]:
-        """(outcome code, seconds to wait before retrying or None for "do not retry")."""
-        backoff = self.retry.backoff(attempt, self.rng)
-        if isinstance(error, openai.APITimeoutError):
-            return "timeout", backoff
-        if isinstance(error, openai.APIConnectionError):
-            return "connection", backoff
-        if not isinstance(error, openai.APIStatusError):
-            return "error", None
-        status = error.status_code
-        if status == 429:
-            wait = _retry_after(error)
-            if wait is not None and wait > self.retry.max_retry_after:
-                return "rate-limited", None
-            return "rate-limited", backoff if wait is None else wait
-        if status >= 500 or status in (408, 409):
-            return "server-error" if status >= 500 else f"http-{status}", backoff
-        if status in (400, 422) and mode != "text" and _FORMAT_WORDS.search(str(error.body)):
-            return "format-rejected", None
-        if status in (401, 403):
-            return "auth", None
-        return f"http-{status}", None
-
-    def _completion(
-        self,
-        response: Any,
-        schema: dict[str, Any],
-        mode: str,
-        context: CallContext,
-        started: float,
-    ) -> Completion:
-        choice = response.choices[0] if getattr(response, "choices", None) else None
-        usage = getattr(response, "usage", None)
-        tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
-        tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
-        completion = Completion(
-            content=choice.message.content if choice is not None else None,
-            finish_reason=choice.finish_reason if choice is not None else None,
-            tokens_in=tokens_in,
-            tokens_out=tokens_out,
-            mode=mode,
-        )
-        # The outcome recorded is the answer's: a 200 with unusable JSON is not "ok".
-        try:
-            if completion.finish_reason == "length":
-                raise AnswerError("length", "the answer was cut off at the output limit")
-            completion = dataclasses.replace(
-                completion, answer=parse_answer(completion.content, schema))
-            outcome = "ok"
-        except AnswerError as error:
-            completion = dataclasses.replace(completion, problem=error)
-            outcome = error.code
-        self._record(context, mode, started, outcome=outcome, tokens=(tokens_in, tokens_out))
-        return completion
-
-    def _record(
-        self,
-        context: CallContext,
-        mode: str,
-        started: float,
-        *,
-        outcome: str,
-        tokens: tuple[int, int] = (0, 0),
-        error: Exception | None = None,
-    ) -> None:
-        detail = None
-        if error is not None:
-            detail = scrub(f"{type(error).__name__}: {error}", self.secrets)
-        self.log.record(
-            CallRecord(
-                endpoint=self.endpoint,
-                model=self.model,
-                task=context.task,
-                story_id=context.story_id,
-                prompt_version=context.prompt_version,
-                response_format=mode,
-                tokens_in=tokens[0],
-                tokens_out=tokens[1],
-                latency_ms=int((time.monotonic() - started) * 1000),
-                outcome=outcome,
-                error=detail,
-            )
-        )
-
-
-# -- asking: cache, budget, validation, one retry ---------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Ask:
-    """One question to the model: a rendered prompt, its schema and cache identity."""
-
-    prompt: RenderedPrompt
-    schema: dict[str, Any]
-    context: CallContext
-    #: Content hashes of the articles behind the prompt (they also enter via the text).
-    content: tuple[str, ...] = ()
-    #: A smaller version of the prompt, for the retry after a truncated answer.
-    shrink: Callable[[], RenderedPrompt | None] | None = None
-
-
-def _messages(prompt: RenderedPrompt) -> list[dict[str, str]]:
-    # Static instructions first, articles last: providers cache the common prefix.
-    return [{"role": "system", "content": prompt.system}, {"role": "user", "content": prompt.user}]
-
-
-class Asker:
-    """Answers an ``Ask`` from the cache or the endpoint, validated against its schema."""
-
-    def __init__(
-        self, endpoint: ChatEndpoint, log_: LLMLog, llm: LLMConfig, settings: Mapping[str, Any]
-    ) -> None:
-        self.endpoint = endpoint
-        self.log = log_
-        self.llm = llm
-        self.settings = dict(settings)
-        self.budget = TokenBudget(llm.budget_tokens)
-
-    def fits(self, prompt: RenderedPrompt, schema: dict[str, Any]) -> bool:
-        """Whether the prompt, the schema (in case it must go in the prompt) and the
-        longest answer fit the model's context window."""
-        needed = estimate_messages(_messages(prompt)) + estimate_tokens(json.dumps(schema)) + 64
-        return needed <= input_budget(self.llm.context_tokens, self.llm.max_output_tokens)
-
-    def cache_key(self, ask: Ask) -> str:
-        payload = {
-            "task": ask.prompt.task,
-            "version": ask.prompt.version,
-            "templates": ask.prompt.fingerprint,
-            "model": self.endpoint.model,
-            "settings": self.settings,
-            "content": list(ask.content),
-            "messages": [ask.prompt.system, ask.prompt.user],
-            "schema": ask.schema,
-        }
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-    def ask(self, ask: Ask) -> dict[str, Any]:
-        key = self.cache_key(ask)
-        cached = self.log.cached(key)
-        if cached is not None:
-            self.log.record(CallRecord(
-                endpoint=self.endpoint.endpoint, model=self.endpoint.model,
-                task=ask.context.task, story_id=ask.context.story_id,
-                prompt_version=ask.context.prompt_version, cache_hit=True, outcome="ok",
-            ))
-            return cached.answer
-        messages = _messages(ask.prompt)
-        completion = self._complete(messages, ask)
-        try:
-            answer = self.check(completion)
-        except AnswerError as error:
-            messages = self._retry_messages(messages, completion, error, ask)
-            completion = self._complete(messages, ask)
-            try:
-                answer = self.check(completion)
-            except AnswerError as second:
-                raise AnswerFailed(second.code) from None
-        self.log.remember(
-            key, task=ask.prompt.task, model=self.endpoint.model,
-            prompt_version=ask.prompt.version,
-            cached=CachedAnswer(answer, completion.tokens_in, completion.tokens_out),
-        )
-        return answer
-
-    def _complete(self, messages: list[dict[str, str]], ask: Ask) -> Completion:
-        estimate = estimate_messages(messages) + estimate_tokens(json.dumps(ask.schema))
-        reserved = self.budget.reserve(estimate + self.llm.max_output_tokens)
-        used = 0
-        try:
-            completion = self.endpoint.complete(messages, ask.schema, ask.context)
-            # Servers that report no usage are charged the estimate, never nothing.
-            used = (completion.tokens_in or estimate) + completion.tokens_out
-            return completion
-        finally:
-            self.budget.settle(reserved, used)
-
-    @staticmethod
-    def check(completion: Completion) -> dict[str, Any]:
-        if completion.answer is None:
-            raise completion.problem or AnswerError("invalid-json", "no answer")
-        return completion.answer
-
-    def _retry_messages(
-        self,
-        messages: list[dict[str, str]],
-        completion: Completion,
-        error: AnswerError,
-        ask: Ask,
-    ) -> list[dict[str, str]]:
-        if error.code == "length":
-            smaller = ask.shrink() if ask.shrink is not None else None
-            base = _messages(smaller) if smaller is not None else messages
-            return [*base[:1], {
-                "role": "user",
-                "content": base[1]["content"] + "\n\nKeep the answer short: fewer, shorter items.",
-            }]
-        repair = (
-            f"Your previous answer was not usable ({error.detail}). Answer again with only a "
-            "JSON object that is valid against this JSON Schema, and nothing else:\n"
-            + json.dumps(ask.schema, separators=(",", ":"))
-        )
-        previous = truncate_to_tokens(completion.content or "", 400)
-        retry = [*messages, {"role": "assistant", "content": previous},
-                 {"role": "user", "content": repair}]
-        if estimate_messages(retry) > input_budget(
-            self.llm.context_tokens, self.llm.max_output_tokens
-        ):
-            retry = [*messages[:1], {"role": "user", "content": messages[1]["content"]
-                                     + "\n\n" + repair}]
-        return retry
-
-
-# -- the summarizer -------------------------------------------------------------------
 
 
 def _untrusted(text: str) -> str:
@@ -747,8 +306,8 @@ class LLMSummarizer:
         empty = self.prompts.render(
             "article_facts", article={**source.fields, "text": ""}, part=1, parts=2, **context
         )
-        room = (input_budget(self.llm.context_tokens, self.llm.max_output_tokens)
-                - estimate_messages(_messages(empty)) - estimate_tokens(json.dumps(schema)) - 64)
+        fixed = estimate_messages(chat_messages(empty)) + estimate_tokens(json.dumps(schema))
+        room = input_budget(self.llm.context_tokens, self.llm.max_output_tokens) - fixed - 64
         if room <= 0:
             raise AnswerFailed("too-long")  # context_tokens cannot hold even the instructions
         parts = split_to_tokens(source.fields["text"], room)

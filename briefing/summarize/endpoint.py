@@ -1,0 +1,346 @@
+"""One OpenAI-compatible chat endpoint: requests, retries and response formats.
+
+Servers differ in what ``response_format`` they take, so the endpoint tries
+json_schema, then json_object with the schema (llama.cpp), then plain
+json_object, then text with the schema in the prompt, and remembers per
+endpoint what worked. Timeouts, 429 (Retry-After honoured), 5xx and refused
+connections are retried with backoff and jitter; then ``LLMUnavailable``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import random
+import re
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import openai
+
+from briefing.config import LLMConfig
+from briefing.summarize.grounding import (
+    AnswerError,
+    parse_answer,
+)
+from briefing.summarize.llm_log import CallRecord, LLMLog, scrub
+
+log = logging.getLogger(__name__)
+
+#: response_format modes, best first. llama.cpp's Python server takes json_object with a
+#: schema; some servers take json_object only; the last resort puts the schema in the prompt.
+FORMAT_MODES = ("json_schema", "json_object_schema", "json_object", "text")
+
+
+# -- errors ---------------------------------------------------------------------------
+
+
+class LLMUnavailable(Exception):
+    """The endpoint could not answer after retries; ``kind`` is a short code."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+class AnswerFailed(Exception):
+    """The model answered, but not usably, even after the one retry."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class _FormatRejected(Exception):
+    """The server refused the request's response_format."""
+
+
+# -- the transport --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How hard to try one request. Tests shrink the delays; the defaults suit real servers."""
+
+    max_retries: int = 2
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    #: A Retry-After longer than this is not waited for: the story falls back instead.
+    max_retry_after: float = 60.0
+    #: After this many stories in a row found the endpoint unavailable, stop trying it.
+    breaker_threshold: int = 3
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Exponential backoff with "equal jitter": half fixed, half random."""
+        ceiling = min(self.max_delay, self.base_delay * 2**attempt)
+        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    content: str | None
+    finish_reason: str | None
+    tokens_in: int
+    tokens_out: int
+    mode: str
+    #: The validated answer, or why there is none (checked once, where it arrives).
+    answer: dict[str, Any] | None = None
+    problem: AnswerError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """Who a request is for, as recorded in llm_calls."""
+
+    task: str
+    story_id: str | None
+    prompt_version: str
+
+
+def _retry_after(error: openai.APIStatusError) -> float | None:
+    headers = error.response.headers
+    if ms := headers.get("retry-after-ms"):
+        try:
+            return float(ms) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+_FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|schema|format", re.I)
+
+
+class ChatEndpoint:
+    """Sends chat requests to one endpoint: retries, backoff, response_format fallback."""
+
+    def __init__(
+        self,
+        client_factory: Callable[[], openai.OpenAI],
+        *,
+        endpoint: str,
+        model: str,
+        llm: LLMConfig,
+        log_: LLMLog,
+        retry: RetryPolicy,
+        secrets: Sequence[str] = (),
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._client_factory = client_factory
+        self._client: openai.OpenAI | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+        self.endpoint = endpoint
+        self.model = model
+        self.llm = llm
+        self.log = log_
+        self.retry = retry
+        self.secrets = tuple(secrets)
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self._lock = threading.Lock()
+        remembered = log_.endpoint_format(endpoint)
+        self._mode = remembered if remembered in FORMAT_MODES else FORMAT_MODES[0]
+
+    @property
+    def client(self) -> openai.OpenAI:
+        """The SDK client, made on first use and kept, so connections are reused
+        across stories, runs and the top lines (building one costs ~25 ms)."""
+        with self._lock:
+            if self._client is None:
+                self._client = self._client_factory()
+                # Closed with the endpoint even if nobody calls close(): no socket leaks.
+                self._finalizer = weakref.finalize(self, self._client.close)
+            return self._client
+
+    def close(self) -> None:
+        with self._lock:
+            if self._finalizer is not None:
+                self._finalizer()
+            self._client = self._finalizer = None
+
+    @property
+    def mode(self) -> str:
+        with self._lock:
+            return self._mode
+
+    def complete(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], context: CallContext
+    ) -> Completion:
+        """One answer, in the best response_format this endpoint accepts."""
+        while True:
+            mode = self.mode
+            try:
+                return self._send(self._for_mode(messages, schema, mode), schema, mode, context)
+            except _FormatRejected:
+                self._downgrade(mode)
+
+    def _downgrade(self, rejected: str) -> None:
+        with self._lock:
+            if self._mode != rejected:  # another thread already moved on
+                return
+            position = FORMAT_MODES.index(rejected)
+            if position + 1 >= len(FORMAT_MODES):
+                raise LLMUnavailable("rejected")
+            self._mode = FORMAT_MODES[position + 1]
+            mode = self._mode
+        log.info("%s rejected response_format %s; using %s", self.endpoint, rejected, mode)
+        self.log.set_endpoint_format(self.endpoint, mode)
+
+    @staticmethod
+    def _for_mode(
+        messages: list[dict[str, str]], schema: dict[str, Any], mode: str
+    ) -> list[dict[str, str]]:
+        if mode == "json_schema":
+            return messages
+        # Without enforced structured output the schema goes into the (static) system
+        # message, ahead of the articles, so prompt caching still covers the prefix.
+        instruction = (
+            "\n\nYour answer must be a single JSON object, with no other text, that is valid "
+            f"against this JSON Schema:\n{json.dumps(schema, separators=(',', ':'))}"
+        )
+        first, *rest = messages
+        return [{**first, "content": first["content"] + instruction}, *rest]
+
+    @staticmethod
+    def _response_format(schema: dict[str, Any], mode: str, name: str) -> Any:
+        if mode == "json_schema":
+            return {
+                "type": "json_schema",
+                "json_schema": {"name": name, "schema": schema, "strict": True},
+            }
+        if mode == "json_object_schema":
+            return {"type": "json_object", "schema": schema}
+        if mode == "json_object":
+            return {"type": "json_object"}
+        return openai.omit
+
+    def _send(
+        self,
+        messages: list[dict[str, str]],
+        schema: dict[str, Any],
+        mode: str,
+        context: CallContext,
+    ) -> Completion:
+        attempt = 0
+        while True:
+            started = time.monotonic()
+            try:
+                response = self.client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    temperature=self.llm.temperature,
+                    max_tokens=self.llm.max_output_tokens,
+                    response_format=self._response_format(schema, mode, context.task),
+                )
+            except openai.APIError as error:
+                kind, delay = self._classify(error, mode, attempt)
+                self._record(context, mode, started, outcome=kind, error=error)
+                if kind == "format-rejected":
+                    raise _FormatRejected from None
+                if delay is None or attempt >= self.retry.max_retries:
+                    raise LLMUnavailable(kind) from None
+                attempt += 1
+                self.sleep(delay)
+                continue
+            return self._completion(response, schema, mode, context, started)
+
+    def _classify(
+        self, error: openai.APIError, mode: str, attempt: int
+    ) -> tuple[str, float | None]:
+        """(outcome code, seconds to wait before retrying or None for "do not retry")."""
+        backoff = self.retry.backoff(attempt, self.rng)
+        if isinstance(error, openai.APITimeoutError):
+            return "timeout", backoff
+        if isinstance(error, openai.APIConnectionError):
+            return "connection", backoff
+        if not isinstance(error, openai.APIStatusError):
+            return "error", None
+        status = error.status_code
+        if status == 429:
+            wait = _retry_after(error)
+            if wait is not None and wait > self.retry.max_retry_after:
+                return "rate-limited", None
+            return "rate-limited", backoff if wait is None else wait
+        if status >= 500 or status in (408, 409):
+            return "server-error" if status >= 500 else f"http-{status}", backoff
+        if status in (400, 422) and mode != "text" and _FORMAT_WORDS.search(str(error.body)):
+            return "format-rejected", None
+        if status in (401, 403):
+            return "auth", None
+        return f"http-{status}", None
+
+    def _completion(
+        self,
+        response: Any,
+        schema: dict[str, Any],
+        mode: str,
+        context: CallContext,
+        started: float,
+    ) -> Completion:
+        choice = response.choices[0] if getattr(response, "choices", None) else None
+        usage = getattr(response, "usage", None)
+        tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
+        tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
+        completion = Completion(
+            content=choice.message.content if choice is not None else None,
+            finish_reason=choice.finish_reason if choice is not None else None,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            mode=mode,
+        )
+        # The outcome recorded is the answer's: a 200 with unusable JSON is not "ok".
+        try:
+            if completion.finish_reason == "length":
+                raise AnswerError("length", "the answer was cut off at the output limit")
+            completion = dataclasses.replace(
+                completion, answer=parse_answer(completion.content, schema))
+            outcome = "ok"
+        except AnswerError as error:
+            completion = dataclasses.replace(completion, problem=error)
+            outcome = error.code
+        self._record(context, mode, started, outcome=outcome, tokens=(tokens_in, tokens_out))
+        return completion
+
+    def _record(
+        self,
+        context: CallContext,
+        mode: str,
+        started: float,
+        *,
+        outcome: str,
+        tokens: tuple[int, int] = (0, 0),
+        error: Exception | None = None,
+    ) -> None:
+        detail = None
+        if error is not None:
+            detail = scrub(f"{type(error).__name__}: {error}", self.secrets)
+        self.log.record(
+            CallRecord(
+                endpoint=self.endpoint,
+                model=self.model,
+                task=context.task,
+                story_id=context.story_id,
+                prompt_version=context.prompt_version,
+                response_format=mode,
+                tokens_in=tokens[0],
+                tokens_out=tokens[1],
+                latency_ms=int((time.monotonic() - started) * 1000),
+                outcome=outcome,
+                error=detail,
+            )
+        )
