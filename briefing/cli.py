@@ -111,6 +111,10 @@ def _parser() -> argparse.ArgumentParser:
         "per day and model.",
     )
     usage.set_defaults(handler=_cmd_usage)
+
+    from briefing.cli_archive import add_commands as add_archive_commands
+
+    add_archive_commands(commands, common)  # archive list|search|open|rebuild, serve
     return parser
 
 
@@ -154,6 +158,10 @@ def _cmd_build(args: argparse.Namespace, config: Config, err: Console) -> int:
             collect_first=not args.no_collect,
             progress=progress,
         )
+    from briefing.cli_archive import update_after_build
+
+    # out/index.html, feed.xml and the search indexes follow every build.
+    update_after_build(config, result.out_dir, None if args.quiet else err)
     if args.quiet:
         return EXIT_OK
     brief = result.brief

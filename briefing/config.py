@@ -92,6 +92,18 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class ArchiveSettings:
+    """The browsable archive of every brief under paths.out ([archive])."""
+
+    #: Briefs older than this many days lose their files (the index says so); None keeps all.
+    keep_days: int | None = None
+    #: Write the static site (index pages, feed.xml, search index) after each build.
+    site: bool = True
+    #: Public http(s) address of the out folder, for absolute links in feed.xml.
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     name: str
     type: str = "folder"
@@ -135,6 +147,7 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     llm: LLMConfig = field(default_factory=LLMConfig)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     sources: tuple[SourceConfig, ...] = ()
     profiles: dict[str, ProfileConfig] = field(default_factory=dict)
     #: The file this was read from, or None for built-in defaults.
@@ -188,7 +201,7 @@ def load_config(path: Path | None = None, *, cwd: Path | None = None) -> Config:
 
 def parse_config(data: dict[str, Any], file: Path) -> Config:
     """Validate a parsed TOML document; paths resolve against the file's folder."""
-    known = {"brief", "paths", "limits", "llm", "fetch", "sources", "profiles"}
+    known = {"brief", "paths", "limits", "llm", "fetch", "archive", "sources", "profiles"}
     for key in data:
         if key not in known:
             names = ", ".join(sorted(known))
@@ -201,6 +214,7 @@ def parse_config(data: dict[str, Any], file: Path) -> Config:
         limits=_parse_table(Limits, data.get("limits", {}), "limits", file),
         llm=_parse_table(LLMConfig, data.get("llm", {}), "llm", file),
         fetch=_parse_table(FetchSettings, data.get("fetch", {}), "fetch", file),
+        archive=_parse_table(ArchiveSettings, data.get("archive", {}), "archive", file),
         sources=sources,
         profiles=profiles,
         file=file,
@@ -273,6 +287,7 @@ def _check_values(config: Config, file: Path) -> None:
     if config.llm.base_url and not config.llm.base_url.startswith(("http://", "https://")):
         raise ConfigError(f"{file}: llm.base_url must start with http:// or https://")
     _check_fetch(config.fetch, file)
+    _check_archive(config.archive, file)
 
 
 def _check_fetch(fetch: FetchSettings, file: Path) -> None:
@@ -300,6 +315,15 @@ def _check_fetch(fetch: FetchSettings, file: Path) -> None:
                 f"{file}: fetch.allow_private entry {entry!r} is neither a host name "
                 "nor an address or CIDR range"
             )
+
+
+def _check_archive(archive: ArchiveSettings, file: Path) -> None:
+    if archive.keep_days is not None and archive.keep_days <= 0:
+        raise ConfigError(
+            f"{file}: archive.keep_days must be greater than 0, got {archive.keep_days}"
+        )
+    if archive.base_url is not None and not _is_http_url(archive.base_url):
+        raise ConfigError(f"{file}: archive.base_url must be an http:// or https:// address")
 
 
 def _is_http_url(url: str) -> bool:

@@ -129,6 +129,16 @@ MIGRATIONS: list[str] = [
         last_new INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # 4: the archive's full-text index (briefing.archive.search), one row per
+    # story. Derived data only: `briefing archive rebuild` refills it from the
+    # brief.json files, so losing it loses nothing.
+    """
+    CREATE VIRTUAL TABLE archive_fts USING fts5(
+        headline, bullets, sources,
+        brief UNINDEXED, profile UNINDEXED, day UNINDEXED, title UNINDEXED,
+        tokenize = 'unicode61 remove_diacritics 2'
+    )
+    """,
 ]
 
 

@@ -1,0 +1,110 @@
+"""A person's view: headless Chromium opens the archive from file://, searches, opens the PDF.
+
+Debian's ``chromium`` package driven by Playwright through its executable
+path; nothing downloads a browser. The screenshot lands in the test's own
+folder and its path is printed (``pytest -s`` shows it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from briefing.archive import update_archive
+from briefing.config import Config, ProfileConfig
+from briefing.pipeline import build_brief
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def browser_page() -> Iterator[tuple[Any, list[str]]]:
+    if not CHROMIUM.is_file() or shutil.which(str(CHROMIUM)) is None:
+        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium package to run this test")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright (test extra) drives the browser"
+    )
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 800})
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            yield page, errors
+        finally:
+            browser.close()
+
+
+def test_search_box_finds_the_brief_and_links_to_its_pdf(
+    browser_page: tuple[Any, list[str]], config: Config, tmp_path: Path
+) -> None:
+    page, errors = browser_page
+    # Two real briefs, as `briefing build` writes them, in two profiles.
+    config = dataclasses.replace(config, profiles={"other": ProfileConfig(name="other")})
+    first = build_brief(config, profile="default", engine="extractive")
+    build_brief(config, profile="other", engine="extractive", title="Other Brief")
+    update_archive(config)
+    index = config.paths.out / "index.html"
+
+    page.goto(index.resolve().as_uri())
+    assert page.locator("li.brief").count() == 2
+    page.locator("#search").press_sequentially("saltmere mediator", delay=10)
+    # Settled on the whole query: a mark for "mediator", the last word typed.
+    page.wait_for_function(
+        "[...document.querySelectorAll('#results mark')]"
+        ".some(m => m.textContent.toLowerCase() === 'mediator')"
+    )
+
+    results = page.locator("#results li.result")
+    assert results.count() == 2  # the same story in both briefs
+    assert page.inner_text("#search-status") == "2 briefs match."
+    first_hit = results.first
+    assert "Saltmere" in first_hit.locator(".snippet").inner_text()
+    assert first_hit.locator("mark").count() >= 2  # the words found, highlighted
+    shot = tmp_path / "archive-search.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
+    assert shot.stat().st_size > 0
+
+    page.locator("#results li.result[data-key='default/" + first.out_dir.name + "'] a.pdf").click()
+    page.wait_for_url("**/brief.pdf")
+    opened = Path(unquote(urlsplit(page.url).path))
+    assert opened == (first.out_dir / "brief.pdf").resolve()
+    assert opened.read_bytes().startswith(b"%PDF")
+
+    page.go_back()
+    page.locator("#search").fill("zzzz-no-such-word")
+    page.wait_for_function("document.getElementById('search-status').textContent.length > 0")
+    assert page.locator("#results li").count() == 0
+    assert page.inner_text("#search-status") == "No brief matches."
+    assert errors == []
+
+
+def test_brief_page_from_file_links_sources(
+    browser_page: tuple[Any, list[str]], config: Config
+) -> None:
+    page, errors = browser_page
+    built = build_brief(config, engine="extractive")
+    update_archive(config)
+
+    page.goto((built.out_dir / "index.html").resolve().as_uri())
+    assert page.locator("article.story").count() == len(built.brief.stories)
+    hrefs = page.eval_on_selector_all(".sources a", "els => els.map(e => e.href)")
+    assert hrefs and all(h.startswith(("http://", "https://")) for h in hrefs)
+    page.click("text=← All briefs")
+    page.wait_for_url("**/out/index.html")
+    assert errors == []

@@ -1,0 +1,104 @@
+"""Full-text search (SQLite FTS5) over headlines, bullets and sources."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from archive.briefs import FLOOD_STORY, PORT_STORY, RATES_STORY, WriteBrief
+from briefing.archive import indexed_briefs, rebuild_archive, search, update_archive
+from briefing.archive.search import fts_query
+from briefing.config import Config
+
+NOW = datetime.fromisoformat("2026-11-23T09:00:00+00:00")
+
+
+def test_search_ranks_headline_matches_first_with_snippets(
+    archive_config: Config, write_brief: WriteBrief
+) -> None:
+    write_brief("2026-11-20", [RATES_STORY])  # "port" only in a bullet
+    write_brief("2026-11-21", [PORT_STORY, FLOOD_STORY])  # "port" in the headline
+    update_archive(archive_config, now=NOW)
+
+    hits = search(archive_config, "port")
+
+    assert [hit.brief for hit in hits] == ["default/2026-11-21", "default/2026-11-20"]
+    assert hits[0].headline == "Dockworkers strike at Saltmere port"
+    assert "[port]" in hits[0].snippet.lower()
+    assert hits[0].score < hits[1].score  # bm25: lower is better
+    assert "[port]" in hits[1].snippet
+
+
+def test_search_matches_sources_and_accents_and_every_word(
+    archive_config: Config, write_brief: WriteBrief
+) -> None:
+    write_brief("2026-11-21", [PORT_STORY, FLOOD_STORY])
+    update_archive(archive_config, now=NOW)
+
+    assert [h.headline for h in search(archive_config, "harbour ledger")] == [PORT_STORY[0]]
+    assert [h.headline for h in search(archive_config, "LENMOUTH résidents")] == [FLOOD_STORY[0]]
+    assert search(archive_config, "lenmouth dockworkers") == []
+    assert [h.headline for h in search(archive_config, "dock*")] == [PORT_STORY[0]]
+
+
+def test_query_punctuation_is_never_fts_syntax(
+    archive_config: Config, write_brief: WriteBrief
+) -> None:
+    write_brief("2026-11-21", [RATES_STORY])
+    update_archive(archive_config, now=NOW)
+
+    for query in ('"', "AND", "rates OR", "NEAR(", "3.5%", "col:umn", "-x", "***"):
+        search(archive_config, query)  # no exception
+    assert fts_query('say "hi"') == '"say" """hi"""'
+    assert [h.headline for h in search(archive_config, "3.5%")] == [RATES_STORY[0]]
+
+
+def test_profile_filter_and_limit(archive_config: Config, write_brief: WriteBrief) -> None:
+    write_brief("2026-11-20", [PORT_STORY])
+    write_brief("2026-11-20", [PORT_STORY], profile="europe")
+    update_archive(archive_config, now=NOW)
+
+    assert len(search(archive_config, "port")) == 2
+    assert [h.profile for h in search(archive_config, "port", profile="europe")] == ["europe"]
+    assert len(search(archive_config, "port", limit=1)) == 1
+
+
+def test_rebuild_restores_search_after_losing_the_store(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief
+) -> None:
+    write_brief("2026-11-20", [PORT_STORY])
+    write_brief("2026-11-21", [RATES_STORY])
+    update_archive(archive_config, now=NOW)
+    assert indexed_briefs(archive_config) == 2
+
+    store = archive_config.paths.store
+    for path in store.parent.glob(store.name + "*"):  # the database, -wal and -shm
+        path.unlink()
+    (out_root / "index.html").unlink()
+    (out_root / "search-index.js").unlink()
+    assert search(archive_config, "saltmere") == []
+
+    report = rebuild_archive(archive_config, now=NOW)
+
+    assert report.briefs == 2 and report.briefs_indexed == 2 and report.pages_written == 2
+    assert [h.brief for h in search(archive_config, "saltmere")] == ["default/2026-11-20"]
+    assert "Saltmere" in (out_root / "search-index.js").read_text(encoding="utf-8")
+    assert (out_root / "index.html").is_file()
+
+
+def test_rebuilt_brief_replaces_its_old_rows(
+    archive_config: Config, write_brief: WriteBrief
+) -> None:
+    write_brief("2026-11-20", [PORT_STORY])
+    update_archive(archive_config, now=NOW)
+    folder = write_brief("2026-11-20", [FLOOD_STORY])  # a second build that day
+    # Make the rewrite visibly newer than the page even on coarse-mtime filesystems.
+    page = folder / "index.html"
+    stamp = page.stat().st_mtime_ns - 10**9
+    import os
+
+    os.utime(page, ns=(stamp, stamp))
+    update_archive(archive_config, now=NOW)
+
+    assert search(archive_config, "saltmere") == []
+    assert [h.headline for h in search(archive_config, "lenmouth")] == [FLOOD_STORY[0]]

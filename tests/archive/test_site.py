@@ -1,0 +1,183 @@
+"""The static site: index.html, per-brief pages, feed.xml and search-index.js."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+import feedparser
+
+from archive.briefs import FLOOD_STORY, PORT_STORY, RATES_STORY, WriteBrief
+from briefing.archive import update_archive
+from briefing.archive.static_index import GLOBAL_NAME, script_json
+from briefing.config import Config
+
+NOW = datetime.fromisoformat("2026-11-23T09:00:00+00:00")
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_index_lists_every_brief_newest_first_by_profile_and_month(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief
+) -> None:
+    write_brief("2026-10-30", [FLOOD_STORY], title="October brief")
+    write_brief("2026-11-20", [PORT_STORY, RATES_STORY], title="Strike brief")
+    write_brief("2026-11-21", [RATES_STORY], profile="europe", title="Europe brief")
+
+    report = update_archive(archive_config, now=NOW)
+
+    assert report.briefs == 3 and report.pages_written == 3
+    html = (out_root / "index.html").read_text(encoding="utf-8")
+    text = _text(html)
+    # Profiles alphabetically, months and briefs newest first.
+    order = [text.index(s) for s in ("default", "November 2026", "Strike brief",
+                                     "October 2026", "October brief", "europe", "Europe brief")]
+    assert order == sorted(order), text
+    assert "2026-11-20 · 2 stories" in text
+    for name in ("brief.pdf", "brief.json", "index.html"):
+        assert f'href="default/2026-11-20/{name}"' in html
+    assert 'href="feed.xml"' in html and 'src="search-index.js"' in html
+
+
+def test_brief_page_shows_the_brief_with_sources_escaped_and_only_http_links(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief
+) -> None:
+    hostile = (
+        "<script>alert(1)</script> & co",
+        ["Bullet with <img src=x onerror=alert(1)>."],
+        [("Evil <b>title</b>", "Outlet", "javascript:alert(1)"),
+         ("Good source", "Wire", "https://wire.example/a?b=1&c=2")],
+    )
+    folder = write_brief("2026-11-22", [PORT_STORY, hostile])
+
+    update_archive(archive_config, now=NOW)
+
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "<img" not in page and "<b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
+    assert "javascript:" not in page
+    assert 'href="https://wire.example/a?b=1&amp;c=2"' in page
+    assert 'href="https://ledger.example/strike"' in page
+    assert "Dockworkers strike at Saltmere port" in page
+    assert 'href="brief.pdf"' in page and 'href="../../index.html"' in page
+    assert 'href="#source-1"' in page and 'id="source-1"' in page
+
+
+def test_brief_json_read_defensively(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief
+) -> None:
+    # New optional fields are ignored; odd types degrade, never fail the archive.
+    write_brief("2026-11-20", [PORT_STORY],
+                extra={"developing": [{"headline": 1}], "also_noted": "x", "coverage": 7})
+    broken = out_root / "default" / "2026-11-21"
+    broken.mkdir(parents=True)
+    (broken / "brief.json").write_text("{not json", encoding="utf-8")
+    odd = out_root / "default" / "2026-11-22"
+    odd.mkdir(parents=True)
+    (odd / "brief.json").write_text('{"stories": [{"bullets": "no"}, 3], "sources": [{}]}',
+                                    encoding="utf-8")
+
+    report = update_archive(archive_config, now=NOW)
+
+    assert report.briefs == 2
+    text = _text((out_root / "index.html").read_text(encoding="utf-8"))
+    assert "2026-11-20 · 1 story" in text and "2026-11-22 · 1 story" in text
+
+
+def test_feed_reads_back_with_feedparser(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief
+) -> None:
+    write_brief("2026-11-20", [PORT_STORY], title="Strike \x07brief")
+    write_brief("2026-11-21", [RATES_STORY, FLOOD_STORY], title="Rates & <floods>")
+
+    update_archive(archive_config, now=NOW)
+
+    feed = feedparser.parse((out_root / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.version == "atom10"
+    titles = [entry.title for entry in feed.entries]
+    assert titles == ["Rates & <floods> — 2026-11-21", "Strike brief — 2026-11-20"]
+    newest = feed.entries[0]
+    assert newest.link == "default/2026-11-21/index.html"
+    assert [link.href for link in newest.links if link.rel == "enclosure"] == [
+        "default/2026-11-21/brief.pdf"
+    ]
+    assert "Central bank cuts rates" in newest.summary
+    assert newest.updated_parsed[:3] == (2026, 11, 21)
+    assert len({entry.id for entry in feed.entries}) == 2
+
+
+def test_feed_uses_base_url_for_absolute_links(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief
+) -> None:
+    import dataclasses
+
+    write_brief("2026-11-20", [PORT_STORY])
+    settings = dataclasses.replace(archive_config.archive, base_url="https://briefs.example/a/")
+    update_archive(dataclasses.replace(archive_config, archive=settings), now=NOW)
+
+    feed = feedparser.parse((out_root / "feed.xml").read_bytes())
+    assert feed.entries[0].link == "https://briefs.example/a/default/2026-11-20/index.html"
+
+
+def test_search_index_script_cannot_break_out_of_its_script(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief
+) -> None:
+    evil = ("</script><script>alert(1)</script> <!-- \u2028 -->", ["a & b"], [])
+    write_brief("2026-11-20", [evil, PORT_STORY])
+
+    update_archive(archive_config, now=NOW)
+
+    script = (out_root / "search-index.js").read_text(encoding="utf-8")
+    assert "<" not in script and ">" not in script and "&" not in script
+    assert "\u2028" not in script
+    prefix = f"window.{GLOBAL_NAME} = "
+    assert script.startswith(prefix) and script.rstrip().endswith(";")
+    data = json.loads(script[len(prefix):].rstrip().rstrip(";"))
+    (brief,) = data["briefs"]
+    assert brief["items"][0]["headline"] == evil[0]
+    assert brief["pdf"] == "default/2026-11-20/brief.pdf"
+    assert brief["items"][1]["sources"] == ["Saltmere dockers walk out — The Harbour Ledger"]
+    assert script_json("</script>") == '"\\u003c/script\\u003e"'
+
+
+def test_update_renders_only_changed_briefs(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief
+) -> None:
+    write_brief("2026-11-20", [PORT_STORY])
+    first = write_brief("2026-11-21", [RATES_STORY])
+    assert update_archive(archive_config, now=NOW).pages_written == 2
+    assert update_archive(archive_config, now=NOW).pages_written == 0
+
+    write_brief("2026-11-22", [FLOOD_STORY])
+    report = update_archive(archive_config, now=NOW)
+    assert report.pages_written == 1 and report.briefs == 3
+    assert (first / "index.html").is_file()
+
+
+def test_site_can_be_switched_off(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief
+) -> None:
+    import dataclasses
+
+    write_brief("2026-11-20", [PORT_STORY])
+    settings = dataclasses.replace(archive_config.archive, site=False)
+    report = update_archive(dataclasses.replace(archive_config, archive=settings), now=NOW)
+    assert report.briefs_indexed == 1
+    assert not (out_root / "index.html").exists()
+
+
+def test_links_survive_an_awkward_profile_name(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief
+) -> None:
+    write_brief("2026-11-20", [PORT_STORY], profile="a #1?")
+    update_archive(archive_config, now=NOW)
+
+    html = (out_root / "index.html").read_text(encoding="utf-8")
+    assert 'href="a%20%231%3F/2026-11-20/brief.pdf"' in html
+    feed = feedparser.parse((out_root / "feed.xml").read_bytes())
+    assert feed.entries[0].link == "a%20%231%3F/2026-11-20/index.html"
