@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.logging import RichHandler
@@ -19,6 +20,9 @@ from rich.logging import RichHandler
 from briefing import __version__
 from briefing.config import ENGINES, Config, load_config
 from briefing.errors import BriefingError, ConfigError
+
+if TYPE_CHECKING:
+    from briefing.pipeline import BuildResult
 
 logger = logging.getLogger("briefing.cli")
 
@@ -88,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--engine", choices=[e for e in ENGINES if e != "auto"],
                        help="summarizer (default: brief.engine in the config, 'auto')")
     build.add_argument("--model", help="LLM model name (overrides llm.model)")
+    build.add_argument("--send", action="store_true",
+                       help="email the brief to the profile's recipients ([smtp] in the config)")
     build.set_defaults(handler=_cmd_build)
 
     collect = commands.add_parser(
@@ -113,8 +119,10 @@ def _parser() -> argparse.ArgumentParser:
     usage.set_defaults(handler=_cmd_usage)
 
     from briefing.cli_archive import add_commands as add_archive_commands
+    from briefing.cli_deliver import add_commands as add_deliver_commands
 
     add_archive_commands(commands, common)  # archive list|search|open|rebuild, serve
+    add_deliver_commands(commands, common)  # send
     return parser
 
 
@@ -162,8 +170,17 @@ def _cmd_build(args: argparse.Namespace, config: Config, err: Console) -> int:
 
     # out/index.html, feed.xml and the search indexes follow every build.
     update_after_build(config, result.out_dir, None if args.quiet else err)
-    if args.quiet:
-        return EXIT_OK
+    if not args.quiet:
+        _print_build_summary(result)
+    if args.send:
+        from briefing.cli_deliver import send_after_build
+
+        # The brief is written and reported first, whatever then happens to the mail.
+        return send_after_build(config, result.brief_id, err, quiet=args.quiet)
+    return EXIT_OK
+
+
+def _print_build_summary(result: BuildResult) -> None:
     brief = result.brief
     out = Console()
     out.print(
@@ -177,7 +194,6 @@ def _cmd_build(args: argparse.Namespace, config: Config, err: Console) -> int:
         out.print(f"  note: {note}", highlight=False, markup=False, soft_wrap=True)
     for path in (result.files.pdf, result.files.html, result.files.text, result.files.json):
         out.print(f"  {path}", highlight=False, markup=False, soft_wrap=True)
-    return EXIT_OK
 
 
 def _cmd_collect(args: argparse.Namespace, config: Config, err: Console) -> int:

@@ -14,6 +14,7 @@ and SMTP password come from the environment only.
 from __future__ import annotations
 
 import dataclasses
+import email.utils
 import ipaddress
 import os
 import re
@@ -120,6 +121,8 @@ class ProfileConfig:
     title: str | None = None
     #: Names of the sources this profile reads; empty means every source.
     sources: tuple[str, ...] = ()
+    #: Email addresses the profile's brief is sent to (``briefing send``).
+    recipients: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,50 @@ class LLMConfig:
     api_key_env: str = "OPENAI_API_KEY"
 
 
+SMTP_SECURITY = ("starttls", "tls", "none")
+SMTP_MODES = ("per-recipient", "bcc")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How briefs are emailed ([smtp]). Credentials come from the environment only."""
+
+    host: str = "localhost"
+    #: Default by ``security``: 587 for starttls, 465 for tls, 25 for none.
+    port: int | None = None
+    #: "starttls" (verified certificate), "tls" (implicit TLS, usually port 465), or
+    #: "none" (plain text, allowed only for a loopback host).
+    security: str = "starttls"
+    #: CA bundle to verify the server with, instead of the system's (a private relay).
+    ca_file: Path | None = None
+    #: Names of the environment variables holding the login; unset means no login.
+    username_env: str | None = None
+    password_env: str | None = None
+    timeout: float = 30.0
+    from_address: str | None = None
+    reply_to: str | None = None
+    #: The domain after "@" in Message-IDs (default: from_address's domain).
+    message_id_domain: str | None = None
+    list_unsubscribe_mailto: str | None = None
+    list_unsubscribe_url: str | None = None
+    attach_pdf: bool = True
+    #: "per-recipient" (one message each) or "bcc" (one message, recipients hidden).
+    mode: str = "per-recipient"
+    #: Attempts per recipient on temporary failures (4xx, dropped connections).
+    max_attempts: int = 4
+    #: Seconds before the first retry; doubled after each further failure.
+    retry_delay: float = 30.0
+    #: Size budget of the email's HTML part, in bytes (Gmail clips at about 102 KB,
+    #: and quoted-printable encoding adds about 8%).
+    html_budget: int = 90_000
+
+    @property
+    def effective_port(self) -> int:
+        if self.port is not None:
+            return self.port
+        return {"starttls": 587, "tls": 465}.get(self.security, 25)
+
+
 @dataclass(frozen=True)
 class Config:
     brief: BriefSettings = field(default_factory=BriefSettings)
@@ -148,6 +195,7 @@ class Config:
     llm: LLMConfig = field(default_factory=LLMConfig)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
     sources: tuple[SourceConfig, ...] = ()
     profiles: dict[str, ProfileConfig] = field(default_factory=dict)
     #: The file this was read from, or None for built-in defaults.
@@ -201,7 +249,7 @@ def load_config(path: Path | None = None, *, cwd: Path | None = None) -> Config:
 
 def parse_config(data: dict[str, Any], file: Path) -> Config:
     """Validate a parsed TOML document; paths resolve against the file's folder."""
-    known = {"brief", "paths", "limits", "llm", "fetch", "archive", "sources", "profiles"}
+    known = {"brief", "paths", "limits", "llm", "fetch", "archive", "sources", "profiles", "smtp"}
     for key in data:
         if key not in known:
             names = ", ".join(sorted(known))
@@ -215,6 +263,7 @@ def parse_config(data: dict[str, Any], file: Path) -> Config:
         llm=_parse_table(LLMConfig, data.get("llm", {}), "llm", file),
         fetch=_parse_table(FetchSettings, data.get("fetch", {}), "fetch", file),
         archive=_parse_table(ArchiveSettings, data.get("archive", {}), "archive", file),
+        smtp=_parse_table(SmtpSettings, data.get("smtp", {}), "smtp", file),
         sources=sources,
         profiles=profiles,
         file=file,
@@ -287,7 +336,74 @@ def _check_values(config: Config, file: Path) -> None:
     if config.llm.base_url and not config.llm.base_url.startswith(("http://", "https://")):
         raise ConfigError(f"{file}: llm.base_url must start with http:// or https://")
     _check_fetch(config.fetch, file)
+    _check_smtp(config.smtp, file)
+    for profile in config.profiles.values():
+        for address in profile.recipients:
+            if not _is_address(address):
+                raise ConfigError(
+                    f"{file}: profiles.{profile.name}.recipients: {address!r} is not an "
+                    "email address"
+                )
     _check_archive(config.archive, file)
+
+
+_ADDRESS = re.compile(r"[^@\s<>,;\"()\[\]]+@[A-Za-z0-9.-]+")
+
+
+def _is_address(text: str) -> bool:
+    return _ADDRESS.fullmatch(text) is not None
+
+
+def _is_loopback_host(host: str) -> bool:
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_smtp(smtp: SmtpSettings, file: Path) -> None:
+    if smtp.security not in SMTP_SECURITY:
+        raise ConfigError(
+            f"{file}: smtp.security must be one of {', '.join(SMTP_SECURITY)}, "
+            f"got {smtp.security!r}"
+        )
+    if smtp.security == "none" and not _is_loopback_host(smtp.host):
+        raise ConfigError(
+            f"{file}: smtp.security = \"none\" is only allowed for a loopback host "
+            f"(localhost, 127.0.0.1, ::1), not {smtp.host!r}"
+        )
+    if smtp.mode not in SMTP_MODES:
+        raise ConfigError(
+            f"{file}: smtp.mode must be one of {', '.join(SMTP_MODES)}, got {smtp.mode!r}"
+        )
+    if not smtp.host.strip():
+        raise ConfigError(f"{file}: smtp.host must not be empty")
+    if smtp.port is not None and not 0 < smtp.port < 65536:
+        raise ConfigError(f"{file}: smtp.port must be between 1 and 65535")
+    for key, value in {"smtp.timeout": smtp.timeout, "smtp.max_attempts": smtp.max_attempts,
+                       "smtp.html_budget": smtp.html_budget}.items():
+        if value <= 0:
+            raise ConfigError(f"{file}: {key} must be greater than 0, got {value}")
+    if smtp.retry_delay < 0:
+        raise ConfigError(f"{file}: smtp.retry_delay must be 0 or more")
+    for key in ("from_address", "reply_to", "list_unsubscribe_mailto"):
+        value = getattr(smtp, key)
+        # "Name <address>" is fine for From and Reply-To.
+        address = email.utils.parseaddr(value)[1] if value is not None else ""
+        if value is not None and (
+            not _is_address(address.removeprefix("mailto:"))
+            or any(ch in value for ch in "\r\n")
+        ):
+            raise ConfigError(f"{file}: smtp.{key} must be an email address, got {value!r}")
+    if smtp.list_unsubscribe_url is not None and (
+        not smtp.list_unsubscribe_url.startswith("https://")
+        or any(ch in smtp.list_unsubscribe_url for ch in " \r\n<>,")
+    ):
+        raise ConfigError(f"{file}: smtp.list_unsubscribe_url must be an https:// address")
+    if smtp.message_id_domain is not None and not _HOST_NAME.fullmatch(smtp.message_id_domain):
+        raise ConfigError(f"{file}: smtp.message_id_domain must be a domain name")
 
 
 def _check_fetch(fetch: FetchSettings, file: Path) -> None:
@@ -360,7 +476,8 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         prompts=resolve(paths.prompts),
     )
     sources = tuple(dataclasses.replace(s, path=resolve(s.path)) for s in config.sources)
-    return dataclasses.replace(config, paths=resolved_paths, sources=sources)
+    smtp = dataclasses.replace(config.smtp, ca_file=resolve(config.smtp.ca_file))
+    return dataclasses.replace(config, paths=resolved_paths, sources=sources, smtp=smtp)
 
 
 def _parse_table(cls: type[Any], table: Any, where: str, file: Path) -> Any:

@@ -139,6 +139,28 @@ MIGRATIONS: list[str] = [
         tokenize = 'unicode61 remove_diacritics 2'
     )
     """,
+    # 5: the email outbox (briefing.deliver): one row per (brief, recipient),
+    # pending -> sending -> sent | failed | unknown. Every state change is a
+    # conditional UPDATE, so two processes can never both claim a row.
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        brief_id INTEGER NOT NULL REFERENCES briefs(id) ON DELETE CASCADE,
+        recipient TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'unknown')),
+        message_id TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        claimed_by TEXT,
+        claimed_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT,
+        last_error TEXT,
+        UNIQUE (brief_id, recipient)
+    );
+    CREATE INDEX outbox_state ON outbox(state)
+    """,
 ]
 
 

@@ -70,6 +70,22 @@ class Story:
         return tuple(seen)
 
 
+@dataclass(frozen=True, slots=True)
+class AlsoNoted:
+    """A story over the brief's cap, listed as one line: headline, outlets, article count."""
+
+    story_id: str
+    headline: str
+    outlets: tuple[str, ...]
+    article_count: int
+    url: str | None = None  # http(s) link to its first article, when it has one
+
+    @property
+    def line(self) -> str:
+        articles = f"{self.article_count} article{'s' if self.article_count != 1 else ''}"
+        return f"{self.headline} ({', '.join(self.outlets)}; {articles})"
+
+
 class BulletOrigin(StrEnum):
     """Which engine wrote a bullet; ``EXTRACTIVE_FALLBACK`` marks a story the LLM failed."""
 
@@ -158,6 +174,8 @@ class Brief:
     top_lines: tuple[BriefBullet, ...] = ()
     prompt_versions: dict[str, str] = field(default_factory=dict)
     dropped: tuple[DroppedBullet, ...] = ()
+    #: Stories over the cap, one line each.
+    also_noted: tuple[AlsoNoted, ...] = ()
 
     @property
     def article_count(self) -> int:

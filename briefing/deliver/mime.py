@@ -1,0 +1,99 @@
+"""The email itself: a standards-compliant MIME message for one brief.
+
+::
+
+    multipart/mixed
+    ├── multipart/alternative
+    │   ├── text/plain; charset=utf-8   (brief.txt)
+    │   └── text/html; charset=utf-8    (brief.html, or its size-budgeted version)
+    └── application/pdf                 (brief.pdf, unless smtp.attach_pdf = false)
+
+Headers: Subject (title and date), From, Reply-To, To, Date, Message-ID on the
+configured domain, List-Unsubscribe and List-Unsubscribe-Post (RFC 8058).
+Serialized with CRLF line ends and a 998-character line limit, so the
+List-Unsubscribe header stays on one unencoded line (the email package would
+fold it at 78 characters otherwise).
+"""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+
+#: Bodies are encoded under the usual 78-column policy (quoted-printable lines stay
+#: within RFC 2045's 76); the message is *written* with RFC 5322's hard limit, 998,
+#: so no header is folded (none comes near it).
+BUILD_POLICY = email.policy.SMTP
+POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
+@dataclass(frozen=True)
+class EmailContent:
+    """What every copy of one brief's email shares."""
+
+    subject: str
+    text: str
+    html: str
+    pdf: bytes | None = None
+    pdf_filename: str = "brief.pdf"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The headers that identify one message."""
+
+    from_address: str
+    to: str
+    message_id: str
+    date: datetime
+    reply_to: str | None = None
+    unsubscribe_mailto: str | None = None
+    unsubscribe_url: str | None = None
+
+
+def make_message_id(domain: str) -> str:
+    """A fresh ``<unique@domain>`` Message-ID."""
+    return email.utils.make_msgid(domain=domain)
+
+
+def build_message(content: EmailContent, envelope: Envelope) -> EmailMessage:
+    """The MIME message for ``content`` addressed as ``envelope`` says."""
+    message = EmailMessage(policy=BUILD_POLICY)
+    message["Subject"] = content.subject
+    message["From"] = envelope.from_address
+    message["To"] = envelope.to
+    if envelope.reply_to:
+        message["Reply-To"] = envelope.reply_to
+    message["Date"] = email.utils.format_datetime(envelope.date)
+    message["Message-ID"] = envelope.message_id
+    unsubscribe = list_unsubscribe(envelope.unsubscribe_mailto, envelope.unsubscribe_url)
+    if unsubscribe:
+        message["List-Unsubscribe"] = unsubscribe
+        if envelope.unsubscribe_url:  # one-click needs an https URI (RFC 8058)
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["MIME-Version"] = "1.0"
+    message.set_content(content.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(content.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    if content.pdf is not None:
+        message.add_attachment(
+            content.pdf, maintype="application", subtype="pdf", filename=content.pdf_filename
+        )
+    return message
+
+
+def list_unsubscribe(mailto: str | None, url: str | None) -> str | None:
+    """``<mailto:...>, <https://...>``: either or both, or None."""
+    parts = []
+    if mailto:
+        parts.append(f"<mailto:{mailto.removeprefix('mailto:')}?subject=unsubscribe>")
+    if url:
+        parts.append(f"<{url}>")
+    return ", ".join(parts) or None
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    """The message as sent: CRLF line ends, headers unfolded below 998 characters."""
+    return message.as_bytes(policy=POLICY)

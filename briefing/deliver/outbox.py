@@ -1,0 +1,174 @@
+"""The outbox: one row per (brief, recipient) in the store's ``outbox`` table.
+
+::
+
+    pending ──claim──> sending ──> sent
+       ^                  │──────> failed   (5xx, or out of attempts)
+       └──── release ─────┤
+                          └──────> unknown  (dropped after DATA, or the sender died)
+
+Every transition is one conditional ``UPDATE ... WHERE state = ...`` (and, when
+leaving ``sending``, ``AND claimed_by = <me>``): of two processes racing for a
+row, exactly one sees ``rowcount == 1``; the other leaves it alone. The
+``UNIQUE (brief_id, recipient)`` constraint makes enqueueing idempotent.
+
+A row left in ``sending`` by a process that died is never resent by itself:
+``mark_orphans_unknown`` turns it into ``unknown`` (reported to the user), and
+only ``claim(..., retry_unknown=True)`` (``briefing send --retry-unknown``)
+takes it again.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from briefing.store import Store
+
+STATES = ("pending", "sending", "sent", "failed", "unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    brief_id: int
+    recipient: str
+    state: str
+    message_id: str
+    attempts: int
+    claimed_by: str | None
+    last_error: str | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def make_owner() -> str:
+    """Who claims rows: ``host/pid/random`` (the pid lets a later run see a dead owner)."""
+    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:12]}"
+
+
+def _owner_alive(owner: str | None, claimed_at: str | None, lease: timedelta) -> bool:
+    """Whether the process that claimed a row may still be sending it."""
+    if not owner:
+        return False
+    host, _, rest = owner.partition("/")
+    pid_text = rest.partition("/")[0]
+    if host == socket.gethostname() and pid_text.isdigit():
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        # Alive (or the pid was reused): trust the lease.
+    if claimed_at is None:
+        return False
+    return datetime.now(UTC) - datetime.fromisoformat(claimed_at) < lease
+
+
+class Outbox:
+    """The outbox rows of a store, as seen by one sending process (``owner``)."""
+
+    def __init__(self, store: Store, owner: str | None = None) -> None:
+        self.store = store
+        self.owner = owner or make_owner()
+
+    def enqueue(
+        self, brief_id: int, recipients: Iterable[str], message_id: Callable[[], str]
+    ) -> None:
+        """Add a pending row for each recipient not yet in the outbox for this brief."""
+        now = _now()
+        with self.store.transaction() as db:
+            for recipient in recipients:
+                db.execute(
+                    "INSERT OR IGNORE INTO outbox (brief_id, recipient, state, message_id,"
+                    " created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?)",
+                    (brief_id, recipient, message_id(), now, now),
+                )
+
+    def rows(self, brief_id: int) -> list[OutboxRow]:
+        result = self.store.query(
+            "SELECT * FROM outbox WHERE brief_id = ? ORDER BY id", (brief_id,)
+        )
+        return [_row(row) for row in result]
+
+    def row(self, row_id: int) -> OutboxRow | None:
+        result = self.store.query("SELECT * FROM outbox WHERE id = ?", (row_id,))
+        return _row(result[0]) if result else None
+
+    def claim(self, row_id: int, *, retry_unknown: bool = False) -> bool:
+        """Take a pending (or, on purpose, unknown) row for sending; False if someone else has."""
+        states = ("pending", "unknown") if retry_unknown else ("pending",)
+        marks = ", ".join("?" for _ in states)
+        return self._update(
+            "UPDATE outbox SET state = 'sending', claimed_by = ?, claimed_at = ?,"
+            " attempts = attempts + 1, updated_at = ?"
+            f" WHERE id = ? AND state IN ({marks})",
+            (self.owner, _now(), _now(), row_id, *states),
+        )
+
+    def mark_sent(self, row_id: int) -> bool:
+        now = _now()
+        return self._finish(row_id, "sent", None, sent_at=now)
+
+    def mark_failed(self, row_id: int, error: str) -> bool:
+        return self._finish(row_id, "failed", error)
+
+    def mark_unknown(self, row_id: int, error: str) -> bool:
+        return self._finish(row_id, "unknown", error)
+
+    def release(self, row_id: int, error: str) -> bool:
+        """Back to pending after a temporary failure (the attempt stays counted)."""
+        return self._finish(row_id, "pending", error)
+
+    def mark_orphans_unknown(self, brief_id: int, lease: timedelta) -> list[OutboxRow]:
+        """Rows left in ``sending`` by a process that is gone become ``unknown``."""
+        orphans: list[OutboxRow] = []
+        for row in self.store.query(
+            "SELECT * FROM outbox WHERE brief_id = ? AND state = 'sending'", (brief_id,)
+        ):
+            if _owner_alive(row["claimed_by"], row["claimed_at"], lease):
+                continue
+            changed = self._update(
+                "UPDATE outbox SET state = 'unknown', updated_at = ?, last_error = ?"
+                " WHERE id = ? AND state = 'sending' AND claimed_by IS ?",
+                (_now(), "the sending process stopped mid-send; it may have been delivered",
+                 row["id"], row["claimed_by"]),
+            )
+            if changed:
+                orphans.append(_row(row))
+        return orphans
+
+    def _finish(
+        self, row_id: int, state: str, error: str | None, *, sent_at: str | None = None
+    ) -> bool:
+        return self._update(
+            "UPDATE outbox SET state = ?, last_error = ?, sent_at = COALESCE(?, sent_at),"
+            " updated_at = ? WHERE id = ? AND state = 'sending' AND claimed_by = ?",
+            (state, error, sent_at, _now(), row_id, self.owner),
+        )
+
+    def _update(self, sql: str, params: tuple[object, ...]) -> bool:
+        with self.store.transaction() as db:
+            cursor: sqlite3.Cursor = db.execute(sql, params)
+            return cursor.rowcount == 1
+
+
+def _row(row: sqlite3.Row) -> OutboxRow:
+    return OutboxRow(
+        id=int(row["id"]),
+        brief_id=int(row["brief_id"]),
+        recipient=row["recipient"],
+        state=row["state"],
+        message_id=row["message_id"],
+        attempts=int(row["attempts"]),
+        claimed_by=row["claimed_by"],
+        last_error=row["last_error"],
+    )

@@ -1,0 +1,80 @@
+"""Gmail clips HTML over about 102 KB: the email's HTML part keeps to a size budget."""
+
+from __future__ import annotations
+
+import html as html_lib
+from pathlib import Path
+
+from render_samples import make_brief
+
+from briefing.deliver import send_brief
+from briefing.render.email_budget import DEFAULT_BUDGET, budgeted_email_html
+from briefing.render.email_html import render_email_html
+from briefing.render.environment import make_environment
+from briefing.render.text import render_text
+from briefing.store import Store
+
+from .conftest import Received, SetupFactory, load_config, record, write_config
+
+GMAIL_CLIP = 102 * 1024
+
+
+def test_a_200_article_brief_fits_with_fewer_stories_in_full() -> None:
+    brief = make_brief(n_articles=200)
+    env = make_environment(())
+    whole = render_email_html(brief, env).encode("utf-8")
+    result = budgeted_email_html(brief, env)
+    print(
+        f"\n200 articles, {len(brief.stories)} stories: whole HTML {len(whole):,} bytes; "
+        f"email HTML {result.size:,} bytes with {result.full_stories} stories in full "
+        f"and {result.one_liners} as one-liners"
+    )
+    assert len(whole) > GMAIL_CLIP  # the problem is real
+    assert result.fits and result.size <= DEFAULT_BUDGET < GMAIL_CLIP
+    assert 1 <= result.full_stories < len(brief.stories)
+    assert result.full_stories + result.one_liners == len(brief.stories)
+    assert "the full brief" in result.html and "attached PDF" in result.html
+    for story in brief.stories:  # every story is there, in full or as one line
+        assert html_lib.escape(story.headline, quote=False) in result.html
+    shown = brief.stories[: result.full_stories]
+    assert all(
+        html_lib.escape(b.text, quote=False) in result.html for s in shown for b in s.bullets
+    )
+    # The rest lost their bullets: one line each instead.
+    full_bullets = sum(len(story.bullets) for story in shown)
+    assert result.html.count("<li") <= len(brief.top_lines) + full_bullets + result.one_liners
+
+
+def test_a_small_brief_is_sent_as_built(setup: SetupFactory, mail_server: object) -> None:
+    s = setup(mail_server)
+    report = send_brief(s.config, s.store, s.brief_id, dry_run=True)
+    message = Received("", [], report.files[0].read_bytes()).message
+    part = message.get_body(("html",))
+    assert part is not None
+    on_disk = (s.out_dir / "brief.html").read_text(encoding="utf-8")
+    assert part.get_content().replace("\r\n", "\n").rstrip() == on_disk.rstrip()
+
+
+def test_the_sent_html_part_of_a_200_article_brief_stays_under_the_clip(tmp_path: Path) -> None:
+    brief = make_brief(n_articles=200)
+    env = make_environment(())
+    out_dir = tmp_path / "out" / "morning" / "2025-03-04"
+    out_dir.mkdir(parents=True)
+    (out_dir / "brief.html").write_text(render_email_html(brief, env), encoding="utf-8")
+    (out_dir / "brief.txt").write_text(render_text(brief, env), encoding="utf-8")
+    (out_dir / "brief.pdf").write_bytes(b"%PDF-1.7\n% stand-in: the budget does not read it\n")
+    config = load_config(write_config(tmp_path, None))
+    with Store(config.paths.store) as store:
+        brief_id = record(store, brief, out_dir)
+        report = send_brief(config, store, brief_id, dry_run=True)
+    raw = report.files[0].read_bytes()
+    message = Received("", [], raw).message
+    html_part, text_part = message.get_body(("html",)), message.get_body(("plain",))
+    assert html_part is not None and text_part is not None
+    size = len(html_part.get_content().encode("utf-8"))
+    encoded = len(html_part.as_bytes())  # as transferred: quoted-printable, with its headers
+    print(f"\nemail of a 200-article brief: {len(raw):,} bytes; HTML part {size:,} bytes, "
+          f"{encoded:,} bytes encoded")
+    assert size <= DEFAULT_BUDGET and encoded < GMAIL_CLIP
+    text = text_part.get_content()
+    assert all(source.url in text for source in brief.sources if source.url)
