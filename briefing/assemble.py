@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from briefing.types import (
+    AlsoNoted,
     Article,
     Brief,
     BriefBullet,
@@ -40,6 +41,7 @@ def assemble_brief(
     top_lines: Sequence[Bullet] = (),
     skipped: int = 0,
     extra_notes: Sequence[str] = (),
+    also_noted: Sequence[AlsoNoted] = (),
 ) -> Brief:
     summary_of = {summary.story_id: summary for summary in summaries}
     numbers: dict[int, int] = {}
@@ -75,14 +77,21 @@ def assemble_brief(
         dropped.extend(summary.dropped)
         if not bullets:
             continue
+        first_seen, last_seen = _span(story.earlier + story.articles)
         brief_stories.append(
             BriefStory(
                 id=story.id,
                 headline=summary.headline or story.headline,
                 bullets=tuple(bullets),
-                outlets=story.outlets,
+                # Outlets of the whole story; sources only what this brief cites anew.
+                outlets=_outlets(story.earlier + story.articles),
                 sources=tuple(number_of(article) for article in story.articles),
                 notes=summary.notes,
+                first_seen=first_seen,
+                last_seen=last_seen,
+                is_update=story.previous is not None,
+                previous_brief=story.previous,
+                score=story.score,
             )
         )
 
@@ -110,7 +119,17 @@ def assemble_brief(
         prompt_versions=dict(prompt_versions or {}),
         dropped=tuple(dropped),
         top_lines=brief_top_lines,
+        also_noted=tuple(also_noted),
     )
+
+
+def _span(articles: Sequence[Article]) -> tuple[datetime | None, datetime | None]:
+    dates = [article.published for article in articles if article.published is not None]
+    return (min(dates), max(dates)) if dates else (None, None)
+
+
+def _outlets(articles: Sequence[Article]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(article.outlet for article in articles))
 
 
 def _source_ref(number: int, article: Article) -> SourceRef:

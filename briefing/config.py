@@ -121,6 +121,19 @@ class ProfileConfig:
     title: str | None = None
     #: Names of the sources this profile reads; empty means every source.
     sources: tuple[str, ...] = ()
+    #: Terms that make an article relevant: when set, an article needs one of them,
+    #: and each one found raises its story's rank (briefing.ranking).
+    keywords: tuple[str, ...] = ()
+    #: Every entry must match; an entry may list alternatives: "russia|moscow|kremlin".
+    include: tuple[str, ...] = ()
+    #: An article matching any of these is left out.
+    exclude: tuple[str, ...] = ()
+    #: Language codes ("en", "de", ...) to take; empty takes every language.
+    languages: tuple[str, ...] = ()
+    #: Stories briefed in full; the rest are listed as one-line "Also noted" items.
+    max_stories: int = 12
+    #: Terms that put a story first whatever its other scores.
+    priority: tuple[str, ...] = ()
     #: Email addresses the profile's brief is sent to (``briefing send``).
     recipients: tuple[str, ...] = ()
 
@@ -336,6 +349,9 @@ def _check_values(config: Config, file: Path) -> None:
     if config.llm.base_url and not config.llm.base_url.startswith(("http://", "https://")):
         raise ConfigError(f"{file}: llm.base_url must start with http:// or https://")
     _check_fetch(config.fetch, file)
+    for name, profile in config.profiles.items():
+        if profile.max_stories <= 0:
+            raise ConfigError(f"{file}: profiles.{name}.max_stories must be greater than 0")
     _check_smtp(config.smtp, file)
     for profile in config.profiles.values():
         for address in profile.recipients:

@@ -31,11 +31,12 @@ from briefing.collect import (
 from briefing.config import Config, ProfileConfig, SourceConfig
 from briefing.errors import NoArticlesError
 from briefing.ingest.files import ReadResult, SkippedFile, read_paths
+from briefing.memory import record_stories
 from briefing.render import RenderedBrief, render_brief
 from briefing.render.json import brief_to_dict
 from briefing.resources import examples_dir
 from briefing.store import Store
-from briefing.stories import group_into_stories
+from briefing.stories import plan_stories
 from briefing.summarize.base import Summarizer
 from briefing.types import Article, Brief, RawDocument
 
@@ -113,8 +114,11 @@ def build_brief(
             articles += [article for article in collected if article.id not in known]
         if not articles:
             raise NoArticlesError(_no_articles_message(sources, file_sources, read, collect_note))
+        out_dir = (out_root or config.paths.out) / _safe_segment(profile) / now.strftime("%Y-%m-%d")
         with stage("group"):
-            stories = group_into_stories(articles)
+            # The profile's filter, memory of its earlier briefs, ranking and cap.
+            plan = plan_stories(articles, profile_config, now=now, store=store, out_dir=out_dir)
+            stories = list(plan.stories)
         with stage("summarize"):
             if summarizer is None:
                 from briefing.summarize.select import make_summarizer
@@ -142,12 +146,13 @@ def build_brief(
                 top_lines=top_lines,
                 skipped=len(read.skipped),
                 extra_notes=(collect_note,) if collect_note else (),
+                also_noted=plan.also_noted,
             )
-        out_dir = (out_root or config.paths.out) / _safe_segment(profile) / now.strftime("%Y-%m-%d")
         with stage("render"):
             files = render_brief(brief, out_dir, template_dirs=_user_dirs(config.paths.templates))
         with stage("record"):
             brief_id = store.record_brief(brief, out_dir, brief_to_dict(brief))
+            record_stories(store, brief_id, stories)
     logger.info("brief %d written to %s", brief_id, out_dir)
     return BuildResult(
         brief=brief,

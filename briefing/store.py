@@ -161,6 +161,17 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX outbox_state ON outbox(state)
     """,
+    # 6: story memory (briefing.memory): which story (by a key stable across briefs)
+    # each briefed article belonged to, so a later brief can recognise an update.
+    """
+    CREATE TABLE brief_stories (
+        brief_id INTEGER NOT NULL REFERENCES briefs(id) ON DELETE CASCADE,
+        story_key TEXT NOT NULL,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        PRIMARY KEY (brief_id, article_id)
+    );
+    CREATE INDEX brief_stories_article ON brief_stories(article_id);
+    """,
 ]
 
 

@@ -61,6 +61,15 @@ class Story:
     id: str
     headline: str
     articles: tuple[Article, ...]
+    #: Identity across briefs (briefing.memory): the same event keeps its key from day to day.
+    key: str = ""
+    #: Articles of this story that an earlier brief already covered. They are not
+    #: summarized again (bullets are about what is new) but count for its span and outlets.
+    earlier: tuple[Article, ...] = ()
+    #: The latest earlier brief that covered this story; set only for updates.
+    previous: PreviousBrief | None = None
+    #: The ranking score (briefing.ranking), highest first.
+    score: float = 0.0
 
     @property
     def outlets(self) -> tuple[str, ...]:
@@ -68,6 +77,15 @@ class Story:
         for article in self.articles:
             seen.setdefault(article.outlet, None)
         return tuple(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousBrief:
+    """An earlier brief that covered a story. ``href`` is relative (never file:) or None."""
+
+    brief_id: int
+    date: str  # YYYY-MM-DD, the folder the earlier brief was written to
+    href: str | None = None  # e.g. "../2026-11-22/brief.html"
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +173,13 @@ class BriefStory:
     outlets: tuple[str, ...]
     sources: tuple[int, ...]  # every SourceRef.number covering this story
     notes: tuple[str, ...] = ()
+    #: Time span of the whole story (earlier coverage included): first and last article.
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    #: An update of a story an earlier brief covered: bullets are about what is new.
+    is_update: bool = False
+    previous_brief: PreviousBrief | None = None
+    score: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +201,11 @@ class Brief:
     dropped: tuple[DroppedBullet, ...] = ()
     #: Stories over the cap, one line each.
     also_noted: tuple[AlsoNoted, ...] = ()
+
+    @property
+    def developing(self) -> tuple[BriefStory, ...]:
+        """The stories that update an earlier brief ("Developing stories")."""
+        return tuple(story for story in self.stories if story.is_update)
 
     @property
     def article_count(self) -> int:

@@ -6,10 +6,14 @@ number, date formatting, the preheader choice) is prepared here.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from briefing.render.environment import long_date
-from briefing.types import Brief, SourceRef
+from briefing.render.environment import long_date, short_date
+from briefing.types import Brief, BriefStory, SourceRef
+
+#: A link to an earlier brief is relative and plain: no scheme (so never file:), no "..:".
+_RELATIVE_HREF = re.compile(r"^(?![A-Za-z][A-Za-z0-9+.-]*:)[A-Za-z0-9._/-]+$")
 
 
 def template_context(brief: Brief) -> dict[str, Any]:
@@ -21,7 +25,26 @@ def template_context(brief: Brief) -> dict[str, Any]:
         "generated_iso": brief.generated_at.isoformat(),
         "preheader": preheader(brief),
         "dropped_count": len(brief.dropped),
+        "spans": {story.id: story_span(story) for story in brief.stories},
+        "earlier_links": {story.id: earlier_link(story) for story in brief.stories},
     }
+
+
+def story_span(story: BriefStory) -> str:
+    """"17 Nov 2026" or "17 Nov 2026 – 19 Nov 2026"; empty when undated."""
+    if story.first_seen is None or story.last_seen is None:
+        return ""
+    first, last = short_date(story.first_seen), short_date(story.last_seen)
+    return first if first == last else f"{first} – {last}"
+
+
+def earlier_link(story: BriefStory) -> str | None:
+    """The href of the earlier brief an update links to, when it is a safe relative one."""
+    previous = story.previous_brief
+    if previous is None or not previous.href:
+        return None
+    href = previous.href
+    return href if _RELATIVE_HREF.match(href) else None
 
 
 def sources_by_number(brief: Brief) -> dict[int, SourceRef]:

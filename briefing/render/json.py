@@ -20,7 +20,7 @@ from briefing.errors import RenderError
 from briefing.fsutil import write_atomic
 from briefing.render.environment import http_url
 from briefing.resources import SCHEMA_PATH
-from briefing.types import Brief, BriefBullet, BriefStory, SourceRef
+from briefing.types import AlsoNoted, Brief, BriefBullet, BriefStory, PreviousBrief, SourceRef
 
 SCHEMA_VERSION = 1
 
@@ -43,6 +43,8 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         "top_lines": [_bullet(line) for line in brief.top_lines],
         "stories": [_story(story) for story in brief.stories],
         "sources": [_source(source) for source in brief.sources],
+        "also_noted": [_also_noted(item) for item in brief.also_noted],
+        "developing": [story.id for story in brief.developing],
         "prompt_versions": dict(sorted(brief.prompt_versions.items())),
         "dropped": {"count": len(brief.dropped), "reasons": dict(sorted(reasons.items()))},
     }
@@ -93,6 +95,27 @@ def _story(story: BriefStory) -> dict[str, Any]:
         "sources": list(story.sources),
         "notes": list(story.notes),
         "bullets": [_bullet(bullet) for bullet in story.bullets],
+        "first_seen": _timestamp(story.first_seen),
+        "last_seen": _timestamp(story.last_seen),
+        "is_update": story.is_update,
+        "previous_brief": _previous(story.previous_brief),
+        "score": story.score,
+    }
+
+
+def _previous(previous: PreviousBrief | None) -> dict[str, Any] | None:
+    if previous is None:
+        return None
+    return {"brief_id": previous.brief_id, "date": previous.date, "href": previous.href}
+
+
+def _also_noted(item: AlsoNoted) -> dict[str, Any]:
+    return {
+        "story_id": item.story_id,
+        "headline": item.headline,
+        "outlets": list(item.outlets),
+        "article_count": item.article_count,
+        "url": http_url(item.url),
     }
 
 
