@@ -38,6 +38,7 @@ from briefing.deliver.content import (
     email_content,
     load_recorded_brief,
 )
+from briefing.deliver.links import brief_page_url
 from briefing.deliver.mime import (
     EmailContent,
     Envelope,
@@ -137,7 +138,8 @@ def send_brief(
     sender = _sender(settings)
     domain = settings.message_id_domain or email.utils.parseaddr(sender)[1].rpartition("@")[2]
     dirs = (config.paths.templates,) if config.paths.templates else ()
-    content = email_content(recorded, settings, template_dirs=dirs)
+    page_url = brief_page_url(config.archive.base_url, config.paths.out, recorded.out_dir)
+    content = email_content(recorded, settings, template_dirs=dirs, page_url=page_url)
     report = SendReport(brief_id=recorded.id, profile=recorded.profile, dry_run=dry_run)
     if dry_run:
         report.files = _write_eml_files(recorded, content, settings, recipients, domain)

@@ -11,12 +11,21 @@ from pathlib import Path
 from typing import Any
 
 from briefing.config import SmtpSettings
+from briefing.deliver.links import fix_html_links, fix_text_links
 from briefing.deliver.mime import EmailContent
 from briefing.deliver.smtp import DeliveryError
 from briefing.render.email_budget import budgeted_email_html
 from briefing.render.environment import long_date, make_environment
 from briefing.store import Store
-from briefing.types import Brief, BriefBullet, BriefStory, BulletOrigin, SourceRef
+from briefing.types import (
+    AlsoNoted,
+    Brief,
+    BriefBullet,
+    BriefStory,
+    BulletOrigin,
+    PreviousBrief,
+    SourceRef,
+)
 
 
 @dataclass(frozen=True)
@@ -56,9 +65,18 @@ def load_recorded_brief(store: Store, brief_id: int | None, profile: str | None)
 
 
 def email_content(
-    recorded: RecordedBrief, settings: SmtpSettings, *, template_dirs: Sequence[Path] = ()
+    recorded: RecordedBrief,
+    settings: SmtpSettings,
+    *,
+    template_dirs: Sequence[Path] = (),
+    page_url: str | None = None,
 ) -> EmailContent:
-    """Subject, text, HTML (within ``settings.html_budget``) and PDF of a recorded brief."""
+    """Subject, text, HTML (within ``settings.html_budget``) and PDF of a recorded brief.
+
+    ``page_url`` is the published address of the brief's folder: relative links
+    (an update's link to the earlier brief) become absolute under it, or are
+    removed without it, since a mail client cannot follow them.
+    """
     out = recorded.out_dir
     text = _read_text(out / "brief.txt")
     html = _read_text(out / "brief.html")
@@ -70,6 +88,7 @@ def email_content(
             budget=settings.html_budget,
             pdf_attached=settings.attach_pdf,
         ).html
+    html, text = fix_html_links(html, page_url), fix_text_links(text, page_url)
     pdf: bytes | None = None
     if settings.attach_pdf:
         try:
@@ -112,6 +131,13 @@ def brief_from_dict(data: dict[str, Any]) -> Brief:
     def published(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value) if value else None
 
+    def previous(item: dict[str, Any] | None) -> PreviousBrief | None:
+        if not item:
+            return None
+        return PreviousBrief(
+            brief_id=int(item["brief_id"]), date=item["date"], href=item.get("href")
+        )
+
     return Brief(
         title=data["title"],
         profile=data["profile"],
@@ -127,6 +153,11 @@ def brief_from_dict(data: dict[str, Any]) -> Brief:
                 outlets=tuple(story.get("outlets", ())),
                 sources=tuple(story.get("sources", ())),
                 notes=tuple(story.get("notes", ())),
+                first_seen=published(story.get("first_seen")),
+                last_seen=published(story.get("last_seen")),
+                is_update=bool(story.get("is_update", False)),
+                previous_brief=previous(story.get("previous_brief")),
+                score=float(story.get("score", 0.0)),
             )
             for story in data["stories"]
         ),
@@ -145,4 +176,14 @@ def brief_from_dict(data: dict[str, Any]) -> Brief:
         notes=tuple(data.get("notes", ())),
         top_lines=tuple(bullet(line) for line in data.get("top_lines", ())),
         prompt_versions=dict(data.get("prompt_versions", {})),
+        also_noted=tuple(
+            AlsoNoted(
+                story_id=item["story_id"],
+                headline=item["headline"],
+                outlets=tuple(item.get("outlets", ())),
+                article_count=int(item.get("article_count", 1)),
+                url=item.get("url"),
+            )
+            for item in data.get("also_noted", ())
+        ),
     )
