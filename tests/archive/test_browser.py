@@ -1,52 +1,34 @@
 """A person's view: headless Chromium opens the archive from file://, searches, opens the PDF.
 
-Debian's ``chromium`` package driven by Playwright through its executable
-path; nothing downloads a browser. The screenshot lands in the test's own
-folder and its path is printed (``pytest -s`` shows it).
+Debian's ``chromium`` package driven by Playwright (``tests/chromium.py``).
+The screenshot lands in the test's own folder and its path is printed (``pytest -s`` shows it).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from chromium import chromium
 
 from briefing.archive import update_archive
 from briefing.config import Config, ProfileConfig
 from briefing.pipeline import build_brief
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def browser_page() -> Iterator[tuple[Any, list[str]]]:
-    if not CHROMIUM.is_file() or shutil.which(str(CHROMIUM)) is None:
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium package to run this test")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright (test extra) drives the browser"
-    )
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 800})
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            yield page, errors
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        yield page, errors
 
 
 def test_search_box_finds_the_brief_and_links_to_its_pdf(

@@ -1,9 +1,7 @@
 """brief.html as a person sees it: headless Chromium at 600 and 375 px, no sideways scroll.
 
-Debian's ``chromium`` package (``apt-get install chromium``), driven by
-Playwright through its executable path (a bare ``chromium --headless`` will not
-make a window narrower than 500 px); nothing downloads a browser. Skipped when
-either is missing. The screenshots are saved under
+Debian's ``chromium`` package driven by Playwright (``tests/chromium.py``).
+The screenshots are saved under
 ``$BRIEFING_TEST_OUTPUT/email-chromium/`` when that variable is set, else in
 the test's temporary folder; each path is printed (``pytest -s`` shows it).
 """
@@ -11,23 +9,17 @@ the test's temporary folder; each path is printed (``pytest -s`` shows it).
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import chromium
 from render_samples import make_brief
 
 from briefing.render.email_budget import budgeted_email_html
 from briefing.render.environment import make_environment
-from briefing.resources import templates_dir
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 # Widest element box against the viewport: anything wider scrolls sideways.
 MEASURE = """() => ({
     viewport: window.innerWidth,
@@ -37,42 +29,10 @@ MEASURE = """() => ({
 pytestmark = pytest.mark.slow
 
 
-def _container_is_fixed_width() -> bool:
-    """The bundled email CSS still pins the column at 600 px (wider than a phone)."""
-    css = (templates_dir() / "assets" / "email.css").read_text(encoding="utf-8")
-    return ".container { width: 600px;" in css
-
-
-# Found by this test: at 375 px the email scrolls 225 px sideways. The fix belongs
-# to templates/assets/email.css (not this module's to change):
-#   .container { width: 100%; max-width: 600px; ... }
-#   .source { ...; overflow-wrap: anywhere; }   (long URLs and titles)
-# Once it is in, the condition is false and the test must pass.
-PHONE = pytest.param(
-    375,
-    marks=pytest.mark.xfail(
-        _container_is_fixed_width(), strict=True,
-        reason="templates/assets/email.css: .container is width: 600px (needs width: 100%; "
-        "max-width: 600px)",
-    ),
-)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.is_file() or shutil.which(str(CHROMIUM)) is None:
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium package to run this test")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright (test extra) drives the browser"
-    )
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _output_dir(tmp_path: Path) -> Path:
@@ -83,7 +43,7 @@ def _output_dir(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("articles", [12, 200])
-@pytest.mark.parametrize("width", [600, PHONE])
+@pytest.mark.parametrize("width", [600, 375])
 def test_the_email_html_has_no_horizontal_overflow(
     browser: Any, width: int, articles: int, tmp_path: Path
 ) -> None:
