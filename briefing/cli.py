@@ -120,9 +120,11 @@ def _parser() -> argparse.ArgumentParser:
 
     from briefing.cli_archive import add_commands as add_archive_commands
     from briefing.cli_deliver import add_commands as add_deliver_commands
+    from briefing.cli_schedule import add_commands as add_schedule_commands
 
     add_archive_commands(commands, common)  # archive list|search|open|rebuild, serve
     add_deliver_commands(commands, common)  # send
+    add_schedule_commands(commands, common)  # schedule [--once]
     return parser
 
 
@@ -176,7 +178,8 @@ def _cmd_build(args: argparse.Namespace, config: Config, err: Console) -> int:
         from briefing.cli_deliver import send_after_build
 
         # The brief is written and reported first, whatever then happens to the mail.
-        return send_after_build(config, result.brief_id, err, quiet=args.quiet)
+        return send_after_build(config, result.brief_id, err, quiet=args.quiet,
+                                profile=args.profile)
     return EXIT_OK
 
 

@@ -46,11 +46,35 @@ def cmd_send(args: argparse.Namespace, config: Config, err: Console) -> int:
 
 
 def send_after_build(
-    config: Config, brief_id: int, err: Console, *, dry_run: bool = False, quiet: bool = False
+    config: Config, brief_id: int, err: Console, *, dry_run: bool = False, quiet: bool = False,
+    profile: str | None = None,
 ) -> int:
-    """``briefing build --send``: send the brief just built; returns the exit code."""
+    """``briefing build --send``: send the brief just built; returns the exit code.
+
+    For a scheduled ``profile``, the day's digest is sent once whoever sends it
+    (``briefing.schedule.manual``): when the scheduler already sent it, the
+    brief is built but not sent again, and a line says so.
+    """
+    if profile is not None and not dry_run and config.profile(profile).schedule is not None:
+        return _send_scheduled(config, err, brief_id=brief_id, profile=profile, quiet=quiet)
     return _send(config, err, brief_id=brief_id, profile=None, dry_run=dry_run,
                  retry_unknown=False, quiet=quiet)
+
+
+def _send_scheduled(
+    config: Config, err: Console, *, brief_id: int, profile: str, quiet: bool
+) -> int:
+    from briefing.schedule.manual import send_built_brief
+    from briefing.store import Store
+
+    with Store(config.paths.store) as store:
+        result = send_built_brief(config, store, profile, brief_id)
+    if result.report is not None:
+        _print_report(result.report, err, quiet)
+        return EXIT_OK if result.report.ok else EXIT_ERROR
+    if not quiet or not result.ok:
+        err.print(result.note or "not sent", highlight=False, markup=False, soft_wrap=True)
+    return EXIT_OK if result.ok else EXIT_ERROR
 
 
 def _send(
@@ -71,10 +95,14 @@ def _send(
             config, store, brief_id, profile=profile, dry_run=dry_run,
             retry_unknown=retry_unknown,
         )
+    _print_report(report, err, quiet)
+    return EXIT_OK if report.ok else EXIT_ERROR
+
+
+def _print_report(report: Any, err: Console, quiet: bool) -> None:
     lines = report.lines()
     if not quiet:
         for line in lines[:1] if not report.dry_run else lines:
             print(line)
     for line in lines[1:] if not report.dry_run else []:
         err.print(line, highlight=False, markup=False, soft_wrap=True)
-    return EXIT_OK if report.ok else EXIT_ERROR

@@ -22,6 +22,7 @@ import tomllib
 import types
 import typing
 import urllib.parse
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,43 @@ class SourceConfig:
     url: str | None = None
 
 
+#: Day names of ``[profiles.NAME.schedule].days``, Monday first (``date.weekday()`` order).
+SCHEDULE_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Words ``days`` also accepts, and the days each stands for.
+SCHEDULE_DAY_GROUPS = {
+    "daily": SCHEDULE_DAYS,
+    "weekdays": SCHEDULE_DAYS[:5],
+    "weekends": SCHEDULE_DAYS[5:],
+}
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """When ``briefing schedule`` builds and sends a profile's digest ([profiles.NAME.schedule]).
+
+    ``deliver_at`` is a wall-clock time in ``timezone`` (an IANA name), so a
+    07:00 Europe/London digest goes out at 07:00 local time in winter and in
+    summer; ``briefing.schedule.plan`` does the arithmetic.
+    """
+
+    #: "HH:MM", 24-hour, local time in ``timezone``.
+    deliver_at: str
+    #: An IANA time zone name: "Europe/London", "Europe/Moscow", "UTC".
+    timezone: str
+    #: Days the digest goes out, normalized to names from SCHEDULE_DAYS.
+    days: tuple[str, ...] = SCHEDULE_DAYS
+    #: Collect the profile's feed and page sources this often, all day.
+    collect_every_minutes: int = 60
+    #: A delivery missed (the scheduler was down) is still made this long after its time.
+    catch_up_grace_minutes: int = 180
+    #: After a failed attempt, try again this much later (the same day).
+    retry_every_minutes: int = 30
+    #: Attempts (build and send) per digest before giving up for the day.
+    max_attempts_per_day: int = 4
+    #: Email the digest to the profile's recipients; false only builds it.
+    send: bool = True
+
+
 @dataclass(frozen=True)
 class ProfileConfig:
     name: str
@@ -136,6 +174,8 @@ class ProfileConfig:
     priority: tuple[str, ...] = ()
     #: Email addresses the profile's brief is sent to (``briefing send``).
     recipients: tuple[str, ...] = ()
+    #: When ``briefing schedule`` delivers this profile's digest; None: not scheduled.
+    schedule: ScheduleConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -316,12 +356,99 @@ def _parse_profiles(raw: Any, file: Path, source_names: set[str]) -> dict[str, P
         where = f"profiles.{name}"
         if not isinstance(table, dict):
             raise ConfigError(f"{file}: {where} must be a table")
-        profile = _parse_table(ProfileConfig, {**table, "name": name}, where, file)
+        # The schedule is a nested table, which _parse_table does not descend into.
+        fields = {key: value for key, value in table.items() if key != "schedule"}
+        profile = _parse_table(ProfileConfig, {**fields, "name": name}, where, file)
+        if "schedule" in table:
+            schedule = _parse_schedule(table["schedule"], f"{where}.schedule", file)
+            profile = dataclasses.replace(profile, schedule=schedule)
         for source in profile.sources:
             if source not in source_names:
                 raise ConfigError(f"{file}: {where}.sources names unknown source {source!r}")
         profiles[name] = profile
     return profiles
+
+
+_CLOCK_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+
+
+def _parse_schedule(raw: Any, where: str, file: Path) -> ScheduleConfig:
+    """``[profiles.NAME.schedule]``: check every key; ``days`` is normalized to day names."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{file}: {where} must be a table")
+    table = dict(raw)
+    if "days" in table:
+        table["days"] = list(_schedule_days(table["days"], f"{where}.days", file))
+    schedule: ScheduleConfig = _parse_table(ScheduleConfig, table, where, file)
+    if not _CLOCK_TIME.fullmatch(schedule.deliver_at):
+        raise ConfigError(
+            f"{file}: {where}.deliver_at must be a 24-hour time \"HH:MM\", "
+            f"got {schedule.deliver_at!r}"
+        )
+    try:
+        zoneinfo.ZoneInfo(schedule.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{file}: {where}.timezone: unknown time zone {schedule.timezone!r} "
+            "(use an IANA name such as \"Europe/London\")"
+        ) from None
+    positive = {
+        "collect_every_minutes": schedule.collect_every_minutes,
+        "catch_up_grace_minutes": schedule.catch_up_grace_minutes,
+        "retry_every_minutes": schedule.retry_every_minutes,
+        "max_attempts_per_day": schedule.max_attempts_per_day,
+    }
+    for key, value in positive.items():
+        if value <= 0:
+            raise ConfigError(f"{file}: {where}.{key} must be greater than 0, got {value}")
+    return schedule
+
+
+def _schedule_days(value: Any, key: str, file: Path) -> tuple[str, ...]:
+    """"weekdays", ["mon", "fri"], ["monday", "weekends"] -> day names in week order."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise ConfigError(f"{file}: {key} must be a list of day names or a string, got {value!r}")
+    chosen: set[str] = set()
+    for item in items:
+        word = item.strip().lower()
+        if word in SCHEDULE_DAY_GROUPS:
+            chosen.update(SCHEDULE_DAY_GROUPS[word])
+        elif word in _DAY_NAMES:
+            chosen.add(_DAY_NAMES[word])
+        else:
+            raise ConfigError(
+                f"{file}: {key}: {item!r} is not a day (use mon, tue, wed, thu, fri, sat, sun, "
+                "\"weekdays\", \"weekends\" or \"daily\")"
+            )
+    if not chosen:
+        raise ConfigError(f"{file}: {key} must name at least one day")
+    return tuple(day for day in SCHEDULE_DAYS if day in chosen)
+
+
+#: A day by its first three letters or in full: "mon", "monday".
+_DAY_NAMES = {
+    **{day: day for day in SCHEDULE_DAYS},
+    **{full: full[:3] for full in (
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    )},
+}
+
+
+def _check_schedule(profile: ProfileConfig, smtp: SmtpSettings, file: Path) -> None:
+    """A scheduled digest that is to be sent needs someone to send it to, and a sender."""
+    if profile.schedule is None or not profile.schedule.send:
+        return
+    where = f"profiles.{profile.name}"
+    if not profile.recipients:
+        raise ConfigError(
+            f"{file}: {where}.schedule.send is true but {where}.recipients is empty "
+            "(add recipients, or set send = false to only build)"
+        )
+    if not smtp.from_address:
+        raise ConfigError(
+            f"{file}: {where}.schedule.send is true but smtp.from_address is not set"
+        )
 
 
 def _check_values(config: Config, file: Path) -> None:
@@ -360,6 +487,7 @@ def _check_values(config: Config, file: Path) -> None:
                     f"{file}: profiles.{profile.name}.recipients: {address!r} is not an "
                     "email address"
                 )
+        _check_schedule(profile, config.smtp, file)
     _check_archive(config.archive, file)
 
 

@@ -9,7 +9,9 @@
     ├── StoreError                the SQLite store cannot be opened or written
     ├── TemplateError             a report or prompt template is missing or incomplete
     ├── RenderError               an output could not be produced
-    └── SummarizerError           a summarizer failed for a whole run
+    ├── SummarizerError           a summarizer failed for a whole run
+    └── ScheduleError             ``briefing schedule`` cannot run (its lock file is unusable)
+        └── LockHeldError         another scheduler holds the store's lock (names it and its pid)
 
 Foreign exceptions (sqlite3, jinja2, WeasyPrint, OSError) are wrapped where they
 enter, with ``raise ... from``, so callers only ever catch ``BriefingError``.
@@ -49,3 +51,11 @@ class RenderError(BriefingError):
 
 class SummarizerError(BriefingError):
     """A summarizer cannot run at all (bad settings); per-story failures are values."""
+
+
+class ScheduleError(BriefingError):
+    """The scheduler cannot run: the store's lock cannot be opened, or another holds it."""
+
+
+class LockHeldError(ScheduleError):
+    """Another scheduler (named by its pid) holds the store's scheduler lock."""

@@ -83,7 +83,10 @@ def build_brief(
     ``summarizer`` replaces engine selection entirely (tests, embedding programs).
     """
     profile_config = config.profile(profile)
-    now = (now or datetime.now()).astimezone()
+    # An aware ``now`` keeps its zone (a scheduled digest is dated by its profile's
+    # clock); a naive or missing one is the host's local time.
+    if now is None or now.tzinfo is None:
+        now = (now or datetime.now()).astimezone()
     timings: dict[str, float] = {}
 
     @contextmanager

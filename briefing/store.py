@@ -172,6 +172,31 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX brief_stories_article ON brief_stories(article_id);
     """,
+    # 7: scheduled digests (briefing.schedule.digests): one row per (profile, local
+    # date), building -> built -> sending -> sent | failed | skipped, so a day's
+    # digest is built and sent once however often the scheduler (or a manual
+    # `build --send`) runs. Every state change is a conditional UPDATE.
+    """
+    CREATE TABLE digests (
+        profile TEXT NOT NULL,
+        local_date TEXT NOT NULL,
+        state TEXT NOT NULL
+            CHECK (state IN ('building', 'built', 'sending', 'sent', 'failed', 'skipped')),
+        brief_id INTEGER REFERENCES briefs(id) ON DELETE SET NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        origin TEXT NOT NULL DEFAULT 'schedule',
+        scheduled_for TEXT,
+        claimed_by TEXT,
+        claimed_at TEXT,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        built_at TEXT,
+        sent_at TEXT,
+        PRIMARY KEY (profile, local_date)
+    );
+    CREATE INDEX digests_state ON digests(state)
+    """,
 ]
 
 

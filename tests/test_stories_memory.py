@@ -46,7 +46,7 @@ def test_second_brief_has_only_stories_with_new_articles(config: Config, tmp_pat
     assert not any(story["is_update"] for story in first["stories"])
 
     _copy(DAY_TWO, folder)
-    when = datetime(2026, 11, 22, 23, 59, tzinfo=CET)
+    when = datetime(2026, 11, 22, 22, 0, tzinfo=CET)
     second = _build(config, folder, out, when)
     headlines = [story["headline"] for story in second["stories"]]
     assert len(headlines) == 2, headlines  # rate cut and storm: nothing new, absent

@@ -122,7 +122,19 @@ class SmtpConnection:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        if kind is not None and not issubclass(kind, Exception):
+            # Interrupted (Ctrl-C, a scheduler abandoning its job): a polite QUIT could
+            # wait out the server's answer to the message in flight; just hang up.
+            self.abort()
+        else:
+            self.close()
+
+    def abort(self) -> None:
+        """Drop the connection without QUIT."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            with contextlib.suppress(OSError):
+                smtp.close()
 
     def open(self) -> None:
         """Connect, secure and log in (a no-op when already connected)."""

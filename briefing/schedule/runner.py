@@ -1,0 +1,394 @@
+"""Running the jobs the plan says are due; a job never raises.
+
+``Runner.run_due()`` is one tick: recover digests a dead process left in
+progress, plan (``plan.make_plan``) with the injected clock, record missed
+deliveries, run the due deliveries, then the due collections. Every job is
+logged when it starts and when it ends, with its outcome.
+
+Decisions:
+
+* **A job never raises** (``Exception``): a failure is logged, recorded on
+  the digest (``failed`` with a one-line ``last_error``) and retried by a later
+  plan. Only ``JobAbandoned`` (a ``BaseException``, raised by a second stop
+  signal) goes through, after recording the digest as ``failed``.
+* **Nothing new** (``NoArticlesError``): the digest is ``skipped`` with the
+  reason, and not retried all day.
+* **A send's outcome**: temporary trouble (recipients still pending, or one
+  being sent by another process right now, or no connection at all) makes
+  the digest ``failed``, so it is retried; so does a send that reached nobody.
+  Otherwise it is ``sent``, with refusals (5xx) and unknown fates noted in
+  ``last_error`` and the log; the outbox never resends those by itself.
+* **Collection before delivery**: the build collects the profile's feeds
+  itself (``collect_first``), so deliveries run first, on time, and the
+  collections are planned again afterwards (a build just collected).
+* The archive pages follow every scheduled build, as after ``briefing build``;
+  an archive failure is a warning, never a failed delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from briefing.config import Config, ProfileConfig, ScheduleConfig
+from briefing.errors import BriefingError, NoArticlesError
+from briefing.schedule.digests import Digests
+from briefing.schedule.plan import (
+    Delivery,
+    Plan,
+    earliest_day,
+    make_plan,
+    next_retry,
+    scheduled_profiles,
+    zone,
+)
+from briefing.store import Store
+
+logger = logging.getLogger(__name__)
+
+#: briefing.collect.WEB_SOURCE_TYPES, without importing the collector (numpy, scipy) to read it.
+_WEB_SOURCE_TYPES = ("feed", "page")
+
+Clock = Callable[[], datetime]
+Result = Literal["sent", "built", "skipped", "failed", "taken", "missed", "collected"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class JobAbandoned(BaseException):
+    """Raised (by a second stop signal) to abandon the job in hand.
+
+    A ``BaseException``, so the ``except Exception`` that keeps jobs from
+    killing the daemon does not swallow it.
+    """
+
+
+class Stopper:
+    """The stop flag the signal handlers set and the loop and runner check."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        #: True while a job runs (a second signal then abandons it).
+        self.in_job = False
+        self.abandoned = False
+        self.reason: str | None = None
+
+    def request(self, reason: str) -> None:
+        self.requested = True
+        self.reason = self.reason or reason
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep up to ``seconds``, waking early once a stop is requested.
+
+        Short naps: ``time.sleep`` resumes after a signal whose handler returns
+        (PEP 475), so a long one would hold a stop up until it ends.
+        """
+        end = time.monotonic() + max(seconds, 0.0)
+        while not self.requested:
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, 0.5))
+
+
+@dataclass(frozen=True, slots=True)
+class JobOutcome:
+    kind: Literal["deliver", "collect", "missed"]
+    profile: str
+    result: Result
+    detail: str = ""
+    day: date | None = None
+    brief_id: int | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.result == "failed"
+
+
+@dataclass
+class TickReport:
+    outcomes: list[JobOutcome] = field(default_factory=list)
+    #: Digests recovered from a process that stopped mid-job.
+    recovered: int = 0
+
+    @property
+    def failed(self) -> list[JobOutcome]:
+        return [o for o in self.outcomes if o.failed]
+
+
+def classify_send(report: Any) -> tuple[str, str | None]:
+    """(digest state, note) for a ``SendReport``: "sent" or "failed" (retry later)."""
+    if report.deferred or report.in_progress:
+        waiting = {**report.deferred, **{who: "being sent elsewhere" for who in
+                                         report.in_progress}}
+        return "failed", "not delivered yet: " + "; ".join(
+            f"{who}: {why}" for who, why in waiting.items()
+        )
+    problems = [f"refused: {who}: {why}" for who, why in report.failed.items()]
+    problems += [f"unknown: {who}: {why}" for who, why in report.unknown.items()]
+    note = "; ".join(problems) or None
+    if not (report.sent or report.already_sent) and report.failed:
+        return "failed", note
+    return "sent", note
+
+
+def one_line(error: BaseException) -> str:
+    """An error as one log line: ours are written to be read; others get their type."""
+    text = " ".join(str(error).split())
+    if isinstance(error, BriefingError) and text:
+        return text
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+class Runner:
+    """Runs due jobs against one store. ``build``/``send``/``collect_sources`` are seams
+    for embedding programs and tests; they default to the real pipeline."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        profiles: Sequence[str] | None = None,
+        clock: Clock = utc_now,
+        stopper: Stopper | None = None,
+        owner: str | None = None,
+        build: Callable[..., Any] | None = None,
+        send: Callable[..., Any] | None = None,
+        collect_sources: Callable[..., Any] | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.profiles = scheduled_profiles(config, profiles)
+        self.clock = clock
+        self.stopper = stopper or Stopper()
+        self.digests = Digests(store, owner)
+        self._build = build
+        self._send = send
+        self._collect = collect_sources
+
+    # -- one tick ---------------------------------------------------------------------
+
+    def plan(self, now: datetime) -> Plan:
+        names = [p.name for p in self.profiles]
+        records = self.digests.records(names, since=earliest_day(self.config, self.profiles, now))
+        return make_plan(self.config, records, now, profiles=names,
+                         last_collected=self._last_collected())
+
+    def run_due(self) -> TickReport:
+        """Run everything due now; never raises ``Exception``."""
+        report = TickReport()
+        try:
+            now = self.clock()
+            recovered = self.digests.recover(now)
+            for record in recovered:
+                logger.warning(
+                    "deliver %s %s: the job was interrupted (%s by pid %s); it will be retried",
+                    record.profile, record.local_date, record.state, record.claimer_pid,
+                )
+            report.recovered = len(recovered)
+            plan = self.plan(now)
+            for missed in plan.missed:
+                report.outcomes.append(self._record_missed(missed.profile, missed.day,
+                                                           missed.scheduled_for, now))
+            for delivery in plan.deliveries:
+                if self.stopper.requested:
+                    break
+                report.outcomes.append(self.deliver(delivery))
+            if not self.stopper.requested:
+                for name in self.plan(self.clock()).collections:
+                    if self.stopper.requested:
+                        break
+                    report.outcomes.append(self.collect(name))
+        except Exception as error:  # the store itself failed: log, and try next tick
+            logger.error("scheduler tick failed: %s", one_line(error))
+            logger.debug("scheduler tick failed", exc_info=True)
+        return report
+
+    # -- deliveries -------------------------------------------------------------------
+
+    def deliver(self, job: Delivery) -> JobOutcome:
+        """Build (unless the digest has its brief) and send; record the outcome."""
+        schedule = self.config.profile(job.profile).schedule
+        assert schedule is not None
+        name = f"deliver {job.profile} {job.day}"
+        started = time.perf_counter()
+        logger.info("%s: starting (%s, attempt %d of %d, due %s)", name, job.reason,
+                    job.attempt, schedule.max_attempts_per_day, _local(schedule, job.scheduled_for))
+        self.stopper.in_job = True
+        try:
+            outcome = self._deliver(job, schedule, name)
+        except JobAbandoned:
+            self._finish(job, "failed", "abandoned: the scheduler was stopped mid-job")
+            logger.warning("%s: abandoned (stop requested twice); it will be retried", name)
+            raise
+        except Exception as error:
+            self._finish(job, "failed", one_line(error))
+            outcome = JobOutcome("deliver", job.profile, "failed", one_line(error), job.day)
+            logger.debug("%s failed", name, exc_info=True)
+        finally:
+            self.stopper.in_job = False
+        self._log_end(name, outcome, schedule, time.perf_counter() - started)
+        return outcome
+
+    def _deliver(self, job: Delivery, schedule: ScheduleConfig, name: str) -> JobOutcome:
+        day, now = job.day, self.clock()
+        brief_id = job.brief_id
+        if job.action == "build":
+            if not self.digests.claim_build(job.profile, day, scheduled_for=job.scheduled_for,
+                                            now=now, max_attempts=schedule.max_attempts_per_day):
+                return JobOutcome("deliver", job.profile, "taken",
+                                  "another process has this digest", day)
+            try:
+                # In the profile's own time zone: the brief's folder and date are its day.
+                zone = ZoneInfo(schedule.timezone)
+                result = self._run_build(job.profile, now.astimezone(zone))
+            except NoArticlesError as error:
+                self._finish(job, "skipped", f"nothing to brief: {one_line(error)}")
+                return JobOutcome("deliver", job.profile, "skipped",
+                                  f"nothing to brief: {one_line(error)}", day)
+            brief_id = result.brief_id
+            self.digests.mark_built(job.profile, day, brief_id, self.clock())
+            self._update_archive(result.out_dir, name)
+            if not schedule.send:
+                return JobOutcome("deliver", job.profile, "built",
+                                  f"brief {brief_id} built (send = false)", day, brief_id)
+            claimed = self.digests.claim_send(job.profile, day, now=self.clock(),
+                                              max_attempts=schedule.max_attempts_per_day,
+                                              resume=True)
+        else:
+            claimed = self.digests.claim_send(job.profile, day, now=now,
+                                              max_attempts=schedule.max_attempts_per_day,
+                                              resume=False)
+        if not claimed:
+            return JobOutcome("deliver", job.profile, "taken",
+                              "another process has this digest", day, brief_id)
+        assert brief_id is not None
+        report = self._run_send(brief_id)
+        state, note = classify_send(report)
+        self._finish(job, state, note)
+        counts = f"{len(report.sent)} sent, {len(report.already_sent)} already sent"
+        detail = f"brief {brief_id}: {counts}" + (f"; {note}" if note else "")
+        return JobOutcome("deliver", job.profile, "sent" if state == "sent" else "failed",
+                          detail, day, brief_id)
+
+    def _run_build(self, profile: str, now: datetime) -> Any:
+        if self._build is not None:
+            return self._build(self.config, profile=profile, now=now, collect_first=True)
+        from briefing.pipeline import build_brief  # heavy imports (WeasyPrint): only when needed
+
+        return build_brief(self.config, profile=profile, now=now, collect_first=True)
+
+    def _run_send(self, brief_id: int) -> Any:
+        if self._send is not None:
+            return self._send(self.config, self.store, brief_id)
+        from briefing.deliver import send_brief
+
+        return send_brief(self.config, self.store, brief_id)
+
+    def _update_archive(self, out_dir: Any, name: str) -> None:
+        try:
+            from briefing.archive import update_archive
+
+            update_archive(self.config, out_dir.parent.parent, now=self.clock())
+        except Exception as error:  # the brief is written; `archive rebuild` repairs the rest
+            logger.warning("%s: archive not updated: %s", name, one_line(error))
+
+    def _finish(self, job: Delivery, state: str, error: str | None) -> None:
+        try:
+            self.digests.finish(job.profile, job.day, state, self.clock(), error)
+        except Exception as failure:  # recover() picks the row up at the next tick
+            logger.error("deliver %s %s: cannot record %s: %s", job.profile, job.day, state,
+                         one_line(failure))
+
+    def _record_missed(
+        self, profile: str, day: date, scheduled_for: datetime, now: datetime
+    ) -> JobOutcome:
+        schedule = self.config.profile(profile).schedule
+        assert schedule is not None
+        reason = (
+            f"missed: not running at {_local(schedule, scheduled_for)} nor within the "
+            f"{schedule.catch_up_grace_minutes}-minute catch-up grace"
+        )
+        if self.digests.record_missed(profile, day, scheduled_for=scheduled_for, now=now,
+                                      reason=reason):
+            logger.warning("deliver %s %s: %s; not delivered", profile, day, reason)
+        return JobOutcome("missed", profile, "missed", reason, day)
+
+    def _log_end(
+        self, name: str, outcome: JobOutcome, schedule: ScheduleConfig, seconds: float
+    ) -> None:
+        took = f"{seconds:.1f} s"
+        if outcome.result == "failed":
+            record = self.digests.get(outcome.profile, outcome.day) if outcome.day else None
+            retry = next_retry(schedule, record) if record is not None else None
+            then = (f"next attempt at {_local(schedule, retry)}" if retry is not None
+                    else "giving up for today")
+            log = logger.warning if retry is not None else logger.error
+            log("%s: failed after %s: %s; %s", name, took, outcome.detail, then)
+        elif outcome.result == "skipped":
+            logger.warning("%s: skipped after %s: %s", name, took, outcome.detail)
+        else:
+            logger.info("%s: %s after %s: %s", name, outcome.result, took, outcome.detail)
+
+    # -- collection -------------------------------------------------------------------
+
+    def _web_sources(self, profile: ProfileConfig) -> list[Any]:
+        return [s for s in self.config.sources_for(profile) if s.type in _WEB_SOURCE_TYPES]
+
+    def _last_collected(self) -> dict[str, datetime | None]:
+        """Each profile with web sources -> its least recent collection attempt (None: never)."""
+        if not any(self._web_sources(profile) for profile in self.profiles):
+            return {}
+        from briefing.collect import source_health
+
+        attempts = {row.name: row.last_attempt for row in source_health(self.store)}
+        result: dict[str, datetime | None] = {}
+        for profile in self.profiles:
+            names = [s.name for s in self._web_sources(profile)]
+            if not names:
+                continue
+            times = [attempts.get(n) for n in names]
+            result[profile.name] = None if None in times else min(t for t in times if t)
+        return result
+
+    def collect(self, profile_name: str) -> JobOutcome:
+        """Fetch one profile's feed and page sources now; never raises ``Exception``."""
+        profile = self.config.profile(profile_name)
+        name = f"collect {profile_name}"
+        started = time.perf_counter()
+        sources = self._web_sources(profile)
+        logger.info("%s: starting (%d source(s))", name, len(sources))
+        self.stopper.in_job = True
+        try:
+            from briefing.collect import collect, failure_note
+
+            run = self._collect or collect
+            report = run(self.config, self.store, sources, now=self.clock())
+        except JobAbandoned:
+            logger.warning("%s: abandoned (stop requested twice)", name)
+            raise
+        except Exception as error:
+            logger.warning("%s: failed: %s", name, one_line(error))
+            logger.debug("%s failed", name, exc_info=True)
+            return JobOutcome("collect", profile_name, "failed", one_line(error))
+        finally:
+            self.stopper.in_job = False
+        detail = f"{report.new} new article(s)"
+        note = failure_note(report)
+        if note:
+            detail += f"; {note}"
+        logger.info("%s: done after %.1f s: %s", name, time.perf_counter() - started, detail)
+        return JobOutcome("collect", profile_name, "collected", detail)
+
+
+def _local(schedule: ScheduleConfig, moment: datetime) -> str:
+    """"2026-03-30 07:00 BST" in the schedule's own time zone."""
+    return moment.astimezone(zone(schedule)).strftime("%Y-%m-%d %H:%M %Z")
