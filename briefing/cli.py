@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from briefing import __version__
 from briefing.config import ENGINES, Config, load_config
-from briefing.errors import BriefingError, ConfigError
+from briefing.errors import BriefingError, ConfigError, NothingNewError
 
 if TYPE_CHECKING:
     from briefing.pipeline import BuildResult
@@ -45,14 +46,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler: Callable[[argparse.Namespace, Config, Console], int] = args.handler
         return handler(args, config, err)
     except ConfigError as error:
-        err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+        _print_error(err, error)
         return EXIT_USAGE
+    except NothingNewError as error:
+        # Not a failure: every article was briefed before (or the profile took none).
+        err.print(str(error), highlight=False, markup=False, soft_wrap=True)
+        return EXIT_OK
     except BriefingError as error:
-        err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+        _print_error(err, error)
         return EXIT_ERROR
     except KeyboardInterrupt:
         err.print("interrupted")
         return EXIT_INTERRUPTED
+
+
+def _print_error(err: Console, error: BaseException) -> None:
+    # Escaped: a file name such as "[draft].txt" must reach the user whole.
+    err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
 
 
 def _parser() -> argparse.ArgumentParser:

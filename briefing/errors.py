@@ -6,6 +6,7 @@
     ├── ConfigError               briefing.toml is unreadable or invalid (names file and key)
     ├── SourceError               a source path or URL cannot be used (names it)
     │   └── NoArticlesError       the sources held no usable article
+    │       └── NothingNewError   every article was briefed before, or the profile took none
     ├── StoreError                the SQLite store cannot be opened or written
     ├── TemplateError             a report or prompt template is missing or incomplete
     ├── RenderError               an output could not be produced
@@ -35,6 +36,12 @@ class SourceError(BriefingError):
 
 class NoArticlesError(SourceError):
     """The given sources held no usable article."""
+
+
+class NothingNewError(NoArticlesError):
+    """Articles were read, but none is left to brief: earlier briefs of the profile
+    covered them all (and nothing changed), or the profile's filters took none.
+    ``briefing build`` says so and exits 0; the scheduler records the day as skipped."""
 
 
 class StoreError(BriefingError):

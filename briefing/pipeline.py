@@ -29,7 +29,7 @@ from briefing.collect import (
     unbriefed_articles,
 )
 from briefing.config import Config, ProfileConfig, SourceConfig
-from briefing.errors import NoArticlesError
+from briefing.errors import NoArticlesError, NothingNewError
 from briefing.ingest.files import ReadResult, SkippedFile, read_paths
 from briefing.memory import record_stories
 from briefing.render import RenderedBrief, render_brief
@@ -115,6 +115,12 @@ def build_brief(
             known = {article.id for article in articles}
             collected = unbriefed_articles(store, profile, [s.name for s in web_sources])
             articles += [article for article in collected if article.id not in known]
+        if not articles and web_sources and not read.documents and collect_note is None:
+            # Feeds answered, but everything they hold was briefed already.
+            raise NothingNewError(
+                f"nothing new for profile {profile!r}: no article collected from its feeds "
+                "and pages since its last brief; no brief written"
+            )
         if not articles:
             raise NoArticlesError(_no_articles_message(sources, file_sources, read, collect_note))
         out_dir = (out_root or config.paths.out) / _safe_segment(profile) / now.strftime("%Y-%m-%d")
@@ -122,6 +128,9 @@ def build_brief(
             # The profile's filter, memory of its earlier briefs, ranking and cap.
             plan = plan_stories(articles, profile_config, now=now, store=store, out_dir=out_dir)
             stories = list(plan.stories)
+        if not stories and not plan.also_noted:
+            # Better no brief than an empty one mailed to every recipient.
+            raise NothingNewError(_nothing_new_message(profile, len(articles), plan.filtered_out))
         with stage("summarize"):
             if summarizer is None:
                 from briefing.summarize.select import make_summarizer
@@ -237,6 +246,20 @@ def _no_articles_message(
     if collect_note:
         detail += f"; {collect_note}"
     return f"{where}: no usable article found{detail}"
+
+
+def _nothing_new_message(profile: str, read: int, filtered_out: int) -> str:
+    if filtered_out >= read:
+        return (
+            f"nothing to brief for profile {profile!r}: "
+            f"none of {read} article(s) matches its filters"
+        )
+    briefed = read - filtered_out
+    detail = f", {filtered_out} left out by its filters" if filtered_out else ""
+    return (
+        f"nothing new for profile {profile!r}: {briefed} article(s) were in its earlier briefs"
+        f"{detail}; no brief written"
+    )
 
 
 def _user_dirs(path: Path | None) -> tuple[Path, ...]:
