@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from briefing.config import Config, load_config
+from briefing.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Five real news articles provided beside the project (absent on some machines).
@@ -32,3 +34,10 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def config(tmp_path: Path) -> Config:
     """Defaults, with the store and output folder inside the test's own folder."""
     return load_config(cwd=tmp_path)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """An empty, migrated store in the test's own folder."""
+    with Store(tmp_path / "briefing.db") as opened:
+        yield opened

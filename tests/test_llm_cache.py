@@ -33,12 +33,6 @@ def server() -> Iterator[FakeOpenAI]:
         yield fake
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "briefing.db") as opened:
-        yield opened
-
-
 def build(
     server: FakeOpenAI, store: Store, stories: list[Story], *, prompts: Path | None = None,
     **llm: object,

@@ -7,7 +7,6 @@ import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from openai_server import FakeOpenAI, Reply, Request, completion, error, honest_model
@@ -35,12 +34,6 @@ def story(number: int, headline: str = "Acme cuts jobs") -> Story:
 def server() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as fake:
         yield fake
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "briefing.db") as opened:
-        yield opened
 
 
 def summarizer_for(

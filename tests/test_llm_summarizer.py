@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from openai_server import FakeOpenAI, Reply, Request, answer, completion, honest_model
@@ -51,12 +50,6 @@ def acme_story(story_id: str = "acme") -> Story:
 def server() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as fake:
         yield fake
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "briefing.db") as opened:
-        yield opened
 
 
 def llm_summarizer(

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from briefing.store import Store
 from briefing.summarize.llm_log import CachedAnswer, CallRecord, LLMLog
 from briefing.usage import UsageRow, format_usage, usage_rows
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "briefing.db") as opened:
-        yield opened
 
 
 def record(log: LLMLog, model: str, outcome: str = "ok", *, hit: bool = False) -> None:

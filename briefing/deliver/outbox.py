@@ -20,14 +20,12 @@ takes it again.
 
 from __future__ import annotations
 
-import os
-import socket
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from briefing.claims import make_owner, owner_alive
 from briefing.store import Store
 
 STATES = ("pending", "sending", "sent", "failed", "unknown")
@@ -47,30 +45,6 @@ class OutboxRow:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
-
-
-def make_owner() -> str:
-    """Who claims rows: ``host/pid/random`` (the pid lets a later run see a dead owner)."""
-    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:12]}"
-
-
-def _owner_alive(owner: str | None, claimed_at: str | None, lease: timedelta) -> bool:
-    """Whether the process that claimed a row may still be sending it."""
-    if not owner:
-        return False
-    host, _, rest = owner.partition("/")
-    pid_text = rest.partition("/")[0]
-    if host == socket.gethostname() and pid_text.isdigit():
-        try:
-            os.kill(int(pid_text), 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        # Alive (or the pid was reused): trust the lease.
-    if claimed_at is None:
-        return False
-    return datetime.now(UTC) - datetime.fromisoformat(claimed_at) < lease
 
 
 class Outbox:
@@ -134,7 +108,9 @@ class Outbox:
         for row in self.store.query(
             "SELECT * FROM outbox WHERE brief_id = ? AND state = 'sending'", (brief_id,)
         ):
-            if _owner_alive(row["claimed_by"], row["claimed_at"], lease):
+            claimed_at = row["claimed_at"]
+            since = datetime.fromisoformat(claimed_at) if claimed_at else None
+            if owner_alive(row["claimed_by"], since, datetime.now(UTC), lease):
                 continue
             changed = self._update(
                 "UPDATE outbox SET state = 'unknown', updated_at = ?, last_error = ?"

@@ -56,22 +56,27 @@ def make_environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
     return env
 
 
-def render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
-    """Render template ``name``; Jinja's errors become ``TemplateError`` naming the template."""
+def render_template(
+    env: jinja2.Environment, name: str, context: Mapping[str, Any], *, kind: str = "template"
+) -> str:
+    """Render template ``name``; Jinja's errors become ``TemplateError`` naming it.
+
+    ``kind`` names what it is in messages ("prompt template" for the LLM's prompts).
+    """
     try:
         return env.get_template(name).render(context)
     except jinja2.TemplateNotFound as error:
         missing = error.name if isinstance(error.name, str) else name
         where = "" if missing == name else f" (included from {name})"
-        raise TemplateError(f"template {missing} not found{where}") from error
+        raise TemplateError(f"{kind} {missing} not found{where}") from error
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(
-            f"template {error.name or name}, line {error.lineno}: {error.message}"
+            f"{kind} {error.name or name}, line {error.lineno}: {error.message}"
         ) from error
     except jinja2.UndefinedError as error:
-        raise TemplateError(f"template {name}: {error.message}") from error
+        raise TemplateError(f"{kind} {name}: missing variable ({error.message})") from error
     except jinja2.TemplateError as error:
-        raise TemplateError(f"template {name}: {error}") from error
+        raise TemplateError(f"{kind} {name}: {error}") from error
 
 
 def _autoescape(name: str | None) -> bool:

@@ -35,13 +35,11 @@ Decisions:
 
 from __future__ import annotations
 
-import os
-import socket
 import sqlite3
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from briefing.claims import make_owner, owner_alive
 from briefing.store import Store
 
 STATES = ("building", "built", "sending", "sent", "failed", "skipped")
@@ -107,39 +105,6 @@ def _record(row: sqlite3.Row) -> DigestRecord:
         updated_at=_time(row["updated_at"]) or datetime.now(UTC),
         sent_at=_time(row["sent_at"]),
     )
-
-
-def make_owner() -> str:
-    """``host/pid/random``, as the outbox's owners: the pid lets a later run see a dead one.
-
-    (Not imported from ``briefing.deliver``: that package pulls in the renderers,
-    and the lock and plan should load fast.)
-    """
-    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:12]}"
-
-
-def owner_alive(
-    owner: str | None, claimed_at: datetime | None, now: datetime, lease: timedelta
-) -> bool:
-    """Whether the process that claimed a row may still be working on it.
-
-    Same idea as the outbox's: a pid on this host that no longer exists is
-    dead for sure; otherwise the claim holds until its lease runs out.
-    """
-    if not owner:
-        return False
-    host, _, rest = owner.partition("/")
-    pid_text = rest.partition("/")[0]
-    if host == socket.gethostname() and pid_text.isdigit():
-        try:
-            os.kill(int(pid_text), 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            pass  # alive, someone else's
-    if claimed_at is None:
-        return False
-    return now - claimed_at < lease
 
 
 class Digests:

@@ -24,6 +24,7 @@ from typing import Any
 import jinja2
 
 from briefing.errors import TemplateError
+from briefing.render.environment import render_template
 from briefing.resources import prompts_dir
 
 TASKS = ("article_facts", "story_bullets", "top_lines")
@@ -105,18 +106,4 @@ class PromptLibrary:
         return match.group(1)
 
     def _render(self, name: str, context: dict[str, Any]) -> str:
-        try:
-            template = self._env.get_template(name)
-            return template.render(**context).strip()
-        except jinja2.TemplateNotFound as error:
-            raise TemplateError(f"prompt template {name!r} not found") from error
-        except jinja2.UndefinedError as error:
-            raise TemplateError(
-                f"prompt template {name!r}: missing variable ({error.message})"
-            ) from error
-        except jinja2.TemplateSyntaxError as error:
-            raise TemplateError(
-                f"prompt template {name!r} line {error.lineno}: {error.message}"
-            ) from error
-        except jinja2.TemplateError as error:
-            raise TemplateError(f"prompt template {name!r}: {error}") from error
+        return render_template(self._env, name, context, kind="prompt template").strip()

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from briefing.config import Config, FetchSettings, SourceConfig
-from briefing.store import Store
 
 from .server import LoopbackServer
 
@@ -41,12 +39,6 @@ def server() -> Iterator[LoopbackServer]:
 @pytest.fixture
 def web_config(config: Config) -> Config:
     return dataclasses.replace(config, fetch=TEST_FETCH)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "collect.db") as db:
-        yield db
 
 
 def with_fetch(config: Config, **changes: object) -> Config:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,12 +18,6 @@ from .conftest import utc
 DAY = date(2026, 3, 30)
 NOW = utc(2026, 3, 30, 6, 0)
 DEAD = f"{socket.gethostname()}/999999999/feedface"  # no such pid
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "store.db") as db:
-        yield db
 
 
 def add_brief(store: Store, profile: str = "morning") -> int:
