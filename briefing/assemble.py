@@ -39,10 +39,12 @@ def assemble_brief(
     engine: str,
     prompt_versions: dict[str, str] | None = None,
     top_lines: Sequence[Bullet] = (),
-    skipped: int = 0,
     extra_notes: Sequence[str] = (),
+    build_notes: Sequence[str] = (),
     also_noted: Sequence[AlsoNoted] = (),
 ) -> Brief:
+    """The brief of ``stories``. ``extra_notes`` are shown to readers (the sources that
+    failed); ``build_notes`` are for the operator only (logged, kept in brief.json)."""
     summary_of = {summary.story_id: summary for summary in summaries}
     numbers: dict[int, int] = {}
     refs: list[SourceRef] = []
@@ -115,7 +117,8 @@ def assemble_brief(
         engine=engine,
         stories=tuple(brief_stories),
         sources=tuple(refs),
-        notes=(*_run_notes(summaries, skipped), *extra_notes),
+        notes=(*_run_notes(summaries), *extra_notes),
+        build_notes=tuple(build_notes),
         prompt_versions=dict(prompt_versions or {}),
         dropped=tuple(dropped),
         top_lines=brief_top_lines,
@@ -138,8 +141,8 @@ def _source_ref(number: int, article: Article) -> SourceRef:
         article_id=article.id,
         title=article.title,
         outlet=article.outlet,
+        # A local file's path is the operator's business: readers get its title and outlet.
         url=article.url if _is_http(article.url) else None,
-        path=article.path,
         published=article.published,
     )
 
@@ -148,7 +151,7 @@ def _is_http(url: str | None) -> bool:
     return (url or "").lower().startswith(("http://", "https://"))
 
 
-def _run_notes(summaries: Sequence[StorySummary], skipped: int) -> tuple[str, ...]:
+def _run_notes(summaries: Sequence[StorySummary]) -> tuple[str, ...]:
     notes: list[str] = []
     fell_back = sum(1 for summary in summaries if summary.fell_back)
     if fell_back:
@@ -161,6 +164,4 @@ def _run_notes(summaries: Sequence[StorySummary], skipped: int) -> tuple[str, ..
         reason = reasons.most_common(1)[0][0] if reasons else "the LLM was unavailable"
         stories = "story" if len(summaries) == 1 else "stories"
         notes.append(f"{fell_back} of {len(summaries)} {stories} summarized offline: {reason}")
-    if skipped:
-        notes.append(f"{skipped} input file{'s' if skipped != 1 else ''} could not be used")
     return tuple(notes)

@@ -164,12 +164,13 @@ def _progress(err: Console, enabled: bool) -> Iterator[Callable[[str], None] | N
 
 
 def _cmd_build(args: argparse.Namespace, config: Config, err: Console) -> int:
-    from briefing.pipeline import build_brief
+    from briefing.publish import publish
 
     with _progress(err, not args.quiet) as progress:
-        result = build_brief(
+        result = publish(
             config,
-            profile=args.profile,
+            args.profile,
+            send=args.send,
             sources=args.source,
             out_root=args.out,
             title=args.title,
@@ -178,32 +179,32 @@ def _cmd_build(args: argparse.Namespace, config: Config, err: Console) -> int:
             collect_first=not args.no_collect,
             progress=progress,
         )
-    from briefing.cli_archive import update_after_build
-
-    # out/index.html, feed.xml and the search indexes follow every build.
-    update_after_build(config, result.out_dir, None if args.quiet else err)
     if not args.quiet:
-        _print_build_summary(result)
-    if args.send:
-        from briefing.cli_deliver import send_after_build
+        _print_build_summary(result.build)
+    for warning in result.warnings:
+        err.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
+    if result.archive is not None and result.archive.pruned and not args.quiet:
+        days = ", ".join(p.key for p in result.archive.pruned)
+        err.print(f"note: pruned {len(result.archive.pruned)} old brief(s): {days}",
+                  highlight=False, markup=False, soft_wrap=True)
+    if result.delivery is not None:
+        from briefing.cli_deliver import print_delivery
 
-        # The brief is written and reported first, whatever then happens to the mail.
-        return send_after_build(config, result.brief_id, err, quiet=args.quiet,
-                                profile=args.profile)
-    return EXIT_OK
+        print_delivery(result.delivery, err, quiet=args.quiet)
+    return EXIT_OK if result.ok else EXIT_ERROR
 
 
 def _print_build_summary(result: BuildResult) -> None:
     brief = result.brief
     out = Console()
     out.print(
-        f"Brief written to {result.out_dir}\n"
+        f"Brief {brief.id} written to {result.folder}\n"
         f"  {len(brief.stories)} stories · {brief.coverage}\n"
         f"  articles: {result.new_articles} new, {result.seen_articles} already seen"
         + (f"; {len(result.skipped)} file(s) skipped" if result.skipped else ""),
         highlight=False, markup=False, soft_wrap=True,
     )
-    for note in brief.notes:
+    for note in (*brief.notes, *brief.build_notes):
         out.print(f"  note: {note}", highlight=False, markup=False, soft_wrap=True)
     for path in (result.files.pdf, result.files.html, result.files.text, result.files.json):
         out.print(f"  {path}", highlight=False, markup=False, soft_wrap=True)

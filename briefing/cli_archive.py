@@ -1,8 +1,7 @@
 """``briefing archive list|search|open|rebuild`` and ``briefing serve``.
 
 Parsing and printing only; the work is in ``briefing.archive``. ``cli.py``
-calls ``add_commands`` while building its parser, and ``update_after_build``
-after each successful build.
+calls ``add_commands`` while building its parser.
 """
 
 from __future__ import annotations
@@ -25,10 +24,8 @@ from briefing.archive import (
     rebuild_archive,
     search,
     server_url,
-    update_archive,
 )
 from briefing.config import Config
-from briefing.errors import BriefingError
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -65,7 +62,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         description="Print the path of a brief's PDF; with --open, open it in the default viewer.",
     )
     show.add_argument("brief", metavar="DATE|ID",
-                      help="YYYY-MM-DD, PROFILE/YYYY-MM-DD or a brief id from the store")
+                      help="a brief id, PROFILE/YYYY-MM-DD[-N] or YYYY-MM-DD[-N]")
     show.add_argument("--profile", "-p", help="the profile, when several briefed that day")
     show.add_argument("--open", action="store_true", dest="launch", help="open the PDF")
     _out_option(show)
@@ -86,23 +83,6 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free)")
     _out_option(serve)
     serve.set_defaults(handler=_cmd_serve)
-
-
-def update_after_build(config: Config, out_dir: Path, err: Console | None = None) -> None:
-    """Update the archive after a build wrote ``out_dir`` (``<out>/<profile>/<day>/``).
-
-    The brief itself is already written, so an archive failure is a warning,
-    never a failed build; ``briefing archive rebuild`` repairs it later.
-    """
-    try:
-        report = update_archive(config, out_dir.parent.parent)
-    except BriefingError as error:
-        if err is not None:
-            err.print(f"warning: archive not updated: {error}", highlight=False, markup=False,
-                      soft_wrap=True)
-        return
-    if err is not None and report.pruned:
-        err.print(f"note: {_pruned_line(report)}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _out_option(parser: argparse.ArgumentParser) -> None:
@@ -126,9 +106,11 @@ def _cmd_list(args: argparse.Namespace, config: Config, err: Console) -> int:
     briefs = list_briefs(config, args.out, profile=args.profile, since=args.since)
     if not briefs:
         print("No briefs in the archive.")
-    for brief in briefs:
-        print(f"{brief.day.isoformat()}  {brief.profile:<12} {brief.story_count:>3} stories  "
-              f"{brief.title}  {brief.folder}")
+    for entry in briefs:
+        brief = entry.brief
+        made = f"{brief.generated_at:%H:%M %Z}".strip()
+        print(f"{entry.day.isoformat()}  {entry.key:<28} {made:<15} {entry.story_count:>3} "
+              f"stories  {brief.title}  {entry.folder}")
     return EXIT_OK
 
 
@@ -148,10 +130,10 @@ def _cmd_search(args: argparse.Namespace, config: Config, err: Console) -> int:
 
 
 def _cmd_open(args: argparse.Namespace, config: Config, err: Console) -> int:
-    brief = find_brief(config, args.brief, args.out, profile=args.profile)
-    pdf = brief.folder / "brief.pdf"
+    entry = find_brief(config, args.brief, args.out, profile=args.profile)
+    pdf = entry.folder / "brief.pdf"
     if not pdf.is_file():
-        raise ArchiveError(f"{brief.key}: the brief has no PDF ({pdf} is missing)")
+        raise ArchiveError(f"{entry.key}: the brief has no PDF ({pdf} is missing)")
     print(pdf)
     if args.launch:
         webbrowser.open(pdf.resolve().as_uri())

@@ -42,6 +42,9 @@ class BriefSettings:
     language: str = "en"
     #: "auto" uses the LLM when an endpoint is configured, else the extractive engine.
     engine: str = "auto"
+    #: IANA time zone every date a reader sees is in ("Europe/Paris"); default: this
+    #: machine's. A profile's own ``timezone`` (or its schedule's) wins.
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,9 @@ class ProfileConfig:
     recipients: tuple[str, ...] = ()
     #: When ``briefing schedule`` delivers this profile's digest; None: not scheduled.
     schedule: ScheduleConfig | None = None
+    #: IANA time zone of this profile's briefs (dates, folder names, Subject lines);
+    #: default: the schedule's time zone, else ``brief.timezone``, else this machine's.
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +238,9 @@ class SmtpSettings:
     #: Size budget of the email's HTML part, in bytes (Gmail clips at about 102 KB,
     #: and quoted-printable encoding adds about 8%).
     html_budget: int = 90_000
+    #: Where ``briefing send --dry-run`` writes its .eml files (they name recipients,
+    #: so never inside the published archive); default: "dry-run" beside the store.
+    dry_run_dir: Path | None = None
 
     @property
     def effective_port(self) -> int:
@@ -451,7 +460,29 @@ def _check_schedule(profile: ProfileConfig, smtp: SmtpSettings, file: Path) -> N
         )
 
 
+def _check_zone(name: str | None, key: str, file: Path) -> None:
+    if name is None:
+        return
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{file}: {key}: unknown time zone {name!r} "
+            "(use an IANA name such as \"Europe/London\")"
+        ) from None
+
+
 def _check_values(config: Config, file: Path) -> None:
+    _check_zone(config.brief.timezone, "brief.timezone", file)
+    for name, profile in config.profiles.items():
+        _check_zone(profile.timezone, f"profiles.{name}.timezone", file)
+        schedule = profile.schedule
+        if schedule is not None and profile.timezone and profile.timezone != schedule.timezone:
+            raise ConfigError(
+                f"{file}: profiles.{name}.timezone ({profile.timezone!r}) and "
+                f"profiles.{name}.schedule.timezone ({schedule.timezone!r}) differ; "
+                "keep one of them"
+            )
     if config.brief.engine not in ENGINES:
         raise ConfigError(
             f"{file}: brief.engine must be one of {', '.join(ENGINES)}, got {config.brief.engine!r}"
@@ -620,7 +651,8 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         prompts=resolve(paths.prompts),
     )
     sources = tuple(dataclasses.replace(s, path=resolve(s.path)) for s in config.sources)
-    smtp = dataclasses.replace(config.smtp, ca_file=resolve(config.smtp.ca_file))
+    smtp = dataclasses.replace(config.smtp, ca_file=resolve(config.smtp.ca_file),
+                               dry_run_dir=resolve(config.smtp.dry_run_dir))
     return dataclasses.replace(config, paths=resolved_paths, sources=sources, smtp=smtp)
 
 

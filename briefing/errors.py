@@ -66,3 +66,12 @@ class ScheduleError(BriefingError):
 
 class LockHeldError(ScheduleError):
     """Another scheduler (named by its pid) holds the store's scheduler lock."""
+
+
+def one_line(error: BaseException) -> str:
+    """An error as one line for a log or a record: ours are written to be read; others
+    get their type."""
+    text = " ".join(str(error).split())
+    if isinstance(error, BriefingError) and text:
+        return text
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

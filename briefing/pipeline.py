@@ -1,12 +1,13 @@
-"""build_brief(): sources in, a rendered and recorded brief out.
+"""build(): sources in, a published brief out.
 
 This is the one place that wires the stages together; each stage lives in its
 own module and knows nothing of the others::
 
     read files -> clean -> collect feeds/pages -> store -> group (stories)
-      -> summarize -> assemble -> render -> record
+      -> summarize -> assemble -> render + record (one published folder)
 
-The CLI and the scheduler call this; so can any Python program.
+``briefing.publish`` calls it (and then updates the archive and sends); so can
+any Python program that only wants the brief.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from briefing.assemble import assemble_brief
+from briefing.brief import Brief
 from briefing.clean import clean_documents
+from briefing.clock import local_now
 from briefing.collect import (
     WEB_SOURCE_TYPES,
     collect,
@@ -30,15 +33,15 @@ from briefing.collect import (
 )
 from briefing.config import Config, ProfileConfig, SourceConfig
 from briefing.errors import NoArticlesError, NothingNewError
+from briefing.folders import publish_brief
 from briefing.ingest.files import ReadResult, SkippedFile, read_paths
-from briefing.memory import record_stories
+from briefing.memory import story_keys
 from briefing.render import RenderedBrief, render_brief
-from briefing.render.json import brief_to_dict
 from briefing.resources import examples_dir
 from briefing.store import Store
 from briefing.stories import plan_stories
 from briefing.summarize.base import Summarizer
-from briefing.types import Article, Brief, RawDocument
+from briefing.types import Article, RawDocument
 
 logger = logging.getLogger(__name__)
 
@@ -48,15 +51,22 @@ ProgressCallback = Callable[[str], None]
 
 @dataclass(frozen=True)
 class BuildResult:
+    """A published brief: the ``Brief`` (with its id and slug) and where its files are."""
+
     brief: Brief
-    brief_id: int
-    out_dir: Path
+    #: The brief's folder, ``<out>/<profile>/<slug>/``, holding every file below.
+    folder: Path
     files: RenderedBrief
     new_articles: int
     seen_articles: int
     skipped: tuple[SkippedFile, ...]
     #: Wall time per stage, in seconds, in pipeline order.
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def brief_id(self) -> int:
+        assert self.brief.id is not None  # a published brief always has its id
+        return self.brief.id
 
 
 def build_brief(
@@ -73,7 +83,7 @@ def build_brief(
     now: datetime | None = None,
     progress: ProgressCallback | None = None,
 ) -> BuildResult:
-    """Build one brief and write it to ``<out_root>/<profile>/<YYYY-MM-DD>/``.
+    """Build one brief and publish it in a folder of its own, ``<out_root>/<profile>/<slug>/``.
 
     ``sources`` (paths or feed/page URLs given on the command line) replace the
     profile's configured sources; with neither, the bundled example articles
@@ -81,12 +91,13 @@ def build_brief(
     ``collect_first`` is false) and their articles not yet briefed for this
     profile join the brief. ``engine``/``model`` override the config;
     ``summarizer`` replaces engine selection entirely (tests, embedding programs).
+    ``now`` (default: this moment) is taken in the profile's time zone.
+
+    Raises ``NothingNewError`` when there is nothing new to brief (no brief is
+    written), and other ``BriefingError`` subclasses when the brief cannot be made.
     """
     profile_config = config.profile(profile)
-    # An aware ``now`` keeps its zone (a scheduled digest is dated by its profile's
-    # clock); a naive or missing one is the host's local time.
-    if now is None or now.tzinfo is None:
-        now = (now or datetime.now()).astimezone()
+    now = local_now(config, profile_config, now)
     timings: dict[str, float] = {}
 
     @contextmanager
@@ -123,10 +134,9 @@ def build_brief(
             )
         if not articles:
             raise NoArticlesError(_no_articles_message(sources, file_sources, read, collect_note))
-        out_dir = (out_root or config.paths.out) / _safe_segment(profile) / now.strftime("%Y-%m-%d")
         with stage("group"):
             # The profile's filter, memory of its earlier briefs, ranking and cap.
-            plan = plan_stories(articles, profile_config, now=now, store=store, out_dir=out_dir)
+            plan = plan_stories(articles, profile_config, now=now, store=store)
             stories = list(plan.stories)
         if not stories and not plan.also_noted:
             # Better no brief than an empty one mailed to every recipient.
@@ -138,12 +148,10 @@ def build_brief(
                 summarizer = make_summarizer(config, store, engine=engine, model=model)
             try:
                 summaries = summarizer.summarize(stories)
-                top_lines_of = getattr(summarizer, "top_lines", None)
-                top_lines = top_lines_of(summaries, stories) if callable(top_lines_of) else ()
+                top_lines = summarizer.top_lines(summaries, stories)
             finally:
-                close = getattr(summarizer, "close", None)
-                if callable(close):
-                    close()  # also flushes the LLM call log to the store
+                summarizer.close()  # also flushes the LLM call log to the store
+        build_notes = _build_notes(read.skipped, [s.path for s in file_sources if s.path])
         with stage("assemble"):
             brief = assemble_brief(
                 stories,
@@ -154,28 +162,64 @@ def build_brief(
                 language=config.brief.language,
                 author=config.brief.author,
                 engine=summarizer.engine,
-                prompt_versions=dict(getattr(summarizer, "prompt_versions", {}) or {}),
+                prompt_versions=dict(summarizer.prompt_versions),
                 top_lines=top_lines,
-                skipped=len(read.skipped),
                 extra_notes=(collect_note,) if collect_note else (),
+                build_notes=build_notes,
                 also_noted=plan.also_noted,
             )
         with stage("render"):
-            files = render_brief(brief, out_dir, template_dirs=_user_dirs(config.paths.templates))
-        with stage("record"):
-            brief_id = store.record_brief(brief, out_dir, brief_to_dict(brief))
-            record_stories(store, brief_id, stories)
-    logger.info("brief %d written to %s", brief_id, out_dir)
+            templates = _user_dirs(config.paths.templates)
+            cited = {source.article_id for source in brief.sources}
+
+            def render(brief: Brief, folder: Path) -> RenderedBrief:
+                return render_brief(brief, folder, template_dirs=templates,
+                                    page=config.archive.site)
+
+            published, files = publish_brief(
+                store,
+                brief,
+                out_root=out_root or config.paths.out,
+                render=render,
+                article_ids=sorted(cited),
+                story_keys=story_keys(stories, cited),
+                now=now.astimezone(UTC),
+            )
+    logger.info("brief %s written to %s", published.brief.id, published.folder)
     return BuildResult(
-        brief=brief,
-        brief_id=brief_id,
-        out_dir=out_dir,
-        files=files,
+        brief=published.brief,
+        folder=published.folder,
+        files=files.moved_to(published.folder),
         new_articles=new_count + sum(1 for a in articles if a.id not in known),
         seen_articles=len(known) - new_count,
         skipped=read.skipped,
         timings=timings,
     )
+
+
+def _build_notes(skipped: Sequence[SkippedFile], roots: Sequence[Path]) -> tuple[str, ...]:
+    """What the operator should know about this build (never shown to readers).
+
+    brief.json keeps these and is published with the brief, so a file is named
+    relative to the source folder it was found in, never by its machine path.
+    """
+    if not skipped:
+        return ()
+    for item in skipped:
+        logger.warning("skipped %s: %s", item.path, item.reason)
+    files = "; ".join(f"{_relative(item.path, roots)}: {item.reason}" for item in skipped[:5])
+    more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+    count = len(skipped)
+    return (f"{count} input file{'s' if count != 1 else ''} could not be used: {files}{more}",)
+
+
+def _relative(path: Path, roots: Sequence[Path]) -> str:
+    for root in roots:
+        try:
+            return Path(path).relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return Path(path).name
 
 
 def _split_sources(
@@ -264,9 +308,3 @@ def _nothing_new_message(profile: str, read: int, filtered_out: int) -> str:
 
 def _user_dirs(path: Path | None) -> tuple[Path, ...]:
     return (path,) if path else ()
-
-
-def _safe_segment(name: str) -> str:
-    """A profile name as a single, harmless path segment."""
-    cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name).strip(".")
-    return cleaned or "default"

@@ -15,14 +15,15 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+from briefing.brief import Brief, brief_from_dict, slug_for
 from briefing.errors import StoreError
-from briefing.types import Article, Brief, RawDocument
+from briefing.types import Article, RawDocument
 
 # Each entry is one migration; its position + 1 is the schema version it creates.
 MIGRATIONS: list[str] = [
@@ -197,6 +198,24 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX digests_state ON digests(state)
     """,
+    # 8: a brief is an immutable artifact with a folder of its own (briefing.folders):
+    # its folder name (the local date, then -2, -3... for later briefs that day), its
+    # local date, and its state: 'pending' while its files are being published (with
+    # the owner that publishes them), 'published' once they are all in place. Briefs
+    # recorded before this migration were published; their slug is their folder's name.
+    """
+    ALTER TABLE briefs ADD COLUMN slug TEXT;
+    ALTER TABLE briefs ADD COLUMN local_date TEXT;
+    ALTER TABLE briefs ADD COLUMN state TEXT NOT NULL DEFAULT 'published'
+        CHECK (state IN ('pending', 'published'));
+    ALTER TABLE briefs ADD COLUMN claimed_by TEXT;
+    ALTER TABLE briefs ADD COLUMN claimed_at TEXT;
+    UPDATE briefs SET slug = replace(out_dir, rtrim(out_dir, replace(out_dir, '/', '')), '');
+    UPDATE briefs SET local_date = substr(slug, 1, 10);
+    CREATE INDEX briefs_profile_local_date ON briefs(profile, local_date);
+    CREATE INDEX briefs_out_dir ON briefs(out_dir);
+    CREATE INDEX briefs_state ON briefs(state)
+    """,
 ]
 
 
@@ -215,14 +234,33 @@ def _from_iso(text: str | None) -> datetime | None:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredBrief:
+class BriefRecord:
+    """Where a recorded brief lives and whether its files are all in place.
+
+    The brief itself (its content) is ``Store.brief(id)``: a ``briefing.brief.Brief``.
+    """
+
     id: int
     profile: str
-    title: str
+    slug: str
+    folder: Path
+    local_date: str
+    #: "pending" while its files are being published, "published" once they are.
+    state: str
+    claimed_by: str | None
+    claimed_at: datetime | None
     generated_at: datetime
-    engine: str
-    out_dir: Path
-    story_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierArticle:
+    """One article an earlier published brief of a profile used (for story memory)."""
+
+    brief_id: int
+    slug: str
+    local_date: str
+    article_id: int
+    story_key: str | None
 
 
 class Store:
@@ -362,43 +400,170 @@ class Store:
         return int(self.query("SELECT count(*) FROM articles")[0][0])
 
     # -- briefs ---------------------------------------------------------------------
+    # A brief is reserved (pending, with an id and a folder name), filled with its
+    # content and the articles it used, then published once its files are in place
+    # (briefing.folders). Only published briefs count anywhere else.
 
-    def record_brief(self, brief: Brief, out_dir: Path, data: dict[str, object]) -> int:
-        """Record a finished brief, its JSON and the articles it used; returns its id."""
+    def reserve_brief(
+        self,
+        *,
+        profile: str,
+        local_date: date,
+        profile_dir: Path,
+        owner: str,
+        now: datetime,
+        folder_taken: Callable[[Path], bool],
+    ) -> BriefRecord:
+        """A new pending brief of ``profile`` with the first free folder name of the day.
+
+        The name is ``<local date>``, then ``<local date>-2``, ... skipping names a
+        recorded brief already has and folders that exist on disk (``folder_taken``).
+        """
         with self.transaction() as db:
+            sequence = 1
+            while True:
+                slug = slug_for(local_date, sequence)
+                folder = profile_dir / slug
+                used = db.execute(
+                    "SELECT 1 FROM briefs WHERE out_dir = ? LIMIT 1", (str(folder),)
+                ).fetchone()
+                if used is None and not folder_taken(folder):
+                    break
+                sequence += 1
             cursor = db.execute(
                 "INSERT INTO briefs (profile, title, generated_at, engine, out_dir, story_count,"
-                " data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (brief.profile, brief.title, _iso(brief.generated_at), brief.engine,
-                 str(out_dir), len(brief.stories), json.dumps(data, ensure_ascii=False)),
+                " data, slug, local_date, state, claimed_by, claimed_at)"
+                " VALUES (?, '', ?, '', ?, 0, '{}', ?, ?, 'pending', ?, ?)",
+                (profile, _iso(now), str(folder), slug, local_date.isoformat(), owner,
+                 _iso(now)),
             )
             brief_id = int(cursor.lastrowid or 0)
+        record = self.brief_record(brief_id)
+        assert record is not None
+        return record
+
+    def fill_brief(
+        self,
+        brief: Brief,
+        data: dict[str, object],
+        *,
+        article_ids: Sequence[int],
+        story_keys: Sequence[tuple[str, int]],
+    ) -> None:
+        """Record a pending brief's content, the articles it used and each one's story key."""
+        assert brief.id is not None
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE briefs SET title = ?, generated_at = ?, engine = ?, story_count = ?,"
+                " data = ? WHERE id = ? AND state = 'pending'",
+                (brief.title, _iso(brief.generated_at), brief.engine, len(brief.stories),
+                 json.dumps(data, ensure_ascii=False), brief.id),
+            )
             db.executemany(
                 "INSERT OR IGNORE INTO brief_articles (brief_id, article_id) VALUES (?, ?)",
-                [(brief_id, source.article_id) for source in brief.sources],
+                [(brief.id, article_id) for article_id in dict.fromkeys(article_ids)],
             )
-        return brief_id
+            db.executemany(
+                "INSERT OR IGNORE INTO brief_stories (brief_id, story_key, article_id)"
+                " VALUES (?, ?, ?)",
+                [(brief.id, key, article_id) for key, article_id in story_keys],
+            )
 
-    def briefs(self, profile: str | None = None) -> list[StoredBrief]:
-        sql = "SELECT * FROM briefs"
+    def publish_brief(self, brief_id: int) -> None:
+        """Mark a pending brief published: its files are all in place."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE briefs SET state = 'published', claimed_by = NULL, claimed_at = NULL"
+                " WHERE id = ?",
+                (brief_id,),
+            )
+
+    def discard_brief(self, brief_id: int) -> None:
+        """Forget a pending brief whose files never reached their folder."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM briefs WHERE id = ? AND state = 'pending'", (brief_id,))
+
+    def pending_briefs(self) -> list[BriefRecord]:
+        return [_brief_record(row) for row in self.query(
+            "SELECT * FROM briefs WHERE state = 'pending' ORDER BY id"
+        )]
+
+    def brief_record(self, brief_id: int) -> BriefRecord | None:
+        rows = self.query("SELECT * FROM briefs WHERE id = ?", (brief_id,))
+        return _brief_record(rows[0]) if rows else None
+
+    def latest_brief_record(self, profile: str) -> BriefRecord | None:
+        rows = self.query(
+            "SELECT * FROM briefs WHERE profile = ? AND state = 'published'"
+            " ORDER BY generated_at DESC, id DESC LIMIT 1",
+            (profile,),
+        )
+        return _brief_record(rows[0]) if rows else None
+
+    def brief_records(self, profile: str | None = None) -> list[BriefRecord]:
+        """Published briefs, newest first."""
+        sql = "SELECT * FROM briefs WHERE state = 'published'"
         params: tuple[object, ...] = ()
         if profile is not None:
-            sql += " WHERE profile = ?"
+            sql += " AND profile = ?"
             params = (profile,)
         rows = self.query(sql + " ORDER BY generated_at DESC, id DESC", params)
-        return [
-            StoredBrief(
-                id=row["id"], profile=row["profile"], title=row["title"],
-                generated_at=_from_iso(row["generated_at"]) or datetime.now(UTC),
-                engine=row["engine"], out_dir=Path(row["out_dir"]),
-                story_count=row["story_count"],
-            )
-            for row in rows
-        ]
+        return [_brief_record(row) for row in rows]
+
+    def brief(self, brief_id: int) -> Brief:
+        """Brief ``brief_id`` as recorded; ``StoreError`` when there is none."""
+        rows = self.query("SELECT data, state FROM briefs WHERE id = ?", (brief_id,))
+        if not rows:
+            raise StoreError(f"{self.path}: no brief with id {brief_id}")
+        try:
+            data = json.loads(rows[0]["data"])
+        except ValueError as error:
+            raise StoreError(f"{self.path}: brief {brief_id} is unreadable: {error}") from error
+        brief = brief_from_dict(data, where=f"{self.path}: brief {brief_id}")
+        if brief.id is None:  # recorded before briefs knew their id
+            record = self.brief_record(brief_id)
+            brief = replace(brief, id=brief_id, slug=record.slug if record else None)
+        return brief
 
     def brief_article_ids(self, brief_id: int) -> set[int]:
         rows = self.query("SELECT article_id FROM brief_articles WHERE brief_id = ?", (brief_id,))
         return {int(row[0]) for row in rows}
+
+    def earlier_articles(
+        self, profile: str, *, since: datetime, before_local_date: date
+    ) -> list[EarlierArticle]:
+        """Articles of ``profile``'s published briefs generated from ``since`` and dated
+        before ``before_local_date``, oldest brief first."""
+        rows = self.query(
+            "SELECT b.id, b.slug, b.local_date, ba.article_id, bs.story_key"
+            " FROM briefs b JOIN brief_articles ba ON ba.brief_id = b.id"
+            " LEFT JOIN brief_stories bs ON bs.brief_id = b.id AND bs.article_id = ba.article_id"
+            " WHERE b.profile = ? AND b.state = 'published' AND b.generated_at >= ?"
+            " AND b.local_date < ?"
+            " ORDER BY b.generated_at, b.id",
+            (profile, _iso(since), before_local_date.isoformat()),
+        )
+        return [
+            EarlierArticle(
+                brief_id=int(row["id"]), slug=row["slug"], local_date=row["local_date"],
+                article_id=int(row["article_id"]), story_key=row["story_key"],
+            )
+            for row in rows
+        ]
+
+
+def _brief_record(row: sqlite3.Row) -> BriefRecord:
+    return BriefRecord(
+        id=int(row["id"]),
+        profile=row["profile"],
+        slug=row["slug"],
+        folder=Path(row["out_dir"]),
+        local_date=row["local_date"],
+        state=row["state"],
+        claimed_by=row["claimed_by"],
+        claimed_at=_from_iso(row["claimed_at"]),
+        generated_at=_from_iso(row["generated_at"]) or datetime.now(UTC),
+    )
 
 
 def _article_from_row(row: sqlite3.Row) -> Article:

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -76,13 +75,13 @@ def plan_stories(
     *,
     now: datetime,
     store: Store | None = None,
-    out_dir: Path | None = None,
     params: GroupingParams | None = None,
 ) -> StoryPlan:
+    """``now`` is the profile's local time: briefs of earlier local days are "earlier"."""
     taken = filter_articles(profile, articles)
     earlier = (
-        load_earlier(store, profile.name, out_dir, now)
-        if store is not None and out_dir is not None
+        load_earlier(store, profile.name, now.date(), now)
+        if store is not None
         else EarlierCoverage()
     )
     taken = _prefer_earlier_versions(taken, earlier)

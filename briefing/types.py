@@ -5,14 +5,42 @@ change what an earlier stage handed over::
 
     RawDocument --clean--> Article --group--> Story --summarize--> StorySummary
                                                                       |
-                                         Brief (stories, sources, coverage, engine)
+                                   briefing.brief.Brief (stories, sources, coverage)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
+
+# The brief's own model lives in briefing.brief; these names are re-exported here
+# because every stage before it hands them along.
+from briefing.brief import (
+    AlsoNoted,
+    Brief,
+    BriefBullet,
+    BriefStory,
+    BulletOrigin,
+    DroppedBullet,
+    PreviousBrief,
+    SourceRef,
+)
+
+__all__ = [
+    "AlsoNoted",
+    "Article",
+    "Brief",
+    "BriefBullet",
+    "BriefStory",
+    "Bullet",
+    "BulletOrigin",
+    "DroppedBullet",
+    "PreviousBrief",
+    "RawDocument",
+    "SourceRef",
+    "Story",
+    "StorySummary",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,39 +108,6 @@ class Story:
 
 
 @dataclass(frozen=True, slots=True)
-class PreviousBrief:
-    """An earlier brief that covered a story. ``href`` is relative (never file:) or None."""
-
-    brief_id: int
-    date: str  # YYYY-MM-DD, the folder the earlier brief was written to
-    href: str | None = None  # e.g. "../2026-11-22/brief.html"
-
-
-@dataclass(frozen=True, slots=True)
-class AlsoNoted:
-    """A story over the brief's cap, listed as one line: headline, outlets, article count."""
-
-    story_id: str
-    headline: str
-    outlets: tuple[str, ...]
-    article_count: int
-    url: str | None = None  # http(s) link to its first article, when it has one
-
-    @property
-    def line(self) -> str:
-        articles = f"{self.article_count} article{'s' if self.article_count != 1 else ''}"
-        return f"{self.headline} ({', '.join(self.outlets)}; {articles})"
-
-
-class BulletOrigin(StrEnum):
-    """Which engine wrote a bullet; ``EXTRACTIVE_FALLBACK`` marks a story the LLM failed."""
-
-    EXTRACTIVE = "extractive"
-    LLM = "llm"
-    EXTRACTIVE_FALLBACK = "extractive-fallback"
-
-
-@dataclass(frozen=True, slots=True)
 class Bullet:
     """One bullet point. ``article_ids`` are store ids of the articles it rests on (>= 1)."""
 
@@ -120,14 +115,6 @@ class Bullet:
     article_ids: tuple[int, ...]
     origin: BulletOrigin = BulletOrigin.EXTRACTIVE
     verified: bool = True  # grounding check passed (extractive text is verbatim, so True)
-
-
-@dataclass(frozen=True, slots=True)
-class DroppedBullet:
-    """A model bullet that failed validation or grounding, kept for the record only."""
-
-    story_id: str
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,89 +129,3 @@ class StorySummary:
     dropped: tuple[DroppedBullet, ...] = ()
     #: True when the LLM engine could not summarize this story and fell back to extractive.
     fell_back: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class SourceRef:
-    """An article as cited in a brief. ``number`` is what readers see: [1], [2], ..."""
-
-    number: int
-    article_id: int
-    title: str
-    outlet: str
-    url: str | None  # only http(s) URLs ever reach here
-    path: str | None
-    published: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BriefBullet:
-    text: str
-    sources: tuple[int, ...]  # SourceRef.number values
-    origin: BulletOrigin = BulletOrigin.EXTRACTIVE
-    verified: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class BriefStory:
-    id: str
-    headline: str
-    bullets: tuple[BriefBullet, ...]
-    outlets: tuple[str, ...]
-    sources: tuple[int, ...]  # every SourceRef.number covering this story
-    notes: tuple[str, ...] = ()
-    #: Time span of the whole story (earlier coverage included): first and last article.
-    first_seen: datetime | None = None
-    last_seen: datetime | None = None
-    #: An update of a story an earlier brief covered: bullets are about what is new.
-    is_update: bool = False
-    previous_brief: PreviousBrief | None = None
-    score: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Brief:
-    """A finished brief, ready to render. Everything a renderer needs is here."""
-
-    title: str
-    profile: str
-    generated_at: datetime
-    language: str
-    author: str
-    engine: str  # "extractive" or "llm:<model>"
-    stories: tuple[BriefStory, ...]
-    sources: tuple[SourceRef, ...]
-    notes: tuple[str, ...] = ()  # run-level notes shown under the coverage line
-    #: Two or three lines summing up the whole brief, each citing its sources (may be empty).
-    top_lines: tuple[BriefBullet, ...] = ()
-    prompt_versions: dict[str, str] = field(default_factory=dict)
-    dropped: tuple[DroppedBullet, ...] = ()
-    #: Stories over the cap, one line each.
-    also_noted: tuple[AlsoNoted, ...] = ()
-
-    @property
-    def developing(self) -> tuple[BriefStory, ...]:
-        """The stories that update an earlier brief ("Developing stories")."""
-        return tuple(story for story in self.stories if story.is_update)
-
-    @property
-    def article_count(self) -> int:
-        return len(self.sources)
-
-    @property
-    def outlet_count(self) -> int:
-        return len({source.outlet for source in self.sources})
-
-    @property
-    def coverage(self) -> str:
-        """The coverage line: "12 articles from 4 outlets · summarized offline (extractive)"."""
-        articles = f"{self.article_count} article{'s' if self.article_count != 1 else ''}"
-        outlets = f"{self.outlet_count} outlet{'s' if self.outlet_count != 1 else ''}"
-        if self.engine == "extractive":
-            how = "summarized offline by the built-in extractive engine"
-        else:
-            how = f"summarized by {self.engine.removeprefix('llm:')}"
-        return f"{articles} from {outlets} · {how}"
-
-    def source(self, number: int) -> SourceRef:
-        return self.sources[number - 1]

@@ -204,7 +204,7 @@ def _source(number: int, rng: random.Random) -> SourceRef:
         title += f" {rng.choice(CONTEXTS)}"
     words = title.lower().replace("'", "").replace("€", "eur").replace("%", "pc").split()
     slug = "-".join(words[:7])
-    folder_source = number % 9 == 0  # articles read from a folder have a path, no URL
+    folder_source = number % 9 == 0  # articles read from local files have no URL
     published = GENERATED_AT - timedelta(hours=rng.randrange(2, 40))
     return SourceRef(
         number=number,
@@ -212,7 +212,6 @@ def _source(number: int, rng: random.Random) -> SourceRef:
         title=title,
         outlet="Local files" if folder_source else outlet,
         url=None if folder_source else f"{base}/{2025}/03/{slug}-{number}?ref=rss&id={number}",
-        path=f"/srv/briefing/articles/{number:03d}-{slug}.md" if folder_source else None,
         published=published.astimezone(UTC) if number % 4 else None,
     )
 

@@ -26,7 +26,7 @@ def test_the_next_day_with_no_new_article_writes_no_brief(config: Config, tmp_pa
     with pytest.raises(NothingNewError, match="earlier briefs") as caught:
         build_brief(config, sources=[folder], now=datetime(2026, 11, 23, 8, 0, tzinfo=CET))
     assert isinstance(caught.value, NoArticlesError)  # the scheduler records "skipped"
-    assert not (first.out_dir.parent / "2026-11-23").exists()
+    assert not (first.folder.parent / "2026-11-23").exists()
 
 
 def test_a_profile_whose_filters_take_nothing(tmp_path: Path) -> None:

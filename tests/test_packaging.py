@@ -42,6 +42,7 @@ def test_wheel_contains_the_data_folders(wheel: Path) -> None:
         assert expected, folder
         assert expected <= names, sorted(expected - names)[:5]
     assert "briefing/schemas/brief.schema.json" in names
+    assert "briefing/py.typed" in names  # type checkers see the public API
 
 
 @pytest.mark.slow

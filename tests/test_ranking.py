@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from briefing.assemble import assemble_brief
+from briefing.brief import brief_to_dict, validate_brief_dict
 from briefing.config import ProfileConfig
 from briefing.ranking import (
     OUTLET_WEIGHT,
@@ -14,7 +15,6 @@ from briefing.ranking import (
     story_score,
 )
 from briefing.render.environment import make_environment
-from briefing.render.json import brief_to_dict, validate_brief_dict
 from briefing.types import Article, Bullet, Story, StorySummary
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

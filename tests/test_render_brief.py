@@ -21,6 +21,7 @@ def test_render_brief_writes_all_four_outputs(tmp_path: Path) -> None:
         html=out_dir / "brief.html",
         text=out_dir / "brief.txt",
         pdf=out_dir / "brief.pdf",
+        page=out_dir / "index.html",
     )
     assert json.loads(result.json.read_text(encoding="utf-8"))["title"] == brief.title
     assert result.html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
@@ -32,6 +33,7 @@ def test_render_brief_writes_all_four_outputs(tmp_path: Path) -> None:
         "brief.json",
         "brief.pdf",
         "brief.txt",
+        "index.html",
     ]
 
 
@@ -57,6 +59,6 @@ def test_an_empty_extractive_brief_still_renders(tmp_path: Path) -> None:
     brief = make_brief(0, engine="extractive")
     result = render_brief(brief, tmp_path)
     text = result.text.read_text(encoding="utf-8")
-    assert "0 articles from 0 outlets" in text
+    assert "0 articles · summarized offline" in text
     assert "SOURCES" not in text
     assert result.pdf.stat().st_size > 0

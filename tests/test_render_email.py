@@ -184,8 +184,9 @@ def test_email_shows_title_block_stories_citations_and_sources(html50: str, brie
         href = source.url.replace("&", "&amp;")  # type: ignore[union-attr]
         assert f'href="{href}"' in html50
     for source in brief50.sources:
-        if source.path and not source.url:
-            assert source.path in html50
+        if not source.url:  # a local file: its title, plain, and never a path
+            assert f"{source.title}</span>" in html50.replace("&#39;", "'")
+    assert "/srv/" not in html50
     # A citation without a URL stays as plain text.
     assert re.search(r"<span[^>]*>\[9\]</span>", html50)
 

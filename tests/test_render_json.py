@@ -12,8 +12,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from render_samples import JAVASCRIPT_URL, make_brief
 
+from briefing.brief import brief_to_dict, validate_brief_dict, write_brief_json
 from briefing.errors import RenderError
-from briefing.render.json import brief_to_dict, validate_brief_dict, write_json
 from briefing.render.validate import check_brief
 from briefing.resources import SCHEMA_PATH
 from briefing.types import Brief, BriefBullet
@@ -40,7 +40,7 @@ def test_schema_is_a_valid_draft_2020_12_schema() -> None:
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_written_json_validates_and_cites_only_known_sources(name: str, tmp_path: Path) -> None:
     path = tmp_path / "brief.json"
-    write_json(SAMPLES[name], path)
+    write_brief_json(SAMPLES[name], path)
     data = json.loads(path.read_text(encoding="utf-8"))
     Draft202012Validator(_schema()).validate(data)  # independent of the module's own check
     ids = {source["id"] for source in data["sources"]}
@@ -55,7 +55,7 @@ def test_written_json_validates_and_cites_only_known_sources(name: str, tmp_path
 def test_json_carries_every_field() -> None:
     brief = SAMPLES["llm-50"]
     data = brief_to_dict(brief)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert data["title"] == brief.title
     assert data["profile"] == "morning"
     assert data["generated_at"] == "2025-03-04T07:30:00+01:00"
@@ -63,7 +63,8 @@ def test_json_carries_every_field() -> None:
     assert data["engine"] == "llm:gpt-4o-mini"
     assert data["article_count"] == 50
     assert data["prompt_versions"] == {"summarize": "3", "top_lines": "1"}
-    assert data["dropped"] == {"count": 3, "reasons": {"too-long": 1, "ungrounded": 2}}
+    assert data["dropped"]["count"] == 3
+    assert data["dropped"]["reasons"] == {"too-long": 1, "ungrounded": 2}
     assert len(data["stories"]) == len(brief.stories)
     assert {b["origin"] for s in data["stories"] for b in s["bullets"]} == {
         "llm",
@@ -72,7 +73,7 @@ def test_json_carries_every_field() -> None:
     assert any(not b["verified"] for s in data["stories"] for b in s["bullets"])
     folder_source = data["sources"][8]
     assert folder_source["url"] is None
-    assert folder_source["path"].endswith(".md")
+    assert "path" not in folder_source  # a local file's path is never published
     assert data["sources"][0]["published"].endswith("+00:00")
 
 
@@ -86,7 +87,7 @@ def test_non_http_urls_become_null() -> None:
 
 def test_text_stays_readable_utf8(tmp_path: Path) -> None:
     path = tmp_path / "brief.json"
-    write_json(SAMPLES["llm-50"], path)
+    write_brief_json(SAMPLES["llm-50"], path)
     assert "Économique" in path.read_text(encoding="utf-8")
 
 

@@ -52,8 +52,10 @@ def test_text_lists_every_source_url_on_its_own_line(text50: str, brief50: Brief
     lines = [line.strip() for line in text50.splitlines()]
     assert "SOURCES" in lines
     for source in brief50.sources:
-        assert (source.url or source.path) in lines
+        if source.url:
+            assert source.url in lines
         assert f"[{source.number}] {source.outlet}" in text50
+    assert "/srv/" not in text50
 
 
 def test_text_is_wrapped_at_78_columns(text50: str) -> None:

@@ -35,7 +35,7 @@ def _copy(names: list[str], folder: Path) -> None:
 
 def _build(config: Config, folder: Path, out: Path, when: datetime) -> dict:
     result = build_brief(config, sources=[folder], out_root=out, now=when)
-    return json.loads((result.out_dir / "brief.json").read_text(encoding="utf-8"))
+    return json.loads((result.folder / "brief.json").read_text(encoding="utf-8"))
 
 
 def test_second_brief_has_only_stories_with_new_articles(config: Config, tmp_path: Path) -> None:

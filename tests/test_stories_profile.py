@@ -64,7 +64,7 @@ def test_a_russia_china_profile_takes_only_articles_on_that(tmp_path: Path) -> N
     config = load_config(tmp_path / "briefing.toml")
     result = build_brief(config, profile="russia-china", out_root=tmp_path / "out",
                          now=datetime(2026, 11, 22, 12, 0, tzinfo=UTC))
-    data = json.loads((result.out_dir / "brief.json").read_text(encoding="utf-8"))
+    data = json.loads((result.folder / "brief.json").read_text(encoding="utf-8"))
     titles = {s["title"] for s in data["sources"]} | {a["headline"] for a in data["also_noted"]}
     assert "Russia and China agree grain corridor through Zabaykalsk" in titles
     for title, _ in OFF_TOPIC.values():

@@ -1,11 +1,12 @@
 """The browsable archive of every brief: static site, Atom feed, full-text search.
 
 The brief.json files under ``paths.out`` are the archive's source of truth;
-everything else (the pages, feed.xml, search-index.js and the FTS5 table in
-the store) is derived from them and can be regenerated with
-``rebuild_archive``. ``update_archive`` is the cheap variant run after each
-build: it re-renders and re-indexes only briefs whose brief.json changed (or
-that were never indexed), and applies retention.
+everything else (the index page, feed.xml, search-index.js and the FTS5 table
+in the store) is derived from them and can be regenerated with
+``rebuild_archive``. Each brief's own page (its folder's index.html) is written
+with the brief, as part of its set. ``update_archive`` is the cheap variant run
+after each build: it settles interrupted builds, indexes briefs not yet indexed,
+applies retention and rewrites the shared pages.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from briefing.archive.model import (
-    DAY_PATTERN,
-    ArchivedBrief,
+    ArchiveEntry,
     ArchiveError,
     load_archive,
-    load_brief,
+    load_entry,
 )
 from briefing.archive.retention import PrunedBrief, forget_pruned, prune, read_pruned
 from briefing.archive.search import (
@@ -29,19 +29,22 @@ from briefing.archive.search import (
     drop_missing,
     index_briefs,
     indexed_count,
+    indexed_keys,
     require_fts5,
 )
 from briefing.archive.search import search as _search
 from briefing.archive.serve import make_server, server_url
 from briefing.archive.site import SiteSettings, write_site
+from briefing.brief import SLUG_PATTERN
 from briefing.config import Config
+from briefing.folders import cleanup_temporary
 from briefing.render.environment import make_environment
 from briefing.store import Store
 
 __all__ = [
+    "ArchiveEntry",
     "ArchiveError",
     "ArchiveReport",
-    "ArchivedBrief",
     "PrunedBrief",
     "SearchHit",
     "find_brief",
@@ -54,8 +57,8 @@ __all__ = [
     "update_archive",
 ]
 
-#: "PROFILE/YYYY-MM-DD": one folder name, then a date (no "..", no deeper path).
-_KEY_PATTERN = re.compile(r"[^/\\.][^/\\]*/\d{4}-\d{2}-\d{2}")
+#: "PROFILE/SLUG": one folder name, then a brief's folder (no "..", no deeper path).
+_KEY_PATTERN = re.compile(r"([^/\\.][^/\\]*)/(\d{4}-\d{2}-\d{2}(?:-\d+)?)")
 
 
 @dataclass(frozen=True)
@@ -103,40 +106,48 @@ def list_briefs(
     *,
     profile: str | None = None,
     since: date | None = None,
-) -> list[ArchivedBrief]:
+) -> list[ArchiveEntry]:
     """The archive's briefs, newest first, optionally of one profile and from a date on."""
-    briefs = load_archive(out_root or config.paths.out)
+    entries = load_archive(out_root or config.paths.out)
     return [
-        b for b in briefs
-        if (profile is None or b.profile == profile) and (since is None or b.day >= since)
+        e for e in entries
+        if (profile is None or e.profile == profile) and (since is None or e.day >= since)
     ]
 
 
 def find_brief(
     config: Config, ref: str, out_root: Path | None = None, *, profile: str | None = None
-) -> ArchivedBrief:
-    """The brief ``ref`` names: ``PROFILE/YYYY-MM-DD``, ``YYYY-MM-DD`` or a store brief id."""
+) -> ArchiveEntry:
+    """The brief ``ref`` names: a store brief id, ``PROFILE/SLUG``, or a slug or date
+    (``2026-12-01``, ``2026-12-01-2``) with ``profile`` to choose among profiles."""
     root = out_root or config.paths.out
     ref = ref.strip()
+    folder: Path | None
     if ref.isdigit():
         with Store(config.paths.store) as store:
-            rows = store.query("SELECT out_dir FROM briefs WHERE id = ?", (int(ref),))
-        folder = Path(rows[0]["out_dir"]) if rows else None
+            record = store.brief_record(int(ref))
+        folder = record.folder if record is not None and record.state == "published" else None
     elif _KEY_PATTERN.fullmatch(ref):
         folder = root / ref
-    elif DAY_PATTERN.fullmatch(ref):
-        briefs = list_briefs(config, root, profile=profile)
-        matches = [b for b in briefs if b.day.isoformat() == ref]
+    elif SLUG_PATTERN.fullmatch(ref):
+        entries = list_briefs(config, root, profile=profile)
+        matches = [e for e in entries if e.slug == ref]
+        if not matches and "-" not in ref[10:]:  # a date: every brief of that day
+            matches = [e for e in entries if e.day.isoformat() == ref]
         if len(matches) > 1:
-            keys = ", ".join(b.key for b in matches)
-            raise ArchiveError(f"{ref}: several briefs that day ({keys}); add --profile")
+            keys = ", ".join(e.key for e in matches)
+            raise ArchiveError(f"{ref}: several briefs ({keys}); add --profile, or name "
+                               "one as PROFILE/SLUG or by its id")
         folder = matches[0].folder if matches else None
     else:
-        raise ArchiveError(f"{ref!r}: expected YYYY-MM-DD, PROFILE/YYYY-MM-DD or a brief id")
-    brief = load_brief(folder) if folder is not None and (folder / "brief.json").is_file() else None
-    if brief is None:
+        raise ArchiveError(
+            f"{ref!r}: expected a brief id, PROFILE/YYYY-MM-DD[-N] or YYYY-MM-DD[-N]"
+        )
+    entry = load_entry(folder) if folder is not None and (folder / "brief.json").is_file() \
+        else None
+    if entry is None:
         raise ArchiveError(f"{ref}: no such brief in {root}")
-    return brief
+    return entry
 
 
 def _sync(
@@ -146,22 +157,23 @@ def _sync(
     require_fts5()
     root = out_root or config.paths.out
     now = (now or datetime.now()).astimezone()
-    briefs = load_archive(root)
-    pruned_now = prune(root, briefs, config.archive.keep_days, now.date())
-    gone = {p.key for p in pruned_now}
-    briefs = [b for b in briefs if b.key not in gone]
-    forget_pruned(root, {b.key for b in briefs})
-    stale = briefs if everything else [b for b in briefs if _page_is_stale(b)]
     with Store(config.paths.store) as store:
+        # Interrupted builds first: their folders are either published or removed.
+        for profile_dir in _profile_dirs(root):
+            cleanup_temporary(store, profile_dir)
+        entries = load_archive(root)
+        pruned_now = prune(root, entries, config.archive.keep_days, now.date())
+        gone = {p.key for p in pruned_now}
+        entries = [e for e in entries if e.key not in gone]
+        forget_pruned(root, {e.key for e in entries})
         if everything:
-            index_briefs(store, briefs, replace_all=True)
-            to_index = briefs
+            index_briefs(store, entries, replace_all=True)
+            to_index = entries
         else:
-            indexed = {row[0] for row in store.query("SELECT DISTINCT brief FROM archive_fts")}
-            stale_keys = {b.key for b in stale}
-            to_index = [b for b in briefs if b.key in stale_keys or b.key not in indexed]
+            indexed = indexed_keys(store)
+            to_index = [e for e in entries if e.key not in indexed]
             index_briefs(store, to_index, replace_all=False)
-            drop_missing(store, {b.key for b in briefs})
+            drop_missing(store, {e.key for e in entries})
     pages = 0
     if config.archive.site:
         settings = SiteSettings(
@@ -169,16 +181,17 @@ def _sync(
             keep_days=config.archive.keep_days, now=now,
         )
         env = make_environment([config.paths.templates] if config.paths.templates else [])
-        pages = write_site(env, root, briefs, read_pruned(root), settings, pages=stale)
+        # A brief's page is written with the brief; only a rebuild (or a brief from
+        # before pages were part of the set) writes one here.
+        stale = entries if everything else [e for e in entries if not e.has_file("index.html")]
+        pages = write_site(env, root, entries, read_pruned(root), settings, pages=stale)
     return ArchiveReport(
-        briefs=len(briefs), pages_written=pages, briefs_indexed=len(to_index),
+        briefs=len(entries), pages_written=pages, briefs_indexed=len(to_index),
         pruned=tuple(pruned_now), seconds=time.perf_counter() - started,
     )
 
 
-def _page_is_stale(brief: ArchivedBrief) -> bool:
-    page = brief.folder / "index.html"
-    try:
-        return page.stat().st_mtime_ns < (brief.folder / "brief.json").stat().st_mtime_ns
-    except FileNotFoundError:
-        return True
+def _profile_dirs(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))]

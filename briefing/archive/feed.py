@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 
-from briefing.archive.model import ArchivedBrief
-from briefing.render.environment import http_url
+from briefing.archive.model import ArchiveEntry
+from briefing.render.environment import http_url, long_date
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 #: Entries in the feed: readers only look at the latest ones.
@@ -23,7 +23,7 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def atom_feed(
-    briefs: list[ArchivedBrief], *, title: str, base_url: str | None, now: datetime
+    briefs: list[ArchiveEntry], *, title: str, base_url: str | None, now: datetime
 ) -> bytes:
     """The feed document for ``briefs`` (already newest first)."""
     ET.register_namespace("", ATOM_NS)
@@ -41,9 +41,9 @@ def atom_feed(
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
-def _entry(brief: ArchivedBrief, base_url: str | None) -> ET.Element:
+def _entry(brief: ArchiveEntry, base_url: str | None) -> ET.Element:
     entry = ET.Element(_tag("entry"))
-    _text(entry, "title", f"{brief.title} — {brief.day.isoformat()}")
+    _text(entry, "title", f"{brief.brief.title} — {long_date(brief.brief.generated_at)}")
     # A tag URI (RFC 4151) is stable when the site moves; the key is unique per brief.
     _text(entry, "id", f"tag:briefing.invalid,{brief.day.isoformat()}:{brief.key}")
     _text(entry, "updated", _updated(brief).isoformat())
@@ -52,17 +52,14 @@ def _entry(brief: ArchivedBrief, base_url: str | None) -> ET.Element:
     if brief.has_file("brief.pdf"):
         ET.SubElement(entry, _tag("link"), rel="enclosure", type="application/pdf",
                       href=_link(base_url, f"{brief.url_path}/brief.pdf"))
-    headlines = "; ".join(s.headline for s in brief.stories if s.headline)
-    summary = f"{brief.story_count} stories: {headlines}" if headlines else brief.coverage
+    headlines = "; ".join(s.headline for s in brief.brief.stories if s.headline)
+    summary = f"{brief.story_count} stories: {headlines}" if headlines else brief.brief.coverage
     _text(entry, "summary", summary)
     return entry
 
 
-def _updated(brief: ArchivedBrief) -> datetime:
-    moment = brief.generated_at or datetime.combine(brief.day, time(), tzinfo=UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment
+def _updated(brief: ArchiveEntry) -> datetime:
+    return brief.brief.generated_at
 
 
 def _link(base_url: str | None, path: str) -> str:

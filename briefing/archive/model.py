@@ -1,29 +1,27 @@
-"""The archive's view of one brief, read defensively from its brief.json.
+"""The archive's view of the briefs under an output folder.
 
-brief.json grows optional fields over time (and other programs may write it),
-so only the fields the archive needs are read, each checked for its type; a
-missing or odd field degrades to an empty value instead of failing the whole
-archive. The folder layout (``<out>/<profile>/<YYYY-MM-DD>/``) is the
-archive's identity for a brief: ``key`` is ``"<profile>/<YYYY-MM-DD>"``.
+Each brief lives in ``<out>/<profile>/<slug>/`` (``briefing.folders``), and its
+brief.json, read through the one codec (``briefing.brief``), is the archive's
+source of truth: the pages, feed.xml, search-index.js and the store's search
+table are all derived from it and can be rebuilt. An ``ArchiveEntry`` is a
+brief and the folder it was found in; its ``key`` (``"<profile folder>/<slug>"``)
+is its address in the archive.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
+from briefing.brief import SLUG_PATTERN, Brief, BriefFormatError, read_brief_json
 from briefing.errors import BriefingError
 
 logger = logging.getLogger(__name__)
 
-DAY_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 BRIEF_FILES = ("brief.pdf", "brief.html", "brief.txt", "brief.json")
 
 
@@ -32,151 +30,75 @@ class ArchiveError(BriefingError):
 
 
 @dataclass(frozen=True, slots=True)
-class ArchivedSource:
-    number: int
-    title: str
-    outlet: str
-    url: str | None
+class ArchiveEntry:
+    """A brief in the archive: the brief itself and the folder it lives in."""
 
-
-@dataclass(frozen=True, slots=True)
-class ArchivedBullet:
-    text: str
-    sources: tuple[int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ArchivedStory:
-    headline: str
-    bullets: tuple[ArchivedBullet, ...]
-    sources: tuple[int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ArchivedBrief:
-    profile: str
-    day: date
+    brief: Brief
     folder: Path
-    title: str
-    generated_at: datetime | None
-    coverage: str
-    stories: tuple[ArchivedStory, ...]
-    sources: tuple[ArchivedSource, ...]
 
     @property
     def key(self) -> str:
-        return f"{self.profile}/{self.day.isoformat()}"
+        """``"<profile folder>/<slug>"``: unique in one output folder."""
+        return f"{self.folder.parent.name}/{self.folder.name}"
 
     @property
     def url_path(self) -> str:
         """``key`` as a relative URL path: a profile named "a#b" must not cut the link."""
-        return f"{quote(self.profile, safe='')}/{self.day.isoformat()}"
+        return f"{quote(self.folder.parent.name, safe='')}/{quote(self.folder.name, safe='')}"
+
+    @property
+    def profile(self) -> str:
+        return self.brief.profile
+
+    @property
+    def slug(self) -> str:
+        return self.folder.name
+
+    @property
+    def day(self) -> date:
+        """The brief's local date (the start of its folder name)."""
+        match = SLUG_PATTERN.fullmatch(self.folder.name)
+        return date.fromisoformat(match.group(1)) if match else self.brief.local_date
 
     @property
     def story_count(self) -> int:
-        return len(self.stories)
+        return len(self.brief.stories)
 
     @property
-    def sort_key(self) -> tuple[str, str]:
-        moment = self.generated_at.isoformat() if self.generated_at else ""
-        return (self.day.isoformat(), moment)
-
-    def source(self, number: int) -> ArchivedSource | None:
-        return next((s for s in self.sources if s.number == number), None)
+    def sort_key(self) -> tuple[str, str, int]:
+        """Newest last: local date, then the moment it was made, then its place in the day."""
+        match = SLUG_PATTERN.fullmatch(self.folder.name)
+        sequence = int(match.group(2) or 1) if match else 1
+        return (self.day.isoformat(), self.brief.generated_at.isoformat(), sequence)
 
     def has_file(self, name: str) -> bool:
         return (self.folder / name).is_file()
 
 
 def brief_folders(out_root: Path) -> Iterator[Path]:
-    """Every ``<profile>/<YYYY-MM-DD>/`` folder under ``out_root`` holding a brief.json."""
+    """Every ``<profile>/<slug>/`` folder under ``out_root`` holding a brief.json."""
     if not out_root.is_dir():
         return
     for profile in sorted(out_root.iterdir()):
         # "_archive" and dot-folders hold the site's own files, never briefs.
         if not profile.is_dir() or profile.name.startswith(("_", ".")):
             continue
-        for day in sorted(profile.iterdir()):
-            if DAY_PATTERN.fullmatch(day.name) and (day / "brief.json").is_file():
-                yield day
+        for folder in sorted(profile.iterdir()):
+            if SLUG_PATTERN.fullmatch(folder.name) and (folder / "brief.json").is_file():
+                yield folder
 
 
-def load_brief(folder: Path) -> ArchivedBrief | None:
+def load_entry(folder: Path) -> ArchiveEntry | None:
     """The brief in ``folder``, or None (with a warning) when its brief.json is unusable."""
-    path = folder / "brief.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        day = date.fromisoformat(folder.name)
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        logger.warning("archive: skipping %s: %s", path, error)
+        brief = read_brief_json(folder / "brief.json")
+    except BriefFormatError as error:
+        logger.warning("archive: skipping %s", error)
         return None
-    if not isinstance(data, dict):
-        logger.warning("archive: skipping %s: not a JSON object", path)
-        return None
-    return ArchivedBrief(
-        profile=folder.parent.name,
-        day=day,
-        folder=folder,
-        title=_text(data.get("title")) or "Brief",
-        generated_at=_moment(data.get("generated_at")),
-        coverage=_text(data.get("coverage")),
-        stories=tuple(_story(s) for s in _list(data.get("stories")) if isinstance(s, dict)),
-        sources=tuple(
-            source for s in _list(data.get("sources")) if (source := _source(s)) is not None
-        ),
-    )
+    return ArchiveEntry(brief=brief, folder=folder)
 
 
-def load_archive(out_root: Path) -> list[ArchivedBrief]:
+def load_archive(out_root: Path) -> list[ArchiveEntry]:
     """Every readable brief under ``out_root``, newest first."""
-    briefs = [b for folder in brief_folders(out_root) if (b := load_brief(folder)) is not None]
-    return sorted(briefs, key=lambda b: (b.sort_key, b.profile), reverse=True)
-
-
-def _story(raw: dict[str, Any]) -> ArchivedStory:
-    bullets = tuple(
-        ArchivedBullet(text=_text(b.get("text")), sources=_numbers(b.get("sources")))
-        for b in _list(raw.get("bullets"))
-        if isinstance(b, dict) and _text(b.get("text"))
-    )
-    return ArchivedStory(
-        headline=_text(raw.get("headline")), bullets=bullets, sources=_numbers(raw.get("sources"))
-    )
-
-
-def _source(raw: Any) -> ArchivedSource | None:
-    if not isinstance(raw, dict) or not _is_int(raw.get("id")):
-        return None
-    url = raw.get("url")
-    return ArchivedSource(
-        number=int(raw["id"]),
-        title=_text(raw.get("title")),
-        outlet=_text(raw.get("outlet")),
-        url=url if isinstance(url, str) else None,
-    )
-
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _numbers(value: Any) -> tuple[int, ...]:
-    return tuple(n for n in _list(value) if _is_int(n))
-
-
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        # "Z" is accepted by fromisoformat only from Python 3.11 on; we require 3.11.
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
+    entries = [e for folder in brief_folders(out_root) if (e := load_entry(folder)) is not None]
+    return sorted(entries, key=lambda e: (e.sort_key, e.key), reverse=True)

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from briefing.archive.model import BRIEF_FILES, ArchivedBrief
+from briefing.archive.model import BRIEF_FILES, ArchiveEntry
 from briefing.fsutil import write_atomic
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class PrunedBrief:
 
 
 def prune(
-    out_root: Path, briefs: list[ArchivedBrief], keep_days: int | None, today: date
+    out_root: Path, briefs: list[ArchiveEntry], keep_days: int | None, today: date
 ) -> list[PrunedBrief]:
     """Delete the briefs dated before ``today - keep_days``; returns what was pruned now."""
     if keep_days is None:
@@ -46,7 +46,7 @@ def prune(
         _remove_brief_folder(brief.folder)
         pruned.append(PrunedBrief(
             key=brief.key, profile=brief.profile, day=brief.day.isoformat(),
-            title=brief.title, pruned_on=today.isoformat(),
+            title=brief.brief.title, pruned_on=today.isoformat(),
         ))
     if pruned:
         logger.info("archive: pruned %d brief(s) older than %s", len(pruned), cutoff)

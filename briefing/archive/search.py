@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from briefing.archive.model import ArchivedBrief, ArchivedStory
+from briefing.archive.model import ArchiveEntry
+from briefing.brief import BriefStory
 from briefing.errors import StoreError
 from briefing.store import Store
 
@@ -27,7 +28,7 @@ MARK_OPEN, MARK_CLOSE = "[", "]"
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    brief: str  # "<profile>/<YYYY-MM-DD>"
+    brief: str  # "<profile>/<slug>"
     profile: str
     day: str
     title: str
@@ -57,7 +58,7 @@ def require_fts5() -> None:
         )
 
 
-def index_briefs(store: Store, briefs: Iterable[ArchivedBrief], *, replace_all: bool) -> int:
+def index_briefs(store: Store, briefs: Iterable[ArchiveEntry], *, replace_all: bool) -> int:
     """(Re)index ``briefs``; with ``replace_all``, everything else is dropped first.
 
     Returns the number of stories indexed. One transaction: a search never sees
@@ -68,7 +69,7 @@ def index_briefs(store: Store, briefs: Iterable[ArchivedBrief], *, replace_all: 
     keys: list[str] = []
     for brief in briefs:
         keys.append(brief.key)
-        rows.extend(_row(brief, story) for story in brief.stories)
+        rows.extend(_row(brief, story) for story in brief.brief.stories)
     with store.transaction() as db:
         if replace_all:
             db.execute("DELETE FROM archive_fts")
@@ -82,11 +83,16 @@ def index_briefs(store: Store, briefs: Iterable[ArchivedBrief], *, replace_all: 
     return len(rows)
 
 
+def indexed_keys(store: Store) -> set[str]:
+    """The keys of the briefs the index holds."""
+    require_fts5()
+    return {row[0] for row in store.query("SELECT DISTINCT brief FROM archive_fts")}
+
+
 def drop_missing(store: Store, keep: set[str]) -> int:
     """Remove the rows of briefs not in ``keep`` (pruned or deleted); returns briefs dropped."""
     require_fts5()
-    indexed = {row[0] for row in store.query("SELECT DISTINCT brief FROM archive_fts")}
-    gone = sorted(indexed - keep)
+    gone = sorted(indexed_keys(store) - keep)
     if gone:
         with store.transaction() as db:
             db.executemany("DELETE FROM archive_fts WHERE brief = ?", [(k,) for k in gone])
@@ -144,16 +150,17 @@ def fts_query(query: str) -> str:
     return " ".join(terms)
 
 
-def _row(brief: ArchivedBrief, story: ArchivedStory) -> tuple[str, ...]:
+def _row(entry: ArchiveEntry, story: BriefStory) -> tuple[str, ...]:
+    brief = entry.brief
     numbers = story.sources or tuple(n for b in story.bullets for n in b.sources)
-    sources = [s for n in dict.fromkeys(numbers) if (s := brief.source(n)) is not None]
+    by_number = {source.number: source for source in brief.sources}
+    sources = [by_number[n] for n in dict.fromkeys(numbers) if n in by_number]
     return (
         story.headline,
         "\n".join(bullet.text for bullet in story.bullets),
-        "\n".join(f"{s.title} — {s.outlet}" for s in sources),
-        brief.key,
-        brief.profile,
-        brief.day.isoformat(),
+        "\n".join(f"{s.title} — {s.outlet}" if s.outlet else s.title for s in sources),
+        entry.key,
+        entry.profile,
+        entry.day.isoformat(),
         brief.title,
     )
-

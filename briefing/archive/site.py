@@ -18,12 +18,13 @@ from typing import Any
 import jinja2
 
 from briefing.archive.feed import atom_feed
-from briefing.archive.model import ArchivedBrief
+from briefing.archive.model import ArchiveEntry
 from briefing.archive.retention import PrunedBrief
 from briefing.archive.static_index import index_script
 from briefing.errors import TemplateError
 from briefing.fsutil import write_atomic
-from briefing.render.environment import render_template
+from briefing.render.environment import long_date, render_template
+from briefing.render.page import FILE_LINKS, PAGE_FILE, render_page_html
 
 #: Folder (under out/) of the site's own assets; "_" keeps it apart from profile folders.
 ASSETS_DIR = "_archive"
@@ -41,11 +42,11 @@ class SiteSettings:
 def write_site(
     env: jinja2.Environment,
     out_root: Path,
-    briefs: list[ArchivedBrief],
+    briefs: list[ArchiveEntry],
     pruned: list[PrunedBrief],
     settings: SiteSettings,
     *,
-    pages: Iterable[ArchivedBrief] = (),
+    pages: Iterable[ArchiveEntry] = (),
 ) -> int:
     """Write the shared files, and the page of each brief in ``pages``; returns pages written."""
     written = 0
@@ -70,15 +71,17 @@ def write_site(
     return written
 
 
-def write_brief_page(env: jinja2.Environment, brief: ArchivedBrief) -> None:
-    """``<out>/<profile>/<day>/index.html``: the brief as a web page, with its sources."""
-    context = {"brief": brief, "root": "../../", "files": _files(brief)}
-    html = render_template(env, "archive/brief_page.html.j2", context)
-    write_atomic(brief.folder / "index.html", html)
+def write_brief_page(env: jinja2.Environment, entry: ArchiveEntry) -> None:
+    """``<out>/<profile>/<slug>/index.html``: the whole brief as a web page."""
+    write_atomic(entry.folder / PAGE_FILE, render_page_html(entry.brief, env))
 
 
-def _groups(briefs: list[ArchivedBrief]) -> list[dict[str, Any]]:
-    """Profiles (alphabetical), then months (newest first), then briefs (newest first)."""
+def _groups(briefs: list[ArchiveEntry]) -> list[dict[str, Any]]:
+    """Profiles (alphabetical), then months (newest first), then briefs (newest first).
+
+    A group is headed by its newest brief's title: readers know "Morning Brief",
+    not the profile's name in the config.
+    """
     groups = []
     for profile in sorted({b.profile for b in briefs}):
         mine = [b for b in briefs if b.profile == profile]  # already newest first
@@ -86,21 +89,22 @@ def _groups(briefs: list[ArchivedBrief]) -> list[dict[str, Any]]:
             {"label": f"{month:%B %Y}", "briefs": [_entry(b) for b in items]}
             for month, items in itertools.groupby(mine, key=lambda b: b.day.replace(day=1))
         ]
-        groups.append({"profile": profile, "months": months})
+        groups.append({"profile": profile, "heading": mine[0].brief.title, "months": months})
     return groups
 
 
-def _entry(brief: ArchivedBrief) -> dict[str, Any]:
-    return {"brief": brief, "href": f"{brief.url_path}/index.html",
-            "files": _files(brief, brief.url_path)}
-
-
-def _files(brief: ArchivedBrief, prefix: str = "") -> list[tuple[str, str]]:
-    """(label, relative link) for each output file the brief has on disk."""
-    labels = (("PDF", "brief.pdf"), ("Email HTML", "brief.html"), ("Text", "brief.txt"),
-              ("JSON", "brief.json"))
-    base = f"{prefix}/" if prefix else ""
-    return [(label, base + name) for label, name in labels if brief.has_file(name)]
+def _entry(entry: ArchiveEntry) -> dict[str, Any]:
+    return {
+        "brief": entry.brief,
+        "key": entry.key,
+        "day": long_date(entry.brief.generated_at),
+        "time": f"{entry.brief.generated_at:%H:%M}",
+        "later_that_day": entry.slug != entry.day.isoformat(),
+        "stories": entry.story_count,
+        "href": f"{entry.url_path}/index.html",
+        "files": [(label, f"{entry.url_path}/{name}") for label, name in FILE_LINKS
+                  if entry.has_file(name)],
+    }
 
 
 def _bundled_source(env: jinja2.Environment, name: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from briefing.archive.model import ArchivedBrief
+from briefing.archive.model import ArchiveEntry
 
 GLOBAL_NAME = "BRIEFING_INDEX"
 _SCRIPT_ESCAPES = {
@@ -20,14 +20,14 @@ _SCRIPT_ESCAPES = {
 }
 
 
-def index_data(briefs: list[ArchivedBrief]) -> dict[str, Any]:
+def index_data(briefs: list[ArchiveEntry]) -> dict[str, Any]:
     """Per brief: where it is, and per story the text the search box matches."""
     return {
         "version": 1,
         "briefs": [
             {
                 "key": brief.key,
-                "title": brief.title,
+                "title": brief.brief.title,
                 "profile": brief.profile,
                 "day": brief.day.isoformat(),
                 "stories": brief.story_count,
@@ -39,7 +39,7 @@ def index_data(briefs: list[ArchivedBrief]) -> dict[str, Any]:
                         "bullets": [bullet.text for bullet in story.bullets],
                         "sources": _source_lines(brief, story.sources),
                     }
-                    for story in brief.stories
+                    for story in brief.brief.stories
                 ],
             }
             for brief in briefs
@@ -47,7 +47,7 @@ def index_data(briefs: list[ArchivedBrief]) -> dict[str, Any]:
     }
 
 
-def index_script(briefs: list[ArchivedBrief]) -> str:
+def index_script(briefs: list[ArchiveEntry]) -> str:
     return f"window.{GLOBAL_NAME} = {script_json(index_data(briefs))};\n"
 
 
@@ -59,6 +59,7 @@ def script_json(data: Any) -> str:
     return text
 
 
-def _source_lines(brief: ArchivedBrief, numbers: tuple[int, ...]) -> list[str]:
-    sources = (brief.source(n) for n in dict.fromkeys(numbers))
-    return [f"{s.title} — {s.outlet}" for s in sources if s is not None]
+def _source_lines(entry: ArchiveEntry, numbers: tuple[int, ...]) -> list[str]:
+    by_number = {source.number: source for source in entry.brief.sources}
+    sources = (by_number.get(n) for n in dict.fromkeys(numbers))
+    return [f"{s.title} — {s.outlet}" if s.outlet else s.title for s in sources if s is not None]

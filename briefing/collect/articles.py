@@ -101,7 +101,7 @@ def unbriefed_articles(
     sql = (
         f"SELECT a.id FROM articles a WHERE a.source IN ({marks}) AND a.duplicate_of IS NULL"
         " AND NOT EXISTS (SELECT 1 FROM brief_articles ba JOIN briefs b ON b.id = ba.brief_id"
-        " WHERE ba.article_id = a.id AND b.profile = ?)"
+        " WHERE ba.article_id = a.id AND b.profile = ? AND b.state = 'published')"
     )
     if since is not None:
         sql += " AND a.first_seen_at >= ?"

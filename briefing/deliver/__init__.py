@@ -17,7 +17,8 @@ scheduler make::
   is ``unknown``: reported, never resent by itself; ``retry_unknown=True``
   (``briefing send --retry-unknown``) resends it on purpose, with the same
   Message-ID.
-* ``dry_run=True`` writes the ``.eml`` files next to the brief and sends nothing.
+* ``dry_run=True`` writes the ``.eml`` files to ``smtp.dry_run_dir`` (beside the
+  store by default: never inside the published archive) and sends nothing.
 """
 
 from __future__ import annotations
@@ -32,12 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from briefing.config import Config, SmtpSettings
-from briefing.deliver.content import (
-    RecordedBrief,
-    brief_from_dict,
-    email_content,
-    load_recorded_brief,
-)
+from briefing.deliver.content import email_content, load_brief
 from briefing.deliver.links import brief_page_url
 from briefing.deliver.mime import (
     EmailContent,
@@ -63,7 +59,7 @@ __all__ = [
     "Outbox",
     "OutboxRow",
     "SendReport",
-    "brief_from_dict",
+    "dry_run_folder",
     "send_brief",
 ]
 
@@ -133,26 +129,27 @@ def send_brief(
     per-recipient outcomes are in the returned ``SendReport``.
     """
     settings = config.smtp
-    recorded = load_recorded_brief(store, brief_id, profile)
-    recipients = _recipients(config, recorded.profile)
+    brief, record = load_brief(store, brief_id, profile)
+    recipients = _recipients(config, record.profile)
     sender = _sender(settings)
     domain = settings.message_id_domain or email.utils.parseaddr(sender)[1].rpartition("@")[2]
     dirs = (config.paths.templates,) if config.paths.templates else ()
-    page_url = brief_page_url(config.archive.base_url, config.paths.out, recorded.out_dir)
-    content = email_content(recorded, settings, template_dirs=dirs, page_url=page_url)
-    report = SendReport(brief_id=recorded.id, profile=recorded.profile, dry_run=dry_run)
+    page_url = brief_page_url(config.archive.base_url, config.paths.out, record.folder)
+    content = email_content(brief, record.folder, settings, template_dirs=dirs, page_url=page_url)
+    report = SendReport(brief_id=record.id, profile=record.profile, dry_run=dry_run)
     if dry_run:
-        report.files = _write_eml_files(recorded, content, settings, recipients, domain)
+        folder = dry_run_folder(config) / record.folder.parent.name / record.slug
+        report.files = _write_eml_files(folder, content, settings, recipients, domain)
         return report
 
     outbox = Outbox(store)
-    outbox.enqueue(recorded.id, recipients, lambda: make_message_id(domain))
+    outbox.enqueue(record.id, recipients, lambda: make_message_id(domain))
     lease = timedelta(seconds=max(600.0, settings.timeout * 10))
-    for orphan in outbox.mark_orphans_unknown(recorded.id, lease):
+    for orphan in outbox.mark_orphans_unknown(record.id, lease):
         logger.warning("%s: a previous send stopped mid-message; marked unknown", orphan.recipient)
     wanted = set(recipients)
     todo = [
-        row for row in outbox.rows(recorded.id)
+        row for row in outbox.rows(record.id)
         if row.recipient in wanted
         and (row.state == "pending" or (retry_unknown and row.state == "unknown"))
     ]
@@ -164,7 +161,7 @@ def send_brief(
             else:
                 for row in todo:
                     sending.one(connection, row)
-    _fill_report(report, outbox.rows(recorded.id), wanted)
+    _fill_report(report, outbox.rows(record.id), wanted)
     return report
 
 
@@ -330,8 +327,14 @@ def _fill_report(report: SendReport, rows: Sequence[OutboxRow], wanted: set[str]
             report.in_progress.append(row.recipient)
 
 
+def dry_run_folder(config: Config) -> Path:
+    """Where ``send --dry-run`` writes its .eml files: ``smtp.dry_run_dir``, by default a
+    ``dry-run`` folder beside the store, never inside the published archive."""
+    return config.smtp.dry_run_dir or Path(config.paths.store).parent / "dry-run"
+
+
 def _write_eml_files(
-    recorded: RecordedBrief,
+    folder: Path,
     content: EmailContent,
     settings: SmtpSettings,
     recipients: Sequence[str],
@@ -350,7 +353,7 @@ def _write_eml_files(
         message = build_message(content, envelope)
         if settings.mode == "bcc":
             message["Bcc"] = ", ".join(recipients)
-        path = recorded.out_dir / f"email-{_safe_name(name)}.eml"
+        path = folder / f"email-{_safe_name(name)}.eml"
         try:
             write_atomic(path, message_bytes(message))
         except OSError as error:

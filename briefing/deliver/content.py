@@ -1,87 +1,71 @@
-"""A recorded brief, read back from the store and its folder, as email content."""
+"""A recorded brief as email content: Subject, text, HTML and PDF, from its own folder.
+
+A brief is immutable once recorded, so what goes out under brief N is always
+brief N: its Subject and file name from its own data (in its local time zone),
+its text, HTML and PDF from its own folder.
+"""
 
 from __future__ import annotations
 
-import json
 import re
+import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from briefing.brief import Brief
 from briefing.config import SmtpSettings
 from briefing.deliver.links import fix_html_links, fix_text_links
 from briefing.deliver.mime import EmailContent
 from briefing.deliver.smtp import DeliveryError
+from briefing.errors import StoreError
 from briefing.render.email_budget import budgeted_email_html
 from briefing.render.environment import long_date, make_environment
-from briefing.store import Store
-from briefing.types import (
-    AlsoNoted,
-    Brief,
-    BriefBullet,
-    BriefStory,
-    BulletOrigin,
-    PreviousBrief,
-    SourceRef,
-)
+from briefing.store import BriefRecord, Store
 
 
-@dataclass(frozen=True)
-class RecordedBrief:
-    id: int
-    profile: str
-    title: str
-    generated_at: datetime
-    out_dir: Path
-    data: dict[str, Any]
+def load_brief(
+    store: Store, brief_id: int | None, profile: str | None
+) -> tuple[Brief, BriefRecord]:
+    """Brief ``brief_id``, or the latest published brief of ``profile``, and its record.
 
-
-def load_recorded_brief(store: Store, brief_id: int | None, profile: str | None) -> RecordedBrief:
-    """Brief ``brief_id``, or the latest brief of ``profile``; raises ``DeliveryError``."""
+    Raises ``DeliveryError`` when there is none or it is not published yet.
+    """
     if brief_id is not None:
-        rows = store.query("SELECT * FROM briefs WHERE id = ?", (brief_id,))
-        if not rows:
+        record = store.brief_record(brief_id)
+        if record is None:
             raise DeliveryError(f"no brief with id {brief_id} in {store.path}")
+        if record.state != "published":
+            raise DeliveryError(f"brief {brief_id} is still being written; try again shortly")
     else:
-        rows = store.query(
-            "SELECT * FROM briefs WHERE profile = ? ORDER BY generated_at DESC, id DESC LIMIT 1",
-            (profile or "default",),
-        )
-        if not rows:
+        record = store.latest_brief_record(profile or "default")
+        if record is None:
             raise DeliveryError(
                 f"no brief of profile {profile or 'default'!r} yet: run briefing build first"
             )
-    row = rows[0]
-    return RecordedBrief(
-        id=int(row["id"]),
-        profile=row["profile"],
-        title=row["title"],
-        generated_at=datetime.fromisoformat(row["generated_at"]),
-        out_dir=Path(row["out_dir"]),
-        data=json.loads(row["data"]),
-    )
+    try:
+        brief = store.brief(record.id)
+    except StoreError as error:
+        raise DeliveryError(str(error)) from error
+    return brief, record
 
 
 def email_content(
-    recorded: RecordedBrief,
+    brief: Brief,
+    folder: Path,
     settings: SmtpSettings,
     *,
     template_dirs: Sequence[Path] = (),
     page_url: str | None = None,
 ) -> EmailContent:
-    """Subject, text, HTML (within ``settings.html_budget``) and PDF of a recorded brief.
+    """Subject, text, HTML (within ``settings.html_budget``) and PDF of ``brief`` in ``folder``.
 
     ``page_url`` is the published address of the brief's folder: relative links
     (an update's link to the earlier brief) become absolute under it, or are
     removed without it, since a mail client cannot follow them.
     """
-    out = recorded.out_dir
-    text = _read_text(out / "brief.txt")
-    html = _read_text(out / "brief.html")
+    text = _read_text(folder / "brief.txt")
+    html = _read_text(folder / "brief.html")
     if len(html.encode("utf-8")) > settings.html_budget:
-        brief = brief_from_dict(recorded.data)
         html = budgeted_email_html(
             brief,
             make_environment(template_dirs),
@@ -92,18 +76,21 @@ def email_content(
     pdf: bytes | None = None
     if settings.attach_pdf:
         try:
-            pdf = (out / "brief.pdf").read_bytes()
+            pdf = (folder / "brief.pdf").read_bytes()
         except OSError as error:
-            raise DeliveryError(f"{out / 'brief.pdf'}: cannot read: {error.strerror}") from error
-    generated = recorded.generated_at
-    date = generated.strftime("%Y-%m-%d")
+            raise DeliveryError(f"{folder / 'brief.pdf'}: cannot read: {error.strerror}") from error
     return EmailContent(
-        subject=f"{recorded.title} · {long_date(generated)}",
+        subject=f"{brief.title} · {long_date(brief.generated_at)}",
         text=text,
         html=html,
         pdf=pdf,
-        pdf_filename=f"{_slug(recorded.title)}-{date}.pdf",
+        pdf_filename=pdf_filename(brief),
     )
+
+
+def pdf_filename(brief: Brief) -> str:
+    """"morning-brief-2026-12-01.pdf": the title and the brief's own (local) folder name."""
+    return f"{_slug(brief.title)}-{brief.slug or brief.local_date.isoformat()}.pdf"
 
 
 def _read_text(path: Path) -> str:
@@ -114,76 +101,5 @@ def _read_text(path: Path) -> str:
 
 
 def _slug(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "brief"
-
-
-def brief_from_dict(data: dict[str, Any]) -> Brief:
-    """The ``Brief`` behind a brief.json document (what the email renderer needs)."""
-
-    def bullet(item: dict[str, Any]) -> BriefBullet:
-        return BriefBullet(
-            text=item["text"],
-            sources=tuple(item["sources"]),
-            origin=BulletOrigin(item.get("origin", "extractive")),
-            verified=bool(item.get("verified", True)),
-        )
-
-    def published(value: str | None) -> datetime | None:
-        return datetime.fromisoformat(value) if value else None
-
-    def previous(item: dict[str, Any] | None) -> PreviousBrief | None:
-        if not item:
-            return None
-        return PreviousBrief(
-            brief_id=int(item["brief_id"]), date=item["date"], href=item.get("href")
-        )
-
-    return Brief(
-        title=data["title"],
-        profile=data["profile"],
-        generated_at=datetime.fromisoformat(data["generated_at"]),
-        language=data.get("language", "en"),
-        author=data.get("author", "briefing"),
-        engine=data["engine"],
-        stories=tuple(
-            BriefStory(
-                id=story["id"],
-                headline=story["headline"],
-                bullets=tuple(bullet(b) for b in story["bullets"]),
-                outlets=tuple(story.get("outlets", ())),
-                sources=tuple(story.get("sources", ())),
-                notes=tuple(story.get("notes", ())),
-                first_seen=published(story.get("first_seen")),
-                last_seen=published(story.get("last_seen")),
-                is_update=bool(story.get("is_update", False)),
-                previous_brief=previous(story.get("previous_brief")),
-                score=float(story.get("score", 0.0)),
-            )
-            for story in data["stories"]
-        ),
-        sources=tuple(
-            SourceRef(
-                number=source["id"],
-                article_id=source["article_id"],
-                title=source["title"],
-                outlet=source["outlet"],
-                url=source.get("url"),
-                path=source.get("path"),
-                published=published(source.get("published")),
-            )
-            for source in data["sources"]
-        ),
-        notes=tuple(data.get("notes", ())),
-        top_lines=tuple(bullet(line) for line in data.get("top_lines", ())),
-        prompt_versions=dict(data.get("prompt_versions", {})),
-        also_noted=tuple(
-            AlsoNoted(
-                story_id=item["story_id"],
-                headline=item["headline"],
-                outlets=tuple(item.get("outlets", ())),
-                article_count=int(item.get("article_count", 1)),
-                url=item.get("url"),
-            )
-            for item in data.get("also_noted", ())
-        ),
-    )
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-") or "brief"

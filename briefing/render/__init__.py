@@ -1,13 +1,14 @@
-"""The render stage: one Brief in, its four output files out.
+"""The render stage: one Brief in, its output files out.
 
 ::
 
     Brief --check--> context --Jinja--> email HTML --css_inline--> brief.html
                                     \\-> plain text ----------------> brief.txt
                                     \\-> print HTML --WeasyPrint---> brief.pdf
-          --brief_to_dict--> schema check ------------------------> brief.json
+                                    \\-> web page ------------------> index.html (archive)
+          --briefing.brief codec--> schema check -----------------> brief.json
 
-Each step has its own module (``json``, ``email_html``, ``text``, ``pdf``) so it
+Each step has its own module (``email_html``, ``text``, ``pdf``, ``page``) so it
 can be timed or reused alone; ``render_brief`` is the one call the pipeline makes.
 """
 
@@ -17,48 +18,62 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from briefing.brief import Brief, brief_to_dict, to_json_text, validate_brief_dict
 from briefing.errors import RenderError
 from briefing.fsutil import write_atomic
 from briefing.render.email_html import render_email_html
 from briefing.render.environment import make_environment
-from briefing.render.json import brief_to_dict, to_json_text, validate_brief_dict
-from briefing.render.pdf import pdf_bytes, render_pdf_html
+from briefing.render.page import PAGE_FILE, render_page_html
 from briefing.render.text import render_text
 from briefing.render.validate import check_brief
-from briefing.types import Brief
 
-__all__ = ["RenderedBrief", "render_brief"]
+__all__ = ["BRIEF_FILES", "RenderedBrief", "render_brief"]
+
+#: The files every brief's folder holds (the archive's page, index.html, comes beside them).
+BRIEF_FILES = ("brief.pdf", "brief.html", "brief.txt", "brief.json")
 
 
 @dataclass(frozen=True)
 class RenderedBrief:
-    """Where ``render_brief`` wrote each output."""
+    """Where ``render_brief`` wrote each output (``page`` is None without the archive site)."""
 
     json: Path
     html: Path
     text: Path
     pdf: Path
+    page: Path | None = None
+
+    def moved_to(self, folder: Path) -> RenderedBrief:
+        """The same files, once their folder was renamed to ``folder``."""
+        return RenderedBrief(
+            json=folder / self.json.name, html=folder / self.html.name,
+            text=folder / self.text.name, pdf=folder / self.pdf.name,
+            page=folder / self.page.name if self.page is not None else None,
+        )
 
 
 def render_brief(
-    brief: Brief, out_dir: Path, *, template_dirs: Sequence[Path] = ()
+    brief: Brief, folder: Path, *, template_dirs: Sequence[Path] = (), page: bool = True
 ) -> RenderedBrief:
-    """Write brief.json, brief.html, brief.txt and brief.pdf for ``brief`` into ``out_dir``.
+    """Write brief.json, brief.html, brief.txt, brief.pdf (and, with ``page``, the
+    archive's index.html) for ``brief`` into ``folder``.
 
     ``template_dirs`` are searched before the bundled templates. Everything is
-    rendered in memory first and written only when all four succeeded, so a
-    template error never leaves a new brief.html beside last run's brief.pdf.
+    rendered in memory first and written only when all of it succeeded.
     Raises ``RenderError`` or ``TemplateError``.
     """
+    from briefing.render.pdf import pdf_bytes, render_pdf_html  # WeasyPrint: only here
+
     check_brief(brief)
     env = make_environment(template_dirs)
     data = brief_to_dict(brief)
     validate_brief_dict(data)
     outputs = RenderedBrief(
-        json=out_dir / "brief.json",
-        html=out_dir / "brief.html",
-        text=out_dir / "brief.txt",
-        pdf=out_dir / "brief.pdf",
+        json=folder / "brief.json",
+        html=folder / "brief.html",
+        text=folder / "brief.txt",
+        pdf=folder / "brief.pdf",
+        page=folder / PAGE_FILE if page else None,
     )
     payloads: list[tuple[Path, str | bytes]] = [
         (outputs.json, to_json_text(data)),
@@ -66,9 +81,11 @@ def render_brief(
         (outputs.text, render_text(brief, env)),
         (outputs.pdf, pdf_bytes(render_pdf_html(brief, env))),
     ]
+    if outputs.page is not None:
+        payloads.append((outputs.page, render_page_html(brief, env)))
     for path, payload in payloads:
         try:
             write_atomic(path, payload)
         except OSError as error:
-            raise RenderError(f"{path}: cannot write: {error.strerror or error}") from error
+            raise RenderError(f"{path.name}: cannot write: {error.strerror or error}") from error
     return outputs

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from briefing.render.environment import long_date, short_date
-from briefing.types import Brief, BriefStory, SourceRef
+from briefing.brief import Brief, BriefStory, SourceRef
+from briefing.render.environment import generated_line, long_date, short_date
 
 #: A link to an earlier brief is relative and plain: no scheme (so never file:), no "..:".
 _RELATIVE_HREF = re.compile(r"^(?![A-Za-z][A-Za-z0-9+.-]*:)[A-Za-z0-9._/-]+$")
@@ -22,7 +22,9 @@ def template_context(brief: Brief) -> dict[str, Any]:
         "brief": brief,
         "sources": sources_by_number(brief),
         "date_long": long_date(brief.generated_at),
-        "generated_iso": brief.generated_at.isoformat(),
+        # Machine-readable, for document metadata only: readers see ``generated_line``.
+        "generated_iso": brief.generated_at.isoformat(timespec="seconds"),
+        "generated_line": generated_line(brief.generated_at),
         "preheader": preheader(brief),
         "dropped_count": len(brief.dropped),
         "spans": {story.id: story_span(story) for story in brief.stories},

@@ -27,8 +27,8 @@ from dataclasses import dataclass, replace
 
 import jinja2
 
+from briefing.brief import AlsoNoted, Brief, BriefBullet, BriefStory, SourceRef
 from briefing.render.email_html import EMAIL_TEMPLATE, render_email_html
-from briefing.types import AlsoNoted, Brief, BriefBullet, BriefStory, SourceRef
 
 #: Gmail clips at about 102 KB (102,400 bytes). Quoted-printable, the part's
 #: transfer encoding, adds about 8% to this HTML, so 90,000 bytes here stay under

@@ -11,10 +11,10 @@ import re
 import css_inline
 import jinja2
 
+from briefing.brief import Brief
 from briefing.errors import RenderError
 from briefing.render.context import template_context
 from briefing.render.environment import render_template
-from briefing.types import Brief
 
 EMAIL_TEMPLATE = "email.html.j2"
 

@@ -52,6 +52,7 @@ def make_environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
         host=url_host,
         long_date=long_date,
         short_date=short_date,
+        generated_line=generated_line,
     )
     return env
 
@@ -131,6 +132,12 @@ def wrap_text(
 def long_date(moment: datetime) -> str:
     """``"Monday, 3 March 2025"``, in the moment's own time zone (locale-independent)."""
     return f"{moment:%A}, {moment.day} {moment:%B %Y}"
+
+
+def generated_line(moment: datetime) -> str:
+    """``"Generated 1 December 2026, 07:00 CET"``: when a brief was made, for people."""
+    zone = moment.tzname() or ""  # "CET", "BST"; a zone without a name gives "UTC+01:00"
+    return f"Generated {moment.day} {moment:%B %Y}, {moment:%H:%M}" + (f" {zone}" if zone else "")
 
 
 def short_date(moment: datetime) -> str:

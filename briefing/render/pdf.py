@@ -11,12 +11,12 @@ from pathlib import Path
 import jinja2
 import weasyprint
 
+from briefing.brief import Brief
 from briefing.errors import RenderError
 from briefing.fsutil import write_atomic
 from briefing.render.context import template_context
 from briefing.render.environment import render_template
 from briefing.render.fetcher import AssetsOnlyFetcher, assets_dir
-from briefing.types import Brief
 
 PDF_TEMPLATE = "brief.pdf.html.j2"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import jinja2
 
+from briefing.brief import Brief
 from briefing.render.context import template_context
 from briefing.render.environment import render_template
-from briefing.types import Brief
 
 TEXT_TEMPLATE = "brief.txt.j2"
 

@@ -7,8 +7,8 @@ first and the problem reported in one line.
 
 from __future__ import annotations
 
+from briefing.brief import Brief, BriefBullet
 from briefing.errors import RenderError
-from briefing.types import Brief, BriefBullet
 
 
 def check_brief(brief: Brief) -> None:

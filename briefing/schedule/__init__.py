@@ -7,7 +7,7 @@ One module per job::
     lock.py     one scheduler per store: flock on <store>.schedule.lock
     runner.py   running due jobs (build, send, collect); a job never raises
     daemon.py   the loop (the `schedule` package as heartbeat), signals, run_scheduler()
-    manual.py   `briefing build --send` on a scheduled profile: same digest row, sent once
+    manual.py   the digest gates publish() asks: the scheduler's, and `briefing build --send`'s
 
 A profile is scheduled by a ``[profiles.NAME.schedule]`` table (``deliver_at``,
 ``timezone``, ``days``, ``collect_every_minutes``, ``catch_up_grace_minutes``,
@@ -23,7 +23,7 @@ from __future__ import annotations
 from briefing.schedule.daemon import ClockedJob, Daemon, RunReport, run_scheduler
 from briefing.schedule.digests import DigestRecord, Digests
 from briefing.schedule.lock import SchedulerLock, lock_path
-from briefing.schedule.manual import ManualSend, send_built_brief
+from briefing.schedule.manual import ManualDigest, ScheduledDigest
 from briefing.schedule.plan import Delivery, Missed, Plan, delivery_time, make_plan
 from briefing.schedule.runner import JobAbandoned, JobOutcome, Runner, Stopper, TickReport
 
@@ -35,11 +35,12 @@ __all__ = [
     "Digests",
     "JobAbandoned",
     "JobOutcome",
-    "ManualSend",
+    "ManualDigest",
     "Missed",
     "Plan",
     "RunReport",
     "Runner",
+    "ScheduledDigest",
     "SchedulerLock",
     "Stopper",
     "TickReport",
@@ -47,5 +48,4 @@ __all__ = [
     "lock_path",
     "make_plan",
     "run_scheduler",
-    "send_built_brief",
 ]

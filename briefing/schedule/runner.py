@@ -21,8 +21,9 @@ Decisions:
 * **Collection before delivery**: the build collects the profile's feeds
   itself (``collect_first``), so deliveries run first, on time, and the
   collections are planned again afterwards (a build just collected).
-* The archive pages follow every scheduled build, as after ``briefing build``;
-  an archive failure is a warning, never a failed delivery.
+* Building, the archive and sending go through ``briefing.publish``, the path
+  ``briefing build --send`` takes too, with its error policy: an archive failure
+  is a warning, never a failed delivery. The digest row is its gate.
 """
 
 from __future__ import annotations
@@ -31,13 +32,15 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from briefing.config import Config, ProfileConfig, ScheduleConfig
-from briefing.errors import BriefingError, NoArticlesError
+from briefing.errors import NoArticlesError, one_line
+from briefing.publish import Publisher
 from briefing.schedule.digests import Digests
+from briefing.schedule.manual import ScheduledDigest, utc_now
 from briefing.schedule.plan import (
     Delivery,
     Plan,
@@ -56,10 +59,6 @@ _WEB_SOURCE_TYPES = ("feed", "page")
 
 Clock = Callable[[], datetime]
 Result = Literal["sent", "built", "skipped", "failed", "taken", "missed", "collected"]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class JobAbandoned(BaseException):
@@ -123,30 +122,6 @@ class TickReport:
         return [o for o in self.outcomes if o.failed]
 
 
-def classify_send(report: Any) -> tuple[str, str | None]:
-    """(digest state, note) for a ``SendReport``: "sent" or "failed" (retry later)."""
-    if report.deferred or report.in_progress:
-        waiting = {**report.deferred, **{who: "being sent elsewhere" for who in
-                                         report.in_progress}}
-        return "failed", "not delivered yet: " + "; ".join(
-            f"{who}: {why}" for who, why in waiting.items()
-        )
-    problems = [f"refused: {who}: {why}" for who, why in report.failed.items()]
-    problems += [f"unknown: {who}: {why}" for who, why in report.unknown.items()]
-    note = "; ".join(problems) or None
-    if not (report.sent or report.already_sent) and report.failed:
-        return "failed", note
-    return "sent", note
-
-
-def one_line(error: BaseException) -> str:
-    """An error as one log line: ours are written to be read; others get their type."""
-    text = " ".join(str(error).split())
-    if isinstance(error, BriefingError) and text:
-        return text
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-
 class Runner:
     """Runs due jobs against one store. ``build``/``send``/``collect_sources`` are seams
     for embedding programs and tests; they default to the real pipeline."""
@@ -170,8 +145,8 @@ class Runner:
         self.clock = clock
         self.stopper = stopper or Stopper()
         self.digests = Digests(store, owner)
-        self._build = build
-        self._send = send
+        # The one publish path, the same as `briefing build --send`'s.
+        self.publisher = Publisher(config, build=build, send=send)
         self._collect = collect_sources
 
     # -- one tick ---------------------------------------------------------------------
@@ -239,7 +214,10 @@ class Runner:
         return outcome
 
     def _deliver(self, job: Delivery, schedule: ScheduleConfig, name: str) -> JobOutcome:
+        """One digest through the publish path (``briefing.publish``), gated by its row."""
         day, now = job.day, self.clock()
+        gate = ScheduledDigest(self.digests, job.profile, day, self.clock,
+                               schedule.max_attempts_per_day, resume=job.action == "build")
         brief_id = job.brief_id
         if job.action == "build":
             if not self.digests.claim_build(job.profile, day, scheduled_for=job.scheduled_for,
@@ -248,58 +226,33 @@ class Runner:
                                   "another process has this digest", day)
             try:
                 # In the profile's own time zone: the brief's folder and date are its day.
-                zone = ZoneInfo(schedule.timezone)
-                result = self._run_build(job.profile, now.astimezone(zone))
+                result = self.publisher.publish(
+                    job.profile, send=schedule.send, digest=gate,
+                    now=now.astimezone(ZoneInfo(schedule.timezone)), collect_first=True,
+                )
             except NoArticlesError as error:
                 self._finish(job, "skipped", f"nothing to brief: {one_line(error)}")
                 return JobOutcome("deliver", job.profile, "skipped",
                                   f"nothing to brief: {one_line(error)}", day)
             brief_id = result.brief_id
-            self.digests.mark_built(job.profile, day, brief_id, self.clock())
-            self._update_archive(result.out_dir, name)
             if not schedule.send:
                 return JobOutcome("deliver", job.profile, "built",
                                   f"brief {brief_id} built (send = false)", day, brief_id)
-            claimed = self.digests.claim_send(job.profile, day, now=self.clock(),
-                                              max_attempts=schedule.max_attempts_per_day,
-                                              resume=True)
+            delivery = result.delivery
         else:
-            claimed = self.digests.claim_send(job.profile, day, now=now,
-                                              max_attempts=schedule.max_attempts_per_day,
-                                              resume=False)
-        if not claimed:
+            assert brief_id is not None
+            delivery = self.publisher.deliver(brief_id, digest=gate)
+        assert delivery is not None
+        if gate.outcome is None:  # the gate refused: another process has it
             return JobOutcome("deliver", job.profile, "taken",
-                              "another process has this digest", day, brief_id)
-        assert brief_id is not None
-        report = self._run_send(brief_id)
-        state, note = classify_send(report)
-        self._finish(job, state, note)
-        counts = f"{len(report.sent)} sent, {len(report.already_sent)} already sent"
+                              delivery.note or "another process has this digest", day, brief_id)
+        state, note = gate.outcome
+        report = delivery.report
+        counts = (f"{len(report.sent)} sent, {len(report.already_sent)} already sent"
+                  if report is not None else "nothing sent")
         detail = f"brief {brief_id}: {counts}" + (f"; {note}" if note else "")
         return JobOutcome("deliver", job.profile, "sent" if state == "sent" else "failed",
                           detail, day, brief_id)
-
-    def _run_build(self, profile: str, now: datetime) -> Any:
-        if self._build is not None:
-            return self._build(self.config, profile=profile, now=now, collect_first=True)
-        from briefing.pipeline import build_brief  # heavy imports (WeasyPrint): only when needed
-
-        return build_brief(self.config, profile=profile, now=now, collect_first=True)
-
-    def _run_send(self, brief_id: int) -> Any:
-        if self._send is not None:
-            return self._send(self.config, self.store, brief_id)
-        from briefing.deliver import send_brief
-
-        return send_brief(self.config, self.store, brief_id)
-
-    def _update_archive(self, out_dir: Any, name: str) -> None:
-        try:
-            from briefing.archive import update_archive
-
-            update_archive(self.config, out_dir.parent.parent, now=self.clock())
-        except Exception as error:  # the brief is written; `archive rebuild` repairs the rest
-            logger.warning("%s: archive not updated: %s", name, one_line(error))
 
     def _finish(self, job: Delivery, state: str, error: str | None) -> None:
         try:

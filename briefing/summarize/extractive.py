@@ -105,8 +105,20 @@ class ExtractiveSummarizer:
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
 
+    @property
+    def prompt_versions(self) -> dict[str, str]:
+        return {}  # no prompts: the sentences are the articles' own
+
     def summarize(self, stories: Sequence[Story]) -> list[StorySummary]:
         return [self._summarize_one(story) for story in stories]
+
+    def top_lines(
+        self, summaries: Sequence[StorySummary], stories: Sequence[Story]
+    ) -> tuple[Bullet, ...]:
+        return ()
+
+    def close(self) -> None:
+        return None
 
     def _summarize_one(self, story: Story) -> StorySummary:
         headline = story.headline

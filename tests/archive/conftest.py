@@ -40,7 +40,8 @@ def write_brief(out_root: Path) -> WriteBrief:
     ) -> Path:
         folder = out_root / profile / day
         folder.mkdir(parents=True, exist_ok=True)
-        moment = datetime.fromisoformat(f"{day}T07:00:00+00:00")
+        sequence = day[11:] or "1"  # "2026-11-20-2": the second brief that day, later on
+        moment = datetime.fromisoformat(f"{day[:10]}T{6 + int(sequence):02d}:00:00+00:00")
         data = {**brief_document(profile, moment, title, stories), **(extra or {})}
         (folder / "brief.json").write_text(json.dumps(data), encoding="utf-8")
         (folder / "brief.pdf").write_bytes(TINY_PDF)

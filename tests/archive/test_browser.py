@@ -62,10 +62,10 @@ def test_search_box_finds_the_brief_and_links_to_its_pdf(
     print(f"screenshot: {shot}")
     assert shot.stat().st_size > 0
 
-    page.locator("#results li.result[data-key='default/" + first.out_dir.name + "'] a.pdf").click()
+    page.locator("#results li.result[data-key='default/" + first.folder.name + "'] a.pdf").click()
     page.wait_for_url("**/brief.pdf")
     opened = Path(unquote(urlsplit(page.url).path))
-    assert opened == (first.out_dir / "brief.pdf").resolve()
+    assert opened == (first.folder / "brief.pdf").resolve()
     assert opened.read_bytes().startswith(b"%PDF")
 
     page.go_back()
@@ -83,7 +83,7 @@ def test_brief_page_from_file_links_sources(
     built = build_brief(config, engine="extractive")
     update_archive(config)
 
-    page.goto((built.out_dir / "index.html").resolve().as_uri())
+    page.goto((built.folder / "index.html").resolve().as_uri())
     assert page.locator("article.story").count() == len(built.brief.stories)
     hrefs = page.eval_on_selector_all(".sources a", "els => els.map(e => e.href)")
     assert hrefs and all(h.startswith(("http://", "https://")) for h in hrefs)

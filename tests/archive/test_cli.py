@@ -11,9 +11,10 @@ from rich.console import Console
 
 from archive.briefs import FLOOD_STORY, PORT_STORY, RATES_STORY, WriteBrief
 from briefing import cli
-from briefing.cli_archive import add_commands, update_after_build
+from briefing.cli_archive import add_commands
 from briefing.config import load_config
 from briefing.errors import BriefingError, ConfigError
+from briefing.publish import Publisher
 from briefing.store import Store
 
 
@@ -149,7 +150,7 @@ def test_serve_needs_a_built_archive(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "archive rebuild" in capsys.readouterr().err
 
 
-def test_update_after_build_updates_and_never_fails_the_build(
+def test_the_publish_paths_archive_step_updates_and_never_fails_the_build(
     tmp_path: Path, write_brief: WriteBrief, out_root: Path
 ) -> None:
     folder = write_brief("2026-11-21", [PORT_STORY])
@@ -157,7 +158,7 @@ def test_update_after_build_updates_and_never_fails_the_build(
     import dataclasses
 
     config = dataclasses.replace(config, paths=dataclasses.replace(config.paths, out=out_root))
-    update_after_build(config, folder)
+    assert Publisher(config).archive(out_root) is not None
     assert (out_root / "index.html").is_file() and (folder / "index.html").is_file()
 
     blocked = tmp_path / "blocked"
@@ -165,9 +166,9 @@ def test_update_after_build_updates_and_never_fails_the_build(
     broken = dataclasses.replace(
         config, paths=dataclasses.replace(config.paths, store=blocked / "db.sqlite")
     )
-    err = Console(stderr=True, record=True, width=200)
-    update_after_build(broken, folder, err)  # no exception
-    assert "warning: archive not updated" in err.export_text()
+    warnings: list[str] = []
+    assert Publisher(broken).archive(out_root, warnings) is None  # no exception
+    assert len(warnings) == 1 and warnings[0].startswith("archive not updated")
 
 
 def test_archive_without_an_action_shows_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,8 +38,8 @@ def test_old_briefs_are_pruned_and_listed_as_pruned(
     html = (out_root / "index.html").read_text(encoding="utf-8")
     text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
     assert "2 older briefs removed (briefs are kept 10 days)" in text
-    assert "2026-10-01 · default · Flood brief" in text
-    assert "2026-09-01 · asia · Asia brief" in text
+    assert "2026-10-01 · Flood brief" in text
+    assert "2026-09-01 · Asia brief" in text
     assert 'href="default/2026-10-01' not in html
 
     # The record survives later updates, which prune nothing new.

@@ -7,6 +7,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from recorded import record_brief
+
 from briefing.collect import (
     collect,
     failure_note,
@@ -138,7 +140,7 @@ def test_near_duplicates_are_linked_to_the_first_copy_and_never_briefed(
 
 
 def test_unbriefed_articles_leave_out_what_a_brief_of_the_profile_used(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Store, tmp_path: Path
 ) -> None:
     report = collect(web_config, store, serve_formats(server))
     used = store.article(report.article_ids[0])
@@ -146,9 +148,9 @@ def test_unbriefed_articles_leave_out_what_a_brief_of_the_profile_used(
     brief = Brief(
         title="t", profile="morning", generated_at=datetime(2026, 11, 20, tzinfo=UTC),
         language="en", author="a", engine="extractive", stories=(),
-        sources=(SourceRef(1, used.id, used.title, used.outlet, used.url, None),),
+        sources=(SourceRef(1, used.id, used.title, used.outlet, used.url),),
     )
-    store.record_brief(brief, Path("out"), {"x": 1})
+    record_brief(store, brief, tmp_path)
     names = list(FORMATS)
     morning = {a.id for a in unbriefed_articles(store, "morning", names)}
     evening = {a.id for a in unbriefed_articles(store, "evening", names)}

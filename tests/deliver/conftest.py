@@ -37,9 +37,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from render_samples import make_brief
 
+from briefing.brief import write_brief_json
 from briefing.config import Config, load_config
+from briefing.folders import publish_brief
 from briefing.render import render_brief
-from briefing.render.json import brief_to_dict
 from briefing.store import Store
 from briefing.types import Brief
 
@@ -265,16 +266,19 @@ def rendered_brief(tmp_path_factory: pytest.TempPathFactory) -> tuple[Brief, Pat
     return brief, folder
 
 
-def record(store: Store, brief: Brief, out_dir: Path) -> int:
-    """Record ``brief`` as built into ``out_dir`` (without its articles: none are stored)."""
-    with store.transaction() as db:
-        cursor = db.execute(
-            "INSERT INTO briefs (profile, title, generated_at, engine, out_dir, story_count,"
-            " data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (brief.profile, brief.title, brief.generated_at.isoformat(), brief.engine,
-             str(out_dir), len(brief.stories), json.dumps(brief_to_dict(brief))),
-        )
-        return int(cursor.lastrowid or 0)
+def record(store: Store, brief: Brief, rendered: Path, out_root: Path) -> tuple[int, Path]:
+    """Publish ``brief`` under ``out_root`` as a build does, its files copied from
+    ``rendered`` (its articles are not stored); returns its id and folder."""
+
+    def render(brief: Brief, folder: Path) -> None:
+        for file in rendered.iterdir():
+            shutil.copy(file, folder / file.name)
+        write_brief_json(brief, folder / "brief.json")
+
+    published, _ = publish_brief(store, brief, out_root=out_root, render=render,
+                                 article_ids=[], story_keys=[])
+    assert published.brief.id is not None
+    return published.brief.id, published.folder
 
 
 def toml_value(value: object) -> str:
@@ -326,7 +330,7 @@ class Setup:
     store: Store
     brief: Brief
     brief_id: int
-    out_dir: Path
+    folder: Path
 
 
 SetupFactory = Callable[..., Setup]
@@ -340,16 +344,13 @@ def setup(
     stores: list[Store] = []
 
     def make(server: MailServer | None, **options: Any) -> Setup:
-        brief, folder = rendered_brief
-        out_dir = tmp_path / "out" / "morning" / "2025-03-04"
-        if not out_dir.exists():
-            shutil.copytree(folder, out_dir)
+        brief, rendered = rendered_brief
         config_file = write_config(tmp_path, server, **options)
         config = load_config(config_file)
         store = Store(config.paths.store)
         stores.append(store)
-        brief_id = record(store, brief, out_dir)
-        return Setup(config_file, config, store, brief, brief_id, out_dir)
+        brief_id, folder = record(store, brief, rendered, config.paths.out)
+        return Setup(config_file, config, store, store.brief(brief_id), brief_id, folder)
 
     yield make
     for store in stores:

@@ -21,7 +21,7 @@ def test_build_send_delivers_once_per_recipient(
     args = ["build", "--config", str(config), "--profile", "morning", "--send"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "Brief written to" in out and f"{len(RECIPIENTS)} sent" in out
+    assert " written to " in out and f"{len(RECIPIENTS)} sent" in out
     assert sorted(mail_server.handler.recipients()) == sorted(RECIPIENTS)
     message = message_from_bytes(mail_server.received[0].data, policy=default)
     assert isinstance(message, EmailMessage)
@@ -40,5 +40,5 @@ def test_build_send_without_smtp_sender_keeps_the_brief_and_fails(
     config.write_text("[profiles.morning]\nrecipients = ['ada@example.org']\n")
     assert main(["build", "--config", str(config), "--profile", "morning", "--send"]) == 1
     captured = capsys.readouterr()
-    assert "Brief written to" in captured.out and "error" in captured.err.lower()
+    assert " written to " in captured.out and "error" in captured.err.lower()
     assert list((tmp_path / "out" / "morning").glob("*/brief.pdf"))

@@ -51,21 +51,21 @@ def test_a_small_brief_is_sent_as_built(setup: SetupFactory, mail_server: object
     message = Received("", [], report.files[0].read_bytes()).message
     part = message.get_body(("html",))
     assert part is not None
-    on_disk = (s.out_dir / "brief.html").read_text(encoding="utf-8")
+    on_disk = (s.folder / "brief.html").read_text(encoding="utf-8")
     assert part.get_content().replace("\r\n", "\n").rstrip() == on_disk.rstrip()
 
 
 def test_the_sent_html_part_of_a_200_article_brief_stays_under_the_clip(tmp_path: Path) -> None:
     brief = make_brief(n_articles=200)
     env = make_environment(())
-    out_dir = tmp_path / "out" / "morning" / "2025-03-04"
-    out_dir.mkdir(parents=True)
-    (out_dir / "brief.html").write_text(render_email_html(brief, env), encoding="utf-8")
-    (out_dir / "brief.txt").write_text(render_text(brief, env), encoding="utf-8")
-    (out_dir / "brief.pdf").write_bytes(b"%PDF-1.7\n% stand-in: the budget does not read it\n")
+    rendered = tmp_path / "rendered"
+    rendered.mkdir(parents=True)
+    (rendered / "brief.html").write_text(render_email_html(brief, env), encoding="utf-8")
+    (rendered / "brief.txt").write_text(render_text(brief, env), encoding="utf-8")
+    (rendered / "brief.pdf").write_bytes(b"%PDF-1.7\n% stand-in: the budget does not read it\n")
     config = load_config(write_config(tmp_path, None))
     with Store(config.paths.store) as store:
-        brief_id = record(store, brief, out_dir)
+        brief_id, _ = record(store, brief, rendered, config.paths.out)
         report = send_brief(config, store, brief_id, dry_run=True)
     raw = report.files[0].read_bytes()
     message = Received("", [], raw).message

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from briefing.cli_deliver import add_commands, send_after_build
+from briefing.cli_deliver import add_commands
 from briefing.deliver import DeliveryError, Outbox, send_brief
+from briefing.publish import deliver
 from briefing.store import Store
 
 from .conftest import RECIPIENTS, MailServer, ServerFactory, SetupFactory, outbox_states
@@ -71,9 +72,10 @@ def test_the_send_command_sends_reports_and_exits(
     assert f"brief {s.brief_id} (morning): 3 sent" in capsys.readouterr().out
     assert set(outbox_states(s.store, s.brief_id).values()) == {"sent"}
 
-    # build --send: the brief just built, again: already sent, nothing new.
-    assert send_after_build(s.config, s.brief_id, err) == 0
-    assert "0 sent, 3 already sent" in capsys.readouterr().out
+    # The publish path's delivery of the same brief, again: already sent, nothing new.
+    delivery = deliver(s.config, s.brief_id)
+    assert delivery.ok and delivery.lines()[0].endswith("0 sent, 3 already sent, 0 failed, "
+                                                        "0 unknown, 0 deferred")
     assert len(mail_server.received) == len(RECIPIENTS)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from briefing.config import load_config
-from briefing.deliver import DeliveryError, send_brief
+from briefing.deliver import DeliveryError, dry_run_folder, send_brief
 from briefing.store import Store
 
 from .conftest import (
@@ -61,7 +61,7 @@ def test_each_recipient_gets_a_complete_standard_message(
     assert [item.rcpt_tos for item in mail_server.received] == [[r] for r in RECIPIENTS]
     urls = {source.url for source in s.brief.sources if source.url}
     assert urls, "the sample brief must have source URLs"
-    pdf = (s.out_dir / "brief.pdf").read_bytes()
+    pdf = (s.folder / "brief.pdf").read_bytes()
     message_ids = set()
     for item, recipient in zip(mail_server.received, RECIPIENTS, strict=True):
         message = item.message
@@ -101,7 +101,7 @@ def test_each_recipient_gets_a_complete_standard_message(
         text = plain.get_content()
         assert all(url in text for url in urls)
         assert urls <= hrefs(html.get_content())
-        assert text.replace("\r\n", "\n") == (s.out_dir / "brief.txt").read_text(encoding="utf-8")
+        assert text.replace("\r\n", "\n") == (s.folder / "brief.txt").read_text(encoding="utf-8")
     assert len(message_ids) == len(RECIPIENTS)
     assert set(outbox_states(s.store, s.brief_id).values()) == {"sent"}
 
@@ -233,14 +233,19 @@ def test_two_senders_racing_never_send_twice(
     assert sorted(sent) == sorted(recipients)
 
 
-def test_dry_run_writes_eml_files_next_to_the_brief(
+def test_dry_run_writes_eml_files_outside_the_published_archive(
     mail_server: MailServer, setup: SetupFactory
 ) -> None:
     s = setup(mail_server)
     report = send_brief(s.config, s.store, s.brief_id, dry_run=True)
 
     assert [p.name for p in report.files] == [f"email-{r}.eml" for r in RECIPIENTS]
-    assert all(path.parent == s.out_dir for path in report.files)
+    expected = dry_run_folder(s.config) / "morning" / s.folder.name
+    assert all(path.parent == expected for path in report.files)
+    assert not list(s.config.paths.out.rglob("*.eml"))  # `briefing serve` can never serve them
+    assert sorted(p.name for p in s.folder.iterdir()) == [
+        "brief.html", "brief.json", "brief.pdf", "brief.txt", "index.html"
+    ]  # the brief's own folder is untouched
     assert mail_server.received == []
     assert outbox_states(s.store, s.brief_id) == {}
     parsed = Received("", [], report.files[0].read_bytes()).message

@@ -94,7 +94,7 @@ def test_sent_update_has_no_relative_link(tmp_path: Path, base_url: str | None) 
     build_brief(config, sources=[folder], now=datetime(2026, 11, 19, 20, 0, tzinfo=CET))
     _copy(DAY_TWO, folder)
     second = build_brief(config, sources=[folder], now=datetime(2026, 11, 22, 9, 0, tzinfo=CET))
-    on_disk = (second.out_dir / "brief.html").read_text(encoding="utf-8")
+    on_disk = (second.folder / "brief.html").read_text(encoding="utf-8")
     assert 'href="../2026-11-19/brief.html"' in on_disk  # browsing out/ follows it
 
     with Store(config.paths.store) as store:

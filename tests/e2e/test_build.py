@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from recorded import newest_folder
 
 from briefing.cli import main
 from briefing.resources import SCHEMA_PATH, examples_dir
@@ -27,8 +28,7 @@ def build(tmp_path: Path, *args: str) -> Path:
     out = tmp_path / "out"
     code = main(["build", "--out", str(out), *args])
     assert code == 0
-    (day,) = (out / "default").iterdir()
-    return day
+    return newest_folder(out / "default")
 
 
 def check_structure(outputs: Outputs) -> None:

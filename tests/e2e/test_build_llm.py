@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from openai_server import FakeOpenAI, Reply, Request, answer, article_bodies, error
+from recorded import newest_folder
 
 from briefing.cli import main
 from e2e.outputs import read_outputs
@@ -27,8 +28,7 @@ def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeOpenAI
 
 def build(tmp_path: Path, seeds: Path) -> Path:
     assert main(["build", "--source", str(seeds), "--out", str(tmp_path / "out")]) == 0
-    (day,) = (tmp_path / "out" / "default").iterdir()
-    return day
+    return newest_folder(tmp_path / "out" / "default")
 
 
 def test_llm_writes_the_brief_and_a_rebuild_makes_no_calls(

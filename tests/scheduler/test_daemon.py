@@ -27,7 +27,7 @@ from .conftest import RECIPIENTS, FakeClock, digest_rows, scheduled_config, utc
 @dataclass
 class Built:
     brief_id: int
-    out_dir: Path
+    folder: Path
 
 
 class FakePipeline:
@@ -53,7 +53,7 @@ class FakePipeline:
             brief_id = int(cursor.lastrowid or 0)
         return Built(brief_id, config.paths.out / profile / now.date().isoformat())
 
-    def send(self, config: Config, store: Store, brief_id: int) -> SendReport:
+    def send(self, config: Config, store: Store, brief_id: int, **_: Any) -> SendReport:
         self.sends.append(brief_id)
         if self.during_send:
             self.during_send()
