@@ -160,8 +160,9 @@ def glued(text: str, match: re.Match[str]) -> bool:
         left = word[:cut]
         if not (left[-1].islower() and word[cut].isupper()):
             continue
-        elsewhere = text[: match.start()] + " " + text[match.end() :]
-        if re.search(r"\b" + re.escape(left) + r"(?![a-z])", elsewhere):
+        elsewhere = re.sub(r"\b" + re.escape(word) + r"\b", " ", text)  # other words only
+        if re.search(r"\b(?:" + re.escape(left) + r"(?![a-z])|" + re.escape(word[cut:]) + r"\b)",
+                     elsewhere):
             return True
     return False
 

@@ -73,10 +73,8 @@ class Story:
 
     @property
     def outlets(self) -> tuple[str, ...]:
-        seen: dict[str, None] = {}
-        for article in self.articles:
-            seen.setdefault(article.outlet, None)
-        return tuple(seen)
+        """The known outlets of its articles, in order (an unknown outlet is "")."""
+        return tuple(dict.fromkeys(a.outlet for a in self.articles if a.outlet))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +99,8 @@ class AlsoNoted:
     @property
     def line(self) -> str:
         articles = f"{self.article_count} article{'s' if self.article_count != 1 else ''}"
-        return f"{self.headline} ({', '.join(self.outlets)}; {articles})"
+        outlets = ", ".join(self.outlets) or "outlet unknown"
+        return f"{self.headline} ({outlets}; {articles})"
 
 
 class BulletOrigin(StrEnum):
