@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from briefing.headlines import latest_headline
 from briefing.store import Store
 from briefing.types import Article, PreviousBrief, Story
 
@@ -87,7 +88,7 @@ def apply_memory(stories: list[Story], coverage: EarlierCoverage) -> list[Story]
         keys = Counter(coverage.keys.get(a.id, f"a{a.id}") for a in old)
         latest = max((coverage.briefs[a.id] for a in old), key=lambda b: b.brief_id)
         # The newest article's title: an update leads with what is new.
-        headline = max(new, key=_when).title
+        headline = latest_headline(new)
         result.append(Story(
             id=story.id, headline=headline, articles=new, key=keys.most_common(1)[0][0],
             earlier=old, previous=latest,
