@@ -68,14 +68,15 @@ _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*%?")
 _PRONOUN_OPENING = re.compile(
     r"^[\"“‘']?(?:It|Its|It's|He|She|His|Her|They|Their|Them|This|That|These|Those|We|Our|I)\b"
 )
-_ROLE_NOUNS = (
+_ROLE_NOUNS = re.findall(
+    r"[a-z]+",
     "company firm institute institution bank group agency ministry department council union "
     "retailer lender carrier airline insurer court club team organisation organization board "
     "spokesman spokeswoman spokesperson official officials minister president leader chief "
     "executive man woman suspect victim player coach move decision deal report study "
     "statement announcement incident measure bill proposal plan programme program service "
-    "business startup operator utility regulator authority authorities agreement scheme"
-).split()
+    "business startup operator utility regulator authority authorities agreement scheme",
+)
 _ROLE_OPENING = re.compile(
     r"^[\"“‘']?(?:The|This|That|These|Those)\s+(?:[\w’'-]+\s+){0,2}?(?:"
     + "|".join(_ROLE_NOUNS)
@@ -91,7 +92,7 @@ _BOILERPLATE = re.compile(
 # A name glued to hover-card text: "Kristi NoemKristi Lynn NoemSouth Dakota governor ...".
 # The glued word's first part is a name that stands on its own elsewhere in the line
 # (camel-cased brands such as "GiveWell" or "KestEnergia" do not repeat like that).
-_GLUED = re.compile(r"\b([A-Z][\w'’]*?[a-z])([A-Z][a-z]\w*)")
+_GLUED = re.compile(r"\b([A-Z][\w’'-]*?[a-z]{2})([A-Z][a-z][\w’'-]*)")
 _SEPARATOR_TAIL = re.compile(r"\s+[-–—|:]\s+([^-–—|:]+)$")
 
 
@@ -113,8 +114,10 @@ def ends_a_sentence(bullet: str, article_text: str) -> bool:
     last = _TOKEN.findall(bullet)[-4:]
     if not last:
         return False
-    pattern = r"\W+".join(re.escape(word) for word in last) + r"[\"'”’)\]]*\s*[.!?…]"
-    return re.search(pattern, " ".join(article_text.split())) is not None
+    pattern = r"\W+".join(re.escape(word) for word in last) + r"[%\"'”’)\]」]*\s*[.!?…。！？]"
+    text = " ".join(article_text.split())
+    without_asides = re.sub(r"\s*\([^()]*\)", "", text)  # bullets may drop "(CLPS)"
+    return any(re.search(pattern, t) is not None for t in (text, without_asides))
 
 
 def opens_badly(bullet: str) -> bool:
@@ -149,22 +152,21 @@ def unresolved(bullet: str) -> bool:
 
 
 def boilerplate(bullet: str) -> bool:
-    if _BOILERPLATE.search(bullet):
-        return True
-    return any(glued(bullet, match) for match in _GLUED.finditer(bullet))
+    return bool(_BOILERPLATE.search(bullet)) or hover_card(bullet)
 
 
-def glued(text: str, match: re.Match[str]) -> bool:
-    word = match.group()
-    for cut in range(2, len(word) - 1):
-        left = word[:cut]
-        if not (left[-1].islower() and word[cut].isupper()):
-            continue
-        elsewhere = re.sub(r"\b" + re.escape(word) + r"\b", " ", text)  # other words only
-        if re.search(r"\b(?:" + re.escape(left) + r"(?![a-z])|" + re.escape(word[cut:]) + r"\b)",
-                     elsewhere):
-            return True
-    return False
+def hover_card(text: str) -> bool:
+    """Two words glued with the same name in front ("NoemKristi ... NoemSouth"), each after
+    a capitalised word: a profile card's text inside a name. Brands ("AirPower",
+    "McKinley") are single glued words and do not pair up like that."""
+    glued = [
+        m for m in _GLUED.finditer(text)
+        if re.search(r"\b[A-Z][\w.’'-]*\s+$", text[max(0, m.start() - 40) : m.start()])
+    ]
+    return any(
+        a.group(1) == b.group(1) and a.group(2) != b.group(2)
+        for i, a in enumerate(glued) for b in glued[i + 1 :]
+    )
 
 
 def site_in_headline(headline: str, site_names: set[str]) -> bool:
@@ -239,7 +241,8 @@ def stated_outlets(path: Path, source_root: Path) -> set[str]:
             value = _CONTENT.search(tag)
             if value:
                 allowed.add(value.group(1).strip())
-                allowed.update(part.strip() for part in value.group(1).split("|"))
+                # "Name | tagline", "Name - tagline": the name part is stated too.
+                allowed.update(p.strip() for p in re.split(r"\s[|\-–—]\s", value.group(1)))
         for block in _LD.findall(text):
             try:
                 allowed.update(_publisher_names(json.loads(block)))

@@ -22,7 +22,7 @@ import numpy as np
 
 from briefing.grouping.features import tfidf_matrix
 from briefing.ingest.outlet import site_host
-from briefing.text import normalize_whitespace, split_sentences, word_set, words
+from briefing.text import infer_title, normalize_whitespace, split_sentences, word_set, words
 from briefing.types import Article
 
 __all__ = [
@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 _PIPE = re.compile(r"\s*(?:\||::|»)\s*")
-_DASH_TAIL = re.compile(r"\s+[-–—]\s+(?P<part>[^-–—]+)$")
+_DASH = re.compile(r"\s+[-–—]\s+")
 _DASH_HEAD = re.compile(r"^(?P<part>[^-–—]+?)\s+[-–—]\s+")
 _DOMAIN = re.compile(
     r"(?i)\b[\w-]+\.(?:com|net|org|co\.uk|com\.au|co|io|news|info|de|fr|it|ca|in|br|ru)\b"
@@ -71,8 +71,10 @@ def _is_site_part(part: str, names: set[str]) -> bool:
     if key in names or _DOMAIN.search(part) or _JUNK_PART.match(part.strip()):
         return True
     tokens = part.split()
-    return len(tokens) <= 3 and any(t.casefold() in _SITE_WORDS for t in tokens) and all(
-        t[:1].isupper() or t[:1].isdigit() for t in tokens
+    return (
+        len(tokens) <= 3
+        and any(t.casefold() in _SITE_WORDS for t in tokens)
+        and all(t[:1].isupper() or t[:1].isdigit() for t in tokens)
     )
 
 
@@ -85,10 +87,18 @@ def clean_title(title: str, names: Iterable[str] = ()) -> str:
         kept = [p for p in parts if not _is_site_part(p, known)] or parts
         # Of what is left, the longest part is the headline ("Section | Headline").
         text = max(kept, key=lambda p: (len(p.split()), -kept.index(p)))
-    for pattern in (_DASH_TAIL, _DASH_HEAD):
-        match = pattern.search(text)
+    separators = list(_DASH.finditer(text))
+    # "Headline - Site - Site's tagline": everything from the first site part on goes.
+    for index, separator in enumerate(separators):
+        following = separators[index + 1].start() if index + 1 < len(separators) else len(text)
+        head = text[: separator.start()]
+        if _is_site_part(text[separator.end() : following], known) and len(head.split()) >= 3:
+            text = head
+            break
+    else:
+        match = _DASH_HEAD.search(text)
         if match and _is_site_part(match.group("part"), known):
-            rest = (text[: match.start()] if pattern is _DASH_TAIL else text[match.end() :]).strip()
+            rest = text[match.end() :].strip()
             if len(rest.split()) >= 3:
                 text = rest
     return text or normalize_whitespace(title)
@@ -110,7 +120,18 @@ def is_inferred_title(article: Article) -> bool:
 
 
 def _headline(article: Article) -> str:
-    return clean_title(article.title, site_names(article))
+    title = clean_title(article.title, site_names(article))
+    if title.endswith(("...", "…")) and _starts_a_sentence(title.rstrip(".… "), article):
+        # A title the site cut itself ("Só quem se Ama...") is no headline.
+        return infer_title(article.text) or title
+    return title
+
+
+def _starts_a_sentence(start: str, article: Article) -> bool:
+    head = [w.casefold() for w in words(start)]
+    return any(
+        [w.casefold() for w in words(s)][: len(head)] == head for s in split_sentences(article.text)
+    )
 
 
 def _when(article: Article) -> datetime:

@@ -177,7 +177,8 @@ def read_file(
         title=meta.get("title") or None,
         url=_http_url(meta.get("url")),
         outlet=meta.get("outlet") or outlet or host or None,
-        published=_parse_date(meta.get("published") or meta.get("date"), path),
+        published=_parse_date(meta.get("published") or meta.get("date"), path)
+        or _date_in_name(path),
         truncated=truncated,
     )
 
@@ -215,6 +216,24 @@ def _http_url(url: str | None) -> str | None:
     if url and re.match(r"(?i)^https?://[^\s/]+", url.strip()):
         return url.strip()
     return None
+
+
+_NAME_DATE = re.compile(r"(?<!\d)(20\d\d)-([01]\d)-([0-3]\d)(?!\d)")
+
+
+def _date_in_name(path: Path) -> datetime | None:
+    """A date the file is named after ("2026-11-20-strike.txt"), at midday UTC, or None.
+
+    Without it an undated file could not take its place in a developing story.
+    """
+    match = _NAME_DATE.search(path.name)
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return datetime(year, month, day, 12, tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _parse_date(value: str | None, path: Path) -> datetime | None:

@@ -7,8 +7,8 @@ into "Nj", "Wday_", "Hosted"), and a guessed outlet is worse than the host name
 as the site writes it ("nj.com"), which is at least true. With neither, the
 outlet is unknown (""), and the brief says so rather than inventing one.
 
-Stated names are tidied, never rewritten: a handle's "@" and a "| tagline"
-tail go, a name that is just an address becomes that address's host, and a
+Stated names are tidied, never rewritten: a "| tagline" tail goes, a handle
+("@politifact") is no name, a name that is just an address becomes that address's host, and a
 sub-domain label offered as a name ("Hosted" on hosted.ap.org) is refused.
 """
 
@@ -62,9 +62,9 @@ class PageIdentity:
 
 def stated_outlet(value: str, host: str = "") -> str | None:
     """A stated site name as a reader should see it, or None when it is not a name."""
-    name = " ".join(value.split()).lstrip("@")
-    if not name:
-        return None
+    name = " ".join(value.split())
+    if not name or name.startswith("@"):
+        return None  # a social-media handle, not the publication's name
     if re.match(r"(?i)^(?:https?://|www\.)", name):
         return site_host(name if "://" in name else f"https://{name}") or None
     parts = [part.strip() for part in _SEPARATORS.split(name) if part.strip()]
