@@ -103,6 +103,52 @@ _FURNITURE_SENTENCE = re.compile(
     r"|\bthis copy is for your personal\b|\bnon-commercial use only\b"
     r"|\bdownload (?:the|our) (?:free )?app\b"
 )
+# Every furniture pattern holds one of these: a cheap test before the costly one.
+_FURNITURE_KEYS = (
+    "read",
+    "see also",
+    "relat",
+    "more",
+    "watch",
+    "listen",
+    "recommend",
+    "get",
+    "sign",
+    "subscri",
+    "join",
+    "want",
+    "miss",
+    "stay",
+    "enter your",
+    "click",
+    "newsletter",
+    "inbox",
+    "follow",
+    "twitter",
+    "@",
+    "mail",
+    "reach",
+    "contact",
+    "contribut",
+    "©",
+    "copyright",
+    "rights",
+    "photo",
+    "image",
+    "picture",
+    "graphic",
+    "video",
+    "credit",
+    "source",
+    "getty",
+    "reuters/",
+    "afp",
+    "shutterstock",
+    "http",
+    "personal",
+    "commercial",
+    "download",
+)
 # A sentence longer than this is reporting, whatever phrase it contains.
 _MAX_FURNITURE_SENTENCE_CHARS = 320
 
@@ -247,9 +293,12 @@ def _without_furniture_sentences(paragraph: str) -> str:
 
 def is_furniture_sentence(sentence: str) -> bool:
     """Is ``sentence`` a sign-up, follow, read-more, copyright or credit line?"""
-    return len(sentence) <= _MAX_FURNITURE_SENTENCE_CHARS and bool(
-        _FURNITURE_SENTENCE.search(sentence.strip())
-    )
+    if len(sentence) > _MAX_FURNITURE_SENTENCE_CHARS:
+        return False
+    lowered = sentence.lower()
+    if not any(key in lowered for key in _FURNITURE_KEYS):
+        return False
+    return bool(_FURNITURE_SENTENCE.search(sentence.strip()))
 
 
 def _without_hover_cards(paragraph: str) -> str:

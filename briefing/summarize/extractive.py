@@ -205,7 +205,7 @@ def _chosen(story: Story, limits: Limits) -> list[_Candidate]:
         # whole sentence that is not furniture, or, failing that, its first line.
         fallback = [c for c in candidates if c.whole and not _is_furniture(c.text)]
         if not fallback and len(story.articles) == 1 and "\n" not in story.articles[0].text.strip():
-            fallback = candidates  # a one-line article: that line is all it says
+            fallback = [c for c in candidates if c.text]  # a one-line article: all it says
         fallback = [c for c in fallback if not _repeats_headline(c, headline)]
         chosen = [_finished(c) for c in _greedy(fallback, 1)]
     return chosen
@@ -237,7 +237,7 @@ def _candidates(story: Story, limits: Limits) -> list[_Candidate]:
     term_lists: list[list[str]] = []
     for article_index, article in enumerate(story.articles):
         sentences = split_sentences(article.text)
-        antecedents = Antecedents.of(sentences)
+        antecedents = Antecedents.lazy(sentences)
         for position, sentence in enumerate(sentences):
             text = to_bullet_text(sentence, limits.max_bullet_words, outlet=article.outlet)
             whole = bool(text) and _ends_sentence(sentence)
@@ -339,8 +339,12 @@ def _is_furniture(text: str) -> bool:
 
 
 def _is_usable(text: str) -> bool:
-    """Does ``text`` stand alone as a bullet of news? (It is already a whole sentence.)"""
-    if word_count(text) < _MIN_SENTENCE_WORDS or _is_furniture(text):
+    """Does ``text`` stand alone as a bullet of news? (It is already a whole sentence.)
+
+    Furniture is checked apart (``_is_furniture``), when a candidate is picked:
+    its patterns are the costliest check, and most candidates are never picked.
+    """
+    if word_count(text) < _MIN_SENTENCE_WORDS:
         return False
     if text.rstrip(CLOSERS).endswith("?") or looks_like_headline(text):
         return False  # questions, headings, standfirsts
@@ -399,6 +403,8 @@ def _greedy(pool: list[_Candidate], wanted: int) -> list[_Candidate]:
             ),
         )
         best = remaining.pop(best_index)
+        if _is_furniture(best.text):
+            continue
         clashes = [c for c in chosen if _same_fact(c, best)]
         if clashes:
             # The same fact twice: keep the more informative telling of it.

@@ -67,11 +67,16 @@ def opens_with_pronoun(sentence: str) -> bool:
     return bool(_PRONOUN.match(sentence))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Antecedents:
     """Named subjects an article has introduced, by the roles they carry, in order."""
 
     by_role: dict[str, list[tuple[int, str]]]  # role -> [(sentence index, name)]
+
+    @classmethod
+    def lazy(cls, sentences: Sequence[str]) -> Antecedents:
+        """Antecedents found only when a sentence first asks for one (most never do)."""
+        return _LazyAntecedents(sentences)
 
     @classmethod
     def of(cls, sentences: Sequence[str]) -> Antecedents:
@@ -86,6 +91,17 @@ class Antecedents:
         """The most recent name carrying ``role`` introduced before sentence ``before``."""
         found = [name for index, name in self.by_role.get(role, []) if index < before]
         return found[-1] if found else None
+
+
+class _LazyAntecedents(Antecedents):
+    def __init__(self, sentences: Sequence[str]) -> None:
+        self._sentences = sentences
+        self._found: Antecedents | None = None
+
+    def name_for(self, role: str, before: int) -> str | None:
+        if self._found is None:
+            self._found = Antecedents.of(self._sentences)
+        return self._found.name_for(role, before)
 
 
 def _named_roles(sentence: str) -> list[tuple[str, set[str]]]:
