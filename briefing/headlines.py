@@ -138,9 +138,17 @@ def _when(article: Article) -> datetime:
     return article.published or article.fetched
 
 
+_EXPLAINER = re.compile(r"(?i)^(?:what|how|why|analysis|explainer|opinion|comment)\b|\?$")
+
+
 def latest_headline(articles: Sequence[Article]) -> str:
-    """The newest article's title, preferring a stated one: a developing story's headline."""
+    """The newest article's title: a developing story's headline.
+
+    Stated titles first, and news before explainers ("What the deal means for
+    the north" reports nothing new).
+    """
     stated = [a for a in articles if not is_inferred_title(a)] or list(articles)
+    stated = [a for a in stated if not _EXPLAINER.search(_headline(a))] or stated
     return _headline(max(stated, key=lambda a: (_when(a), a.id)))
 
 

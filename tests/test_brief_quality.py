@@ -225,6 +225,10 @@ def test_a_developing_story_runs_in_time_order_under_its_latest_headline() -> No
         title="Ships queue off Saltmere",
         published=WHEN.replace(day=19),
     )
+    explainer = article(4, "Saltmere handled 2.4 million TEU last year, port figures show.",
+                        title="What the Saltmere strike means for shoppers",
+                        published=WHEN.replace(day=21))
+    assert latest_headline([wednesday, friday, explainer]) == "Saltmere strike talks resume"
     members = [friday, wednesday, thursday]
     assert central_titles(members, [[0, 1, 2]]) == ["Saltmere strike talks resume"]
     assert latest_headline(members) == "Saltmere strike talks resume"
