@@ -132,7 +132,7 @@ def _span(articles: Sequence[Article]) -> tuple[datetime | None, datetime | None
 
 
 def _outlets(articles: Sequence[Article]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(article.outlet for article in articles))
+    return tuple(dict.fromkeys(article.outlet for article in articles if article.outlet))
 
 
 def _source_ref(number: int, article: Article) -> SourceRef:

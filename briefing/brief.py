@@ -105,9 +105,8 @@ class AlsoNoted:
     @property
     def line(self) -> str:
         articles = f"{self.article_count} article{'s' if self.article_count != 1 else ''}"
-        outlets = ", ".join(o for o in self.outlets if o)
-        return f"{self.headline} ({outlets}; {articles})" if outlets else \
-            f"{self.headline} ({articles})"
+        outlets = ", ".join(o for o in self.outlets if o) or "outlet unknown"
+        return f"{self.headline} ({outlets}; {articles})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,8 +215,8 @@ class Brief:
 
     @property
     def coverage_counts(self) -> str:
-        """"12 articles from 4 outlets", "5 articles, outlet unknown", "6 articles from
-        2 outlets (1 of unknown outlet)"."""
+        """"12 articles from 4 outlets", "5 articles, outlet unknown", "12 articles from
+        3 outlets, 2 with outlet unknown"."""
         count = self.article_count
         articles = f"{count} article{'s' if count != 1 else ''}"
         unknown = sum(1 for source in self.sources if not source.outlet)
@@ -225,7 +224,7 @@ class Brief:
         if outlets == 0:
             return f"{articles}, outlet unknown" if count else articles
         counted = f"{articles} from {outlets} outlet{'s' if outlets != 1 else ''}"
-        return f"{counted} ({unknown} of unknown outlet)" if unknown else counted
+        return f"{counted}, {unknown} with outlet unknown" if unknown else counted
 
     @property
     def engine_phrase(self) -> str:

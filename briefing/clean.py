@@ -13,8 +13,16 @@ are closed". Three detectors, cheapest evidence first:
    article it removes that block. Appeals sit at the edges of articles, never in
    the middle of reporting.
 3. Generic lines: a short list of patterns for a lone article's furniture.
+4. Furniture sentences: sign-up, follow, read-more, copyright and credit lines
+   in their common forms ("Get the latest updates right in your inbox.",
+   "Follow him on Twitter @handle.", "READ MORE: ...", "© Reuters"), removed
+   as sentences wherever they sit, since sites glue them to reporting.
+5. Hover cards: some sites (The Hill) put a profile card inside a name, and the
+   page's text reads "Gov. Kristi NoemKristi Lynn NoemSouth Dakota governor
+   doubles down ... MORE (R) said". The card is cut out, the name kept.
 
-Only short paragraphs are ever matched by patterns, so reporting that merely
+Only short paragraphs are ever matched by the generic patterns, and furniture
+sentences need a furniture phrase, not just a word, so reporting that merely
 mentions "newsletters" or "readers" is never cut.
 """
 
@@ -26,7 +34,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from briefing.text import infer_title, looks_like_headline
+from briefing.text import infer_title, looks_like_headline, split_sentences
 from briefing.types import RawDocument
 
 logger = logging.getLogger(__name__)
@@ -67,6 +75,89 @@ _APPEAL_START = re.compile(
 )
 
 
+# Sentences that are site furniture wherever they stand (matched case-insensitively
+# with search, so "Get the latest updates right in your inbox. Subscribe to
+# NJ.com's newsletters." loses both sentences inside a longer paragraph).
+_FURNITURE_SENTENCE = re.compile(
+    r"(?i)"
+    r"^(?:read more|read also|see also|related|more|watch|listen|also read|recommended)\b\s*:"
+    r"|^read more\b"
+    r"|^(?:get|sign up|subscribe|join|want|never miss|don't miss|stay (?:up to date|informed)"
+    r"|enter your email|click)\b.{0,120}\b(?:newsletters?|inbox|alerts?|updates)\b"
+    r"|\b(?:our|this) (?:\w+ )?newsletters?\b|\bsubscribing to our\b"
+    r"|\b(?:in|to) your inbox\b"
+    r"|^[\w’'&. -]{0,40}\bnewsletter[.!]?$"
+    r"|^(?:please )?follow (?:us|him|her|them|me|@)"
+    r"|^follow [A-Z][\w.&’' -]{0,40} on (?:twitter|facebook|instagram|linkedin|x\b)"
+    r"|\bfollow (?:us|him|her|them|me) on (?:twitter|facebook|instagram|linkedin|x\b)"
+    r"|\bon (?:twitter|x) @\w+"
+    r"|\b(?:email|reach|contact) (?:the )?(?:reporters?|author|writer|him|her|us)\b.{0,40}"
+    r"(?:@|\bat\b|\bon\b)"
+    r"|\b(?:email|e-mail) [A-Z][\w’' -]{0,40} at \S+@\S+"
+    r"|\bcontributed (?:to )?this report\b"
+    r"|©|^copyright\b|\bcopyright (?:©|\(c\)|\d{4})|\ball rights reserved\b"
+    r"|\b(?:photo|image|picture|graphic)s? (?:by|credit|courtesy)\b|\bvideo courtesy\b"
+    r"|^(?:photo|image|picture|credit|source)s?:\s"
+    r"|\b(?:getty images|ap photo|reuters/|afp via getty|shutterstock)\b"
+    r"|\bpic\.twitter\.com/|https?://\S+|\btwitter\.com/"
+    r"|\bthis copy is for your personal\b|\bnon-commercial use only\b"
+    r"|\bdownload (?:the|our) (?:free )?app\b"
+)
+# Every furniture pattern holds one of these: a cheap test before the costly one.
+_FURNITURE_KEYS = (
+    "read",
+    "see also",
+    "relat",
+    "more",
+    "watch",
+    "listen",
+    "recommend",
+    "get",
+    "sign",
+    "subscri",
+    "join",
+    "want",
+    "miss",
+    "stay",
+    "enter your",
+    "click",
+    "newsletter",
+    "inbox",
+    "follow",
+    "twitter",
+    "@",
+    "mail",
+    "reach",
+    "contact",
+    "contribut",
+    "©",
+    "copyright",
+    "rights",
+    "photo",
+    "image",
+    "picture",
+    "graphic",
+    "video",
+    "credit",
+    "source",
+    "getty",
+    "reuters/",
+    "afp",
+    "shutterstock",
+    "http",
+    "personal",
+    "commercial",
+    "download",
+)
+# A sentence longer than this is reporting, whatever phrase it contains.
+_MAX_FURNITURE_SENTENCE_CHARS = 320
+
+# A word glued to the next in a hover card: "NoemKristi" (surname + card text).
+_GLUED = re.compile(r"\b([A-Z][\w’'-]*?[a-z]{2})([A-Z][a-z][\w’'-]*)")
+_CARD_END = re.compile(r"\bMORE\b\s*")
+_MAX_CARD_CHARS = 400
+
+
 def clean_documents(documents: Sequence[RawDocument]) -> list[RawDocument]:
     """Clean a batch of articles together (the batch is what the cross-document detector sees).
 
@@ -96,6 +187,9 @@ def clean_document(
     paragraphs = _cut_trailing_appeal(paragraphs)
     paragraphs = [
         p for p in paragraphs if _normalize(p) not in furniture and not _is_generic_furniture(p)
+    ]
+    paragraphs = [
+        p for p in (_without_furniture_sentences(_without_hover_cards(p)) for p in paragraphs) if p
     ]
     if not paragraphs:
         return None
@@ -186,3 +280,63 @@ def _is_generic_furniture(paragraph: str) -> bool:
 
 def _normalize(paragraph: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", paragraph.casefold()).split())
+
+
+def _without_furniture_sentences(paragraph: str) -> str:
+    """The paragraph without its sign-up, follow, read-more, copyright and credit sentences."""
+    sentences = split_sentences(paragraph)
+    kept = [s for s in sentences if not is_furniture_sentence(s)]
+    if len(kept) == len(sentences):
+        return paragraph
+    return " ".join(kept)
+
+
+def is_furniture_sentence(sentence: str) -> bool:
+    """Is ``sentence`` a sign-up, follow, read-more, copyright or credit line?"""
+    if len(sentence) > _MAX_FURNITURE_SENTENCE_CHARS:
+        return False
+    lowered = sentence.lower()
+    if not any(key in lowered for key in _FURNITURE_KEYS):
+        return False
+    return bool(_FURNITURE_SENTENCE.search(sentence.strip()))
+
+
+def _without_hover_cards(paragraph: str) -> str:
+    """Cut hover-card text out of a paragraph, keeping the name it was attached to.
+
+    A card shows as two glued words with the same first part: the name, glued
+    to the card's full name ("NoemKristi Lynn"), which ends glued to the card's
+    headlines ("NoemSouth Dakota ..."). The card runs to its "MORE" link when
+    there is one; without it, the sentences holding the card are dropped.
+    """
+    for _ in range(10):  # a paragraph rarely has more than a few cards
+        card = _find_card(paragraph)
+        if card is None:
+            return paragraph
+        start, second_end = card
+        more = _CARD_END.search(paragraph, second_end, second_end + _MAX_CARD_CHARS)
+        if more is not None:
+            paragraph = paragraph[:start] + " " + paragraph[more.end() :]
+            paragraph = re.sub(r"\s+([,.;:)])", r"\1", " ".join(paragraph.split()))
+            continue
+        sentences = split_sentences(paragraph)
+        return " ".join(s for s in sentences if _find_card(s) is None)
+    return paragraph
+
+
+def _find_card(text: str) -> tuple[int, int] | None:
+    """(where the card starts, where its second glued word ends), or None."""
+    # Each glued word follows a capitalised word: "Kristi NoemKristi", "Lynn NoemSouth"
+    # (brand names such as "Apple's AirPower" and "for AirPods" do not).
+    glued = [
+        match
+        for match in _GLUED.finditer(text)
+        if re.search(r"\b[A-Z][\w.’'-]*\s+$", text[max(0, match.start() - 40) : match.start()])
+    ]
+    for index, first in enumerate(glued):
+        for second in glued[index + 1 :]:
+            if second.start() - first.end() > _MAX_CARD_CHARS:
+                break
+            if first.group(1) == second.group(1) and first.group(2) != second.group(2):
+                return first.start(2), second.end(1)
+    return None

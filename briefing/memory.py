@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from briefing.headlines import latest_headline
 from briefing.store import Store
 from briefing.types import Article, PreviousBrief, Story
 
@@ -79,7 +80,7 @@ def apply_memory(stories: list[Story], coverage: EarlierCoverage) -> list[Story]
         keys = Counter(coverage.keys.get(a.id, f"a{a.id}") for a in old)
         latest = max((coverage.briefs[a.id] for a in old), key=lambda b: b.brief_id)
         # The newest article's title: an update leads with what is new.
-        headline = max(new, key=_when).title
+        headline = latest_headline(new)
         result.append(Story(
             id=story.id, headline=headline, articles=new, key=keys.most_common(1)[0][0],
             earlier=old, previous=latest,

@@ -380,10 +380,10 @@ class Store:
     def add_document(
         self, document: RawDocument, *, fetched: datetime, path: str | None = None
     ) -> tuple[Article, bool]:
-        """``add_article`` for a cleaned document; its outlet defaults to its source."""
+        """``add_article`` for a cleaned document; an unknown outlet is stored as ""."""
         return self.add_article(
             source=document.source,
-            outlet=document.outlet or document.source,
+            outlet=document.outlet or "",
             title=document.title or "Untitled",
             text=document.text,
             url=document.url,

@@ -19,13 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import numpy as np
 from scipy import sparse
 
 from briefing.config import ProfileConfig
 from briefing.grouping import GroupingParams, cluster_articles
 from briefing.grouping.features import tfidf_matrix
 from briefing.grouping.filters import filter_articles
+from briefing.headlines import central_titles
 from briefing.memory import EarlierCoverage, apply_memory, load_earlier
 from briefing.ranking import rank_stories, split_at_cap
 from briefing.store import Store
@@ -60,7 +60,7 @@ def group_into_stories(
     clusters = cluster_articles(ordered, params)
     if briefed:
         clusters = _link_continuations(ordered, clusters, briefed, params)
-    headlines = _central_titles(ordered, clusters)
+    headlines = central_titles(ordered, clusters)
     stories = []
     for group, headline in zip(clusters, headlines, strict=True):
         members = tuple(sorted((ordered[i] for i in group), key=_oldest_first))
@@ -162,34 +162,3 @@ def _newest_first(article: Article) -> tuple[float, str, int]:
 
 def _oldest_first(article: Article) -> tuple[datetime, int]:
     return (article.published or _OLDEST, article.id)
-
-
-def _central_titles(articles: Sequence[Article], clusters: list[list[int]]) -> list[str]:
-    """Each cluster's headline: the title of the article closest to its centroid.
-
-    The central article is the one most typical of the coverage, so its title
-    names the event rather than one outlet's angle on it.
-    """
-    matrix = tfidf_matrix(articles)
-    titles = []
-    for group in clusters:
-        if len(group) == 1:
-            titles.append(articles[group[0]].title)
-            continue
-        # Titles inferred from the lead (files without one) read badly as headlines.
-        stated = [i for i in group if not _inferred_title(articles[i])]
-        group = stated or group
-        if len(group) == 1:
-            titles.append(articles[group[0]].title)
-            continue
-        rows = matrix[group]
-        centroid = np.asarray(rows.sum(axis=0)).ravel()
-        scores = rows @ centroid
-        titles.append(articles[group[int(np.argmax(scores))]].title)
-    return titles
-
-
-def _inferred_title(article: Article) -> bool:
-    """True when the title is just the opening of the text (cleaning inferred it)."""
-    title = " ".join(article.title.split()).rstrip(".…")
-    return bool(title) and " ".join(article.text[: len(title) + 50].split()).startswith(title)

@@ -27,6 +27,7 @@ __all__ = [
     "split_paragraphs",
     "split_sentences",
     "strip_dateline",
+    "strip_leading_punctuation",
     "word_count",
     "word_set",
     "words",
@@ -100,21 +101,15 @@ _SPEECH_VERBS = word_set(
     """
 )
 
-# Where a long title may be cut: just before one of these words.
-_PHRASE_STARTS = word_set(
-    """
-    with by on in at for to from after before as amid over during while which who that
-    since because following despite under into against about amongst among
-    """
-)
 # Words a title should not end on.
 _DANGLING = word_set(
     "a an the of and or but to in on at for with by from as that its his her their"
 )
 
 _DATELINE = re.compile(
-    r"^[A-Z][A-Z.'’\-]+(?:\s+[A-Z][A-Z.'’\-]+)*(?:,\s+[A-Z][a-z]+\.?(?:\s+\d{1,2})?)?"
-    r"\s*(?:\([^()]{1,40}\))?\s*[\-–—]+\s+"
+    r"^(?:[A-Z][A-Z.'’\-]+(?:\s+[A-Z][A-Z.'’\-]+)*"
+    r"(?:,\s+(?:[A-Z][a-z]+\.?|[A-Z]\.[A-Z]\.)(?:\s+[A-Z][a-z]+)?(?:\s+\d{1,2})?)?"
+    r"\s*(?:\([^()]{1,40}\))?|\([^()]{1,40}\))\s*[\-–—]+\s+"
 )
 
 
@@ -288,13 +283,17 @@ def strip_dateline(sentence: str) -> str:
     return _DATELINE.sub("", sentence, count=1)
 
 
-def infer_title(text: str, max_words: int = 14) -> str:
-    """A headline-like title cut from the article's first real sentence.
+def infer_title(text: str, max_words: int = 12) -> str:
+    """A headline for an article that has none: a complete phrase, never a cut sentence.
 
-    The title is a prefix of that sentence: cut at the first clause boundary (a
-    comma, colon or dash after at least six words, which drops attributions like
-    ", the Kremlin said"), then, if still too long, just before a preposition or
-    conjunction. Words are only removed, never added or changed.
+    Made from the first real sentence: its main clause (up to the first clause
+    boundary, which drops attributions like ", the Kremlin said"), then, while
+    it is longer than ``max_words``, without the role in front of a name
+    ("Russian President Vladimir Putin" -> "Vladimir Putin") and without time
+    phrases ("on Friday"). Words are only removed, and only whole phrases, so
+    what is left still says who did what. When no such phrase of about
+    ``max_words`` (two more at most) exists, the main clause is kept whole
+    rather than cut mid-way.
     """
     sentences = split_sentences(text)
     if not sentences or max_words <= 0:
@@ -303,12 +302,112 @@ def infer_title(text: str, max_words: int = 14) -> str:
         (s for s in sentences if word_count(s) >= 4 and not s.rstrip(CLOSERS).endswith("?")),
         sentences[0],
     )
-    tokens = strip_dateline(first).split()
-    min_words = min(6, max_words)
-    tokens = _cut_at_clause(tokens, min_words)
+    tokens = strip_leading_punctuation(strip_dateline(first)).split()
+    tokens = _cut_at_clause(drop_leading_appositive(tokens), min(6, max_words))
     if len(tokens) > max_words:
-        tokens = _cut_at_phrase(tokens, max_words, min_words)
+        tokens = _drop_roles(tokens)
+    if len(tokens) > max_words:
+        tokens = _drop_time_phrases(tokens)
     return _drop_unbalanced_quotes(_tidy_end(tokens))
+
+
+#: Titles and roles written in front of a name ("Chinese leader Xi Jinping").
+ROLE_WORDS = word_set(
+    """
+    president leader minister diplomat chief spokesperson spokesman spokeswoman secretary premier
+    chancellor governor ceo chairman chairwoman chair head director envoy ambassador general
+    commander king queen prince senator representative mayor judge coach manager founder
+    executive official prosecutor
+    """
+)
+# Words that may stand inside a role in front of a name ("top", "former", "Foreign").
+_ROLE_MODIFIERS = word_set("top former senior deputy acting vice prime foreign chief new then")
+_TIME_WORDS = word_set(
+    """
+    monday tuesday wednesday thursday friday saturday sunday today yesterday tonight
+    morning afternoon evening night week weekend month year
+    """
+)
+
+
+_APPOSITIVE_LIMIT = 20
+_NOT_A_VERB = word_set(
+    """
+    and or nor but which who whom whose while whereas although though because after before
+    since until when where amid despite following including according to on in at for by
+    from over between into with without during against about under across than via as
+    """
+)
+
+
+def drop_leading_appositive(tokens: list[str]) -> list[str]:
+    """"Shoigu, Russia's former defence minister, met ..." -> "Shoigu met ...".
+
+    Only after a leading name (one to four capitalised words, "&" allowed) and
+    only when a lower-case word that can be the verb follows the closing comma.
+    """
+    end = 0
+    for index, token in enumerate(tokens[:5]):
+        if not (_capitalised(token) or token == "&"):
+            return tokens
+        if token.endswith(","):
+            end = index + 1
+            break
+    if not end or end >= len(tokens):
+        return tokens
+    for close in range(end + 1, min(len(tokens) - 1, end + _APPOSITIVE_LIMIT) + 1):
+        if tokens[close - 1].endswith(","):
+            following = tokens[close]
+            if following[:1].islower() and following not in _NOT_A_VERB:
+                return [*tokens[: end - 1], tokens[end - 1].rstrip(","), *tokens[close:]]
+            return tokens
+    return tokens
+
+
+def _drop_roles(tokens: list[str]) -> list[str]:
+    """Remove the role in front of a name: "China's top diplomat Wang Yi" -> "Wang Yi"."""
+    result = list(tokens)
+    index = 0
+    while index < len(result) - 1:
+        word = result[index].lower().strip(",")
+        if word in ROLE_WORDS and _capitalised(result[index + 1]) and result[index].isalpha():
+            start = index
+            while start > 0 and (
+                (_capitalised(result[start - 1]) and not result[start - 1].endswith(","))
+                or result[start - 1].lower() in _ROLE_MODIFIERS
+            ):
+                start -= 1
+            if start < index or word in {"president", "leader", "minister", "chief"}:
+                del result[start : index + 1]
+                index = start
+                continue
+        index += 1
+    return result
+
+
+def _drop_time_phrases(tokens: list[str]) -> list[str]:
+    """Remove "on Friday", "later this week", "last month": the headline's date is the brief's."""
+    result: list[str] = []
+    index = 0
+    while index < len(tokens):
+        lowered = [t.lower().strip(",") for t in tokens[index : index + 3]]
+        if len(lowered) >= 2 and lowered[0] in {"on", "this", "last", "next", "late", "early"} \
+                and lowered[1] in _TIME_WORDS:
+            index += 2
+            continue
+        if len(lowered) == 3 and lowered[0] in {"later", "earlier"} and lowered[1] in {
+            "this", "last", "on"
+        } and lowered[2] in _TIME_WORDS:
+            index += 3
+            continue
+        result.append(tokens[index])
+        index += 1
+    return result if len(result) >= 4 else tokens
+
+
+def strip_leading_punctuation(text: str) -> str:
+    """Drop dashes, bullets, colons or commas a removal left at the start of a text."""
+    return re.sub(r"^[\s\-–—•·:;,.|]+", "", text)
 
 
 def _cut_at_clause(tokens: list[str], min_words: int) -> list[str]:
@@ -327,21 +426,6 @@ def _continues_list(tokens: list[str], index: int) -> bool:
     """Is the comma before ``tokens[index]`` inside a list of names ("Ukraine, Israel and ...")?"""
     following = [token.lower() for token in tokens[index + 1 : index + 3]]
     return _capitalised(tokens[index]) and ("and" in following or "or" in following)
-
-
-def _cut_at_phrase(tokens: list[str], max_words: int, min_words: int) -> list[str]:
-    """Cut to at most ``max_words`` words, preferably before a preposition or conjunction."""
-    best = 0
-    for index in range(min_words, min(max_words, len(tokens) - 1) + 1):
-        if tokens[index].lower() in _PHRASE_STARTS:
-            best = index
-    if best:
-        return tokens[:best]
-    # Hard cut, but back off so a name ("Xi Jinping") is not split in two.
-    cut = max_words
-    while cut > min_words and _capitalised(tokens[cut - 1]) and _capitalised(tokens[cut]):
-        cut -= 1
-    return tokens[: cut if cut > min_words else max_words]
 
 
 def _capitalised(token: str) -> bool:

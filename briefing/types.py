@@ -101,10 +101,8 @@ class Story:
 
     @property
     def outlets(self) -> tuple[str, ...]:
-        seen: dict[str, None] = {}
-        for article in self.articles:
-            seen.setdefault(article.outlet, None)
-        return tuple(seen)
+        """The known outlets of its articles, in order (an unknown outlet is "")."""
+        return tuple(dict.fromkeys(a.outlet for a in self.articles if a.outlet))
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +13,11 @@ from briefing.config import Config, load_config
 from briefing.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Five real news articles provided beside the project (absent on some machines).
-SEEDS_DIR = ROOT.parent / "shared" / "corpus" / "seeds"
+#: Real news data provided beside the project (absent on some machines):
+#: $BRIEFING_CORPUS, else <repo>/../shared/corpus.
+CORPUS_DIR = Path(os.environ.get("BRIEFING_CORPUS") or ROOT.parent / "shared" / "corpus")
+#: Five real news articles.
+SEEDS_DIR = CORPUS_DIR / "seeds"
 
 
 @pytest.fixture

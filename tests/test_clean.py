@@ -43,10 +43,9 @@ def test_seed_titles_are_detected_or_inferred(seeds_dir: Path) -> None:
     cleaned = {Path(d.location).name[:3]: d for d in documents}
     assert cleaned["001"].title == "Putin to Meet Chinese President's Top Aide in Moscow"
     assert cleaned["003"].title == "Putin to visit China this week – Kremlin"
-    # No headline line: a title is inferred from the lead, without its trailing attribution.
-    inferred = cleaned["000"].title or ""
-    assert inferred.startswith("Russian President Vladimir Putin will hold talks")
-    assert not inferred.endswith(".") and len(inferred.split()) <= 14
+    # No headline line: a complete phrase from the lead, without attribution or titles,
+    # never the lead cut off mid-way ("... will hold talks by video link").
+    assert cleaned["000"].title == "Vladimir Putin will hold talks by video link with Xi Jinping"
     assert not cleaned["001"].text.startswith("Putin to Meet")
 
 

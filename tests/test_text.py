@@ -159,8 +159,8 @@ def test_split_paragraphs_keeps_lines_apart() -> None:
         pytest.param(
             "The European Central Bank raised interest rates by a quarter point on Thursday, "
             "the bank said, its tenth increase in a row.",
-            "The European Central Bank raised interest rates by a quarter point on Thursday",
-            id="drops-attribution",
+            "The European Central Bank raised interest rates by a quarter point",
+            id="drops-attribution-and-day",
         ),
         pytest.param(
             "Flooding in northern Italy has forced more than 10,000 people from their homes, "
@@ -171,8 +171,9 @@ def test_split_paragraphs_keeps_lines_apart() -> None:
         pytest.param(
             "Japan's largest carmaker will invest billions of dollars in a new battery plant in "
             "North Carolina to supply its growing range of electric vehicles.",
-            "Japan's largest carmaker will invest billions of dollars in a new battery plant",
-            id="long-without-comma",
+            "Japan's largest carmaker will invest billions of dollars in a new battery plant in "
+            "North Carolina to supply its growing range of electric vehicles",
+            id="long-without-comma-is-kept-whole-not-cut",
         ),
         pytest.param(
             "BRUSSELS (Reuters) - European Union leaders agreed on Friday to open talks with "
@@ -193,7 +194,7 @@ def test_split_paragraphs_keeps_lines_apart() -> None:
         pytest.param(
             "The Senate passed an aid package for Ukraine, Israel and Taiwan after months of "
             "delay.",
-            "The Senate passed an aid package for Ukraine, Israel and Taiwan",
+            "The Senate passed an aid package for Ukraine, Israel and Taiwan after months of delay",
             id="list-comma-is-not-a-clause",
         ),
     ],
@@ -202,15 +203,22 @@ def test_infer_title_on_realistic_leads(lead: str, title: str) -> None:
     assert infer_title(lead) == title
 
 
-def test_infer_title_only_removes_words() -> None:
+def test_infer_title_only_removes_whole_phrases() -> None:
     lead = (
-        "Negotiators from both sides met in Geneva for a third round of talks on Wednesday "
-        "as pressure mounted to agree on a ceasefire before the winter."
+        "Russian President Vladimir Putin will hold talks by video link with Chinese leader "
+        "Xi Jinping on Friday, the Kremlin said, as Russia seeks to bolster ties with Beijing."
     )
-    title = infer_title(lead, max_words=8)
-    assert 0 < word_count(title) <= 8
-    assert not title.endswith(".")
-    assert lead.startswith(title)
+    # Not "Russian President Vladimir Putin will hold talks by video link" (a cut sentence):
+    # the roles before the names and the day go, the clause stays whole.
+    assert infer_title(lead) == "Vladimir Putin will hold talks by video link with Xi Jinping"
+    appositive = (
+        "Fennick & Rowe, the Orvane-based online retailer and payments company, said on Friday "
+        "that hackers had stolen the personal details of about 2.1 million customers."
+    )
+    assert infer_title(appositive, max_words=16) == (
+        "Fennick & Rowe said that hackers had stolen the personal details of about 2.1 million "
+        "customers"
+    )
 
 
 def test_infer_title_skips_a_leading_question() -> None:
@@ -225,7 +233,10 @@ def test_infer_title_of_a_quote_keeps_quotes_balanced() -> None:
         '"It will be very important to exchange views on the most acute regional problems '
         'of the day," the spokesman said.'
     )
-    assert infer_title(long_quote) == "It will be very important to exchange views"
+    assert infer_title(long_quote) == (
+        '"It will be very important to exchange views on the most acute regional problems '
+        'of the day"'
+    )
 
 
 def test_infer_title_of_nothing_is_empty() -> None:
@@ -236,9 +247,14 @@ def test_infer_title_of_nothing_is_empty() -> None:
 def test_infer_title_on_real_articles() -> None:
     for text in seed_texts():
         title = infer_title(text)
-        assert 0 < word_count(title) <= 14
+        assert 0 < word_count(title) <= 16
         assert not title.endswith((".", ",", ";", ":"))
-        assert normalize_whitespace(title) in normalize_whitespace(text).replace('"', "")
+        # Roles and attribution may be left out ("Russian President"), but every word is
+        # the article's own, in the article's order: a shortened phrase, never a new one.
+        words = [w.strip(".,;:") for w in normalize_whitespace(text).replace('"', "").split()]
+        position = 0
+        for word in title.split():
+            position = words.index(word.strip(".,;:"), position) + 1
 
 
 # --- looks_like_headline -----------------------------------------------------------------

@@ -29,9 +29,10 @@ from briefing.collect.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchResul
 from briefing.collect.health import Validators
 from briefing.collect.pages import Page, PageError, Robots, read_page
 from briefing.collect.report import CollectReport, SourceFailure
-from briefing.collect.urls import canonical_url, display_url, host_of
+from briefing.collect.urls import canonical_url, display_url
 from briefing.config import Config, SourceConfig
 from briefing.errors import SourceError
+from briefing.ingest.outlet import site_host
 from briefing.store import Store
 from briefing.text import cut_text
 from briefing.types import RawDocument
@@ -173,7 +174,8 @@ class _Gatherer:
             logger.info("%s: %d entries, reading the first %d", source.name,
                         feed.total_entries, len(feed.entries))
         outcome.validators = Validators(answer.etag, answer.last_modified)
-        outlet = source.outlet or feed.title or host_of(answer.url)
+        # What the feed calls itself first; a configured outlet fills in; else the host.
+        outlet = feed.title or source.outlet or site_host(answer.url)
         links = [canonical_url(entry.link) if entry.link else None for entry in feed.entries]
         seen = articles.known_urls(self.store, (link for link in links if link))
         budget_end = asyncio.get_running_loop().time() + FULL_TEXT_BUDGET * self.settings.deadline
@@ -217,6 +219,7 @@ class _Gatherer:
                     outcome.seen += 1
                     return None
                 urls = [page.canonical, *urls, *more]
+                outlet = page.outlet or outlet  # the article page names its site best
                 if len(page.text) > len(text):
                     text, title = page.text, title or page.title
         if not text.strip():
@@ -258,7 +261,7 @@ class _Gatherer:
         if articles.known_urls(self.store, urls):
             outcome.seen += 1
             return
-        outlet = source.outlet or page.outlet or host_of(page.url)
+        outlet = page.outlet or source.outlet or site_host(page.canonical)
         document = self._document(source, page.canonical, page.text, page.title,
                                   page.canonical, outlet, page.published)
         outcome.candidates.append(Candidate(document, tuple(urls)))

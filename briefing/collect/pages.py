@@ -45,7 +45,7 @@ class Page:
     canonical: str  # its identity: rel=canonical or url, trackers removed
     text: str
     title: str | None = None
-    outlet: str | None = None
+    outlet: str | None = None  # as the page states it (og:site_name, JSON-LD publisher)
     published: datetime | None = None
 
 
@@ -73,7 +73,7 @@ def read_page(result: FetchResult) -> Page:
         canonical=canonical_url(canonical),
         text=extracted.text,
         title=extracted.meta.get("title"),
-        outlet=extracted.meta.get("outlet"),
+        outlet=extracted.meta.get("outlet") or None,
         published=_date(extracted.meta.get("published")),
     )
 

@@ -32,6 +32,7 @@ from briefing.config import Limits
 from briefing.errors import SourceError
 from briefing.ingest.html import extract_html
 from briefing.ingest.markdown import markdown_to_text
+from briefing.ingest.outlet import site_host
 from briefing.text import cut_text
 from briefing.types import RawDocument
 
@@ -75,7 +76,10 @@ def read_paths(
     """Read every supported file under ``paths`` (files or folders, recursively).
 
     ``source`` names the configured source (defaults to each path's name);
-    ``outlet`` is the publication for files that do not state their own.
+    ``outlet`` is the publication for files that do not state their own and
+    lie directly in the source folder. A file's outlet is, first found: the one
+    it states (front matter, og:site_name, JSON-LD publisher), its sub-folder's
+    name, ``outlet``, the host of its URL ("nj.com"); else unknown ("").
     Raises ``SourceError`` only for a path that does not exist.
     """
     limits = limits or Limits()
@@ -85,9 +89,11 @@ def read_paths(
         if not root.exists():
             raise SourceError(f"{root}: no such file or folder")
         source_name = source or root.name
+        # A folder given as a source is not an outlet ("seeds", "html"); its
+        # sub-folders may be (documented: articles/harbour-ledger/x.txt).
         for file, folder_outlet in _walk(root):
             result = read_file(
-                file, source=source_name, outlet=outlet or folder_outlet, limits=limits
+                file, source=source_name, outlet=folder_outlet or outlet, limits=limits
             )
             if isinstance(result, SkippedFile):
                 logger.warning("%s", result)
@@ -143,13 +149,16 @@ def read_file(
         return SkippedFile(path, "empty file")
 
     meta: dict[str, str] = {}
+    host = ""
     if suffix in HTML_SUFFIXES:
         extracted = extract_html(text)
         if extracted is None:
             return SkippedFile(path, "no article text found in the HTML")
         body, meta = extracted.text, extracted.meta
+        host = meta.get("host", "")
     else:
         meta, body = _split_front_matter(text)
+        host = site_host(_http_url(meta.get("url")))
         if suffix in MARKDOWN_SUFFIXES:
             heading, body = markdown_to_text(body)
             if heading and "title" not in meta:
@@ -167,8 +176,9 @@ def read_file(
         text=body,
         title=meta.get("title") or None,
         url=_http_url(meta.get("url")),
-        outlet=meta.get("outlet") or outlet,
-        published=_parse_date(meta.get("published") or meta.get("date"), path),
+        outlet=meta.get("outlet") or outlet or host or None,
+        published=_parse_date(meta.get("published") or meta.get("date"), path)
+        or _date_in_name(path),
         truncated=truncated,
     )
 
@@ -206,6 +216,24 @@ def _http_url(url: str | None) -> str | None:
     if url and re.match(r"(?i)^https?://[^\s/]+", url.strip()):
         return url.strip()
     return None
+
+
+_NAME_DATE = re.compile(r"(?<!\d)(20\d\d)-([01]\d)-([0-3]\d)(?!\d)")
+
+
+def _date_in_name(path: Path) -> datetime | None:
+    """A date the file is named after ("2026-11-20-strike.txt"), at midday UTC, or None.
+
+    Without it an undated file could not take its place in a developing story.
+    """
+    match = _NAME_DATE.search(path.name)
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return datetime(year, month, day, 12, tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _parse_date(value: str | None, path: Path) -> datetime | None:

@@ -14,13 +14,16 @@ from dataclasses import dataclass, field
 
 import trafilatura
 
+from briefing.ingest.outlet import page_identity, site_host
+
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class ExtractedPage:
     text: str
-    meta: dict[str, str] = field(default_factory=dict)  # title, outlet, url, published
+    #: title, outlet (as stated by the page), url, host, published; absent when unknown.
+    meta: dict[str, str] = field(default_factory=dict)
 
 
 def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
@@ -51,10 +54,16 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
         text = "\n".join(lines[1:])
     if not text.strip():
         return None
+    identity = page_identity(html)
+    address = identity.url or str(data.get("url") or "").strip() or url or ""
     meta = {
         "title": title,
-        "outlet": str(data.get("sitename") or "").strip(),
-        "url": str(data.get("url") or "").strip(),
+        # Only what the page states (og:site_name, JSON-LD publisher): trafilatura's
+        # sitename falls back to title-cased guesses ("Nj", "Wday_").
+        "outlet": identity.outlet(address) or "",
+        "url": address,
+        # The host as written ("nj.com"): the outlet when the page names none.
+        "host": site_host(address),
         "published": str(data.get("date") or "").strip(),
     }
     return ExtractedPage(text=text, meta={k: v for k, v in meta.items() if v})

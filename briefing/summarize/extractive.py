@@ -1,4 +1,4 @@
-"""The built-in offline engine: bullets are sentences lifted from the articles.
+"""The built-in offline engine: bullets are whole sentences lifted from the articles.
 
 For each story every sentence of every article is a candidate. A candidate's
 score adds up:
@@ -9,16 +9,28 @@ score adds up:
 * position: news is written lead-first, so early sentences get a bonus;
 * substance: named entities and numbers are what a briefing reader wants;
 
-minus penalties for very short sentences, questions, sentences that are mostly
-a quotation, sentences that open with a pronoun (they read badly out of
-context) and page furniture that cleaning missed ("support us", "Read more").
+minus penalties for very short sentences, sentences that are mostly a
+quotation and first- or second-person copy.
 
-The best candidates are taken greedily, skipping near-duplicates of one already
-chosen or of the headline, with a small penalty for reusing the same article so
-that a story told by several outlets cites several of them. The chosen
-sentences are put back in reading order (article, then position) and shortened
-into bullets by *removing* words only (leading connectives, bracketed asides,
-trailing clauses), so every bullet stays a verbatim slice of its article.
+What an editor would strike is never used: a sentence longer than the bullet
+limit (bullets are whole sentences: one is never cut), page furniture, a
+question, a heading, a sentence with no name, number or event, one whose
+opening leans on a sentence before it ("It is the second cut", "The company
+said" -- resolved to the name the article gave it when it can be, see
+``references``), and one that repeats the headline.
+
+The best candidates are taken greedily with a small penalty for reusing the
+same article (a story told by several outlets cites several of them). Two
+bullets may not carry the same fact -- the same figure, or mostly the same
+words -- and of two such the more informative is kept. The chosen sentences are
+put in time order (article by article, oldest first, then their order in the
+article), so a developing story reads as it happened.
+
+A bullet is the sentence with only removals: a wire dateline, the outlet's
+name before a dash, a leading connective ("However,"), bracketed asides and,
+for an over-long sentence, the aside after its subject ("Shoigu, Russia's
+former defence minister, met" -> "Shoigu met"). Its end is always the
+sentence's own end.
 """
 
 from __future__ import annotations
@@ -28,24 +40,28 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from briefing.clean import is_furniture_sentence
 from briefing.config import Limits
+from briefing.summarize.references import Antecedents, opens_with_pronoun, resolve_opening
 from briefing.text import (
     CLOSERS,
-    DASHES,
     OPENERS,
     content_words,
+    drop_leading_appositive,
     looks_like_headline,
     normalize_whitespace,
     split_sentences,
     strip_dateline,
+    strip_leading_punctuation,
     word_count,
     word_set,
     words,
 )
-from briefing.types import Bullet, BulletOrigin, Story, StorySummary
+from briefing.types import Article, Bullet, BulletOrigin, Story, StorySummary
 
-__all__ = ["ExtractiveSummarizer", "extractive_bullets", "to_bullet_text"]
+__all__ = ["ExtractiveSummarizer", "extractive_bullets", "figures", "to_bullet_text"]
 
 # Scoring weights. Centrality is normalised to 0..1, so the others read as
 # fractions of "the most central sentence of the story".
@@ -55,55 +71,74 @@ _NAME_BONUS = 0.12
 _NUMBER_BONUS = 0.08
 _SAME_ARTICLE_PENALTY = 0.12  # per bullet already taken from the same article
 _SHORT_PENALTY = 0.35
-_QUESTION_PENALTY = 0.35
 _QUOTE_PENALTY = 0.25
-_PRONOUN_PENALTY = 0.1
 _PERSONAL_PENALTY = 0.6  # "we", "you" outside quotes: news copy is third person
 
 _MIN_SENTENCE_WORDS = 5  # shorter "sentences" are fragments or page furniture
-_MIN_BULLET_WORDS = 4
-_DUPLICATE_OVERLAP = 0.6  # share of the smaller word set found in the other
-_HEADLINE_OVERLAP = 0.75  # share of a sentence's words already in the headline
+_REPEAT_OVERLAP = 0.5  # share of the smaller word set found in the other bullet
+_HEADLINE_SHARE = 0.6  # share of a bullet's words already in the headline
+_HEADLINE_COVERED = 0.8  # share of the headline's words found in a bullet
 _WORDS_PER_EXTRA_BULLET = 200
+_TOP_LINES = 3
 
 _CONNECTIVE = re.compile(
     r"^(?:(?:But|And|However|Meanwhile|Nonetheless|Nevertheless|Moreover|Furthermore|"
-    r"Additionally)\b,?|(?:Yet|Still|Also|Separately|Instead|Indeed|In addition|"
+    r"Additionally|Still|Also|Yet)\b,?|(?:Separately|Instead|Indeed|In addition|"
     r"At the same time|In turn|On the other hand|That said|Even so|Besides)\s*,)\s+"
 )
 _PAREN_ASIDE = re.compile(r"\s*\([^()]*\)")
+_LEADING_TAG = re.compile(r"^\[[^\[\]]{1,60}\]\s*")  # "[Agency=Reporter] ..."
 _BOILERPLATE = re.compile(
     r"\b(?:subscribe|subscription|newsletter|sign up|log in|click here|read more|"
     r"share this|comments are closed|all rights reserved|cookies?|advertisement|"
-    r"support us|donat\w*|contribution|remind me later|follow us|dear readers?|"
-    r"thank you|ad-free|paywall|social media|terms of use|privacy policy|copyright)\b"
+    r"support us|donat\w*|remind me later|follow us|dear readers?|"
+    r"ad-free|paywall|terms of use|privacy policy)\b"
     r"|©"  # matched against the lower-cased sentence
 )
 _PERSONAL = re.compile(r"\b(?:[Ww]e|[Ww]e're|[Oo]ur|us|[Yy]ou|[Yy]ou're|[Yy]our)\b")
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
-_PRONOUN_START = re.compile(r"^(?:It|This|That|These|Those|They|He|She|His|Her|Their)\b")
 _NUMBER = re.compile(r"\d")
+_FIGURE = re.compile(r"\d+(?:[.,:]\d+)*%?")
 _NAME = re.compile(r"(?<=\s)[A-Z][a-z]+(?:[-'’][A-Za-z]+)*")
+_NUMBER_WORDS = word_set(
+    """
+    one two three four five six seven eight nine ten eleven twelve dozen dozens hundred
+    hundreds thousand thousands million millions billion billions half third quarter
+    first second
+    """
+)
+# Framing with no news in it: "On paper, Friday should have been a day of celebration".
+_COUNTERFACTUAL = re.compile(r"\b(?:should|would|could|might|must) have been\b|^on paper\b", re.I)
+_TOKEN = re.compile(r"\w+")
 
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
     article_index: int
     position: int  # index among the article's sentences
-    article_id: int
-    text: str
+    article: Article
+    text: str  # the bullet text: the sentence with removals (and a resolved opening)
     words: int
     score: float
-    usable: bool  # reads like a proper sentence of news copy
+    usable: bool  # a whole, stand-alone sentence of news copy
+    whole: bool  # ends where the sentence ends, within the word limit
+    terms: frozenset[str]  # words (over three letters) for overlap checks
+    figures: frozenset[str]
+
+    @property
+    def information(self) -> int:
+        """How much a bullet tells: its distinct words, figures counting double."""
+        return len(self.terms) + 2 * len(self.figures)
 
 
 class ExtractiveSummarizer:
-    """Offline summarizer: picks and trims the most salient sentences of each story."""
+    """Offline summarizer: picks the most salient whole sentences of each story."""
 
     engine = "extractive"
 
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
+        self._leads: dict[str, Bullet] = {}  # story id -> its best bullet, for top lines
 
     @property
     def prompt_versions(self) -> dict[str, str]:
@@ -115,7 +150,17 @@ class ExtractiveSummarizer:
     def top_lines(
         self, summaries: Sequence[StorySummary], stories: Sequence[Story]
     ) -> tuple[Bullet, ...]:
-        return ()
+        """One line for each of the top stories (the first three): its most central bullet."""
+        lines: list[Bullet] = []
+        for summary in summaries:
+            if len(lines) == _TOP_LINES:
+                break
+            lead = self._leads.get(summary.story_id)
+            if lead is not None and any(b.text == lead.text for b in summary.bullets):
+                lines.append(lead)
+            elif summary.bullets:
+                lines.append(summary.bullets[0])
+        return tuple(lines)
 
     def close(self) -> None:
         return None
@@ -123,54 +168,116 @@ class ExtractiveSummarizer:
     def _summarize_one(self, story: Story) -> StorySummary:
         headline = story.headline
         try:
-            bullets = extractive_bullets(story, self.limits)
+            chosen = _chosen(story, self.limits)
         except Exception as error:  # one odd story must never sink the brief
             return StorySummary(
                 story.id, headline, (), notes=(f"could not summarize this story: {error}",)
             )
+        bullets = tuple(_bullet(c) for c in _in_time_order(chosen))
+        if chosen:
+            self._leads[story.id] = _bullet(max(chosen, key=lambda c: c.score))
         notes = () if bullets else ("no article text to summarize",)
         return StorySummary(story.id, headline, bullets, notes=notes)
 
 
 def extractive_bullets(story: Story, limits: Limits) -> tuple[Bullet, ...]:
-    """The story's bullets, verbatim-grounded, in reading order (possibly empty)."""
-    candidates = _candidates(story)
+    """The story's bullets, whole sentences of its articles, in time order (possibly empty)."""
+    return tuple(_bullet(c) for c in _in_time_order(_chosen(story, limits)))
+
+
+def _bullet(candidate: _Candidate) -> Bullet:
+    return Bullet(candidate.text, (candidate.article.id,), BulletOrigin.EXTRACTIVE, True)
+
+
+def _in_time_order(chosen: list[_Candidate]) -> list[_Candidate]:
+    """Oldest article first (undated ones after the dated), then the article's own order."""
+
+    def key(c: _Candidate) -> tuple[bool, datetime, int, int]:
+        published = c.article.published
+        return (published is None, published or c.article.fetched, c.article_index, c.position)
+
+    return sorted(chosen, key=key)
+
+
+def _chosen(story: Story, limits: Limits) -> list[_Candidate]:
+    candidates = _candidates(story, limits)
     if not candidates:
-        return ()
+        return []
+    headline = _Headline(frozenset(_terms(story.headline)), frozenset(figures(story.headline)))
     wanted = _bullet_count(candidates, limits)
-    chosen = _choose(candidates, wanted, set(content_words(story.headline)), limits)
-    chosen.sort(key=lambda pick: (pick.candidate.article_index, pick.candidate.position))
-    return tuple(
-        Bullet(pick.text, (pick.candidate.article_id,), BulletOrigin.EXTRACTIVE, True)
-        for pick in chosen
+    pool = [c for c in candidates if c.usable and not _repeats_headline(c, headline)]
+    chosen = _greedy(pool, wanted)
+    if not chosen:
+        # Nothing reads like a proper bullet: a short or odd text still gets its best
+        # whole sentence that is not furniture, or, failing that, its first line.
+        fallback = [c for c in candidates if c.whole and not _is_furniture(c.text)]
+        if not fallback and len(story.articles) == 1 and "\n" not in story.articles[0].text.strip():
+            fallback = [c for c in candidates if c.text]  # a one-line article: all it says
+        fallback = [c for c in fallback if not _repeats_headline(c, headline)]
+        chosen = [_finished(c) for c in _greedy(fallback, 1)]
+    return chosen
+
+
+def _finished(candidate: _Candidate) -> _Candidate:
+    """A fallback line made to read as a sentence (capital, final period)."""
+    text = _end_with_period(candidate.text)
+    return _Candidate(
+        candidate.article_index,
+        candidate.position,
+        candidate.article,
+        text,
+        candidate.words,
+        candidate.score,
+        candidate.usable,
+        candidate.whole,
+        candidate.terms,
+        candidate.figures,
     )
 
 
 # --- candidates and scores ---------------------------------------------------------
 
 
-def _candidates(story: Story) -> list[_Candidate]:
+def _candidates(story: Story, limits: Limits) -> list[_Candidate]:
     """Every sentence of every article, scored against the whole story."""
-    located: list[tuple[int, int, int, str]] = []
+    located: list[tuple[int, int, Article, str, str | None, bool]] = []
     term_lists: list[list[str]] = []
     for article_index, article in enumerate(story.articles):
-        for position, sentence in enumerate(split_sentences(article.text)):
-            located.append((article_index, position, article.id, sentence))
+        sentences = split_sentences(article.text)
+        antecedents = Antecedents.lazy(sentences)
+        for position, sentence in enumerate(sentences):
+            text = to_bullet_text(sentence, limits.max_bullet_words, outlet=article.outlet)
+            whole = bool(text) and _ends_sentence(sentence)
+            resolved = resolve_opening(text, position, antecedents) if text else None
+            located.append(
+                (
+                    article_index,
+                    position,
+                    article,
+                    sentence,
+                    resolved or text if text else None,
+                    whole and resolved is not None,
+                )
+            )
             term_lists.append(content_words(sentence))
     candidates: list[_Candidate] = []
-    for (article_index, position, article_id, sentence), central in zip(
+    for (article_index, position, article, sentence, found, whole), central in zip(
         located, _centrality(term_lists), strict=True
     ):
+        bullet = found or ""
         score = central + _bonus(sentence, position) - _penalty(sentence)
         candidates.append(
             _Candidate(
                 article_index,
                 position,
-                article_id,
-                sentence,
-                word_count(sentence),
+                article,
+                bullet,
+                word_count(bullet),
                 score,
-                _is_usable(sentence),
+                whole and _is_usable(bullet),
+                whole,
+                frozenset(_terms(bullet)),
+                frozenset(figures(bullet)),
             )
         )
     return candidates
@@ -219,24 +326,64 @@ def _penalty(sentence: str) -> float:
     count = word_count(sentence)
     if count < 8:
         penalty += _SHORT_PENALTY
-    if sentence.rstrip(CLOSERS).endswith("?"):
-        penalty += _QUESTION_PENALTY
     unquoted = _QUOTED.sub(" ", sentence)
     if word_count(unquoted) < 0.4 * count:
         penalty += _QUOTE_PENALTY
     if _PERSONAL.search(unquoted):
         penalty += _PERSONAL_PENALTY
-    if _PRONOUN_START.match(sentence):
-        penalty += _PRONOUN_PENALTY
     return penalty
 
 
-def _is_usable(sentence: str) -> bool:
-    """False for what is never worth a bullet while anything better exists."""
-    if word_count(sentence) < _MIN_SENTENCE_WORDS or _BOILERPLATE.search(sentence.lower()):
+_TERMINALS = (".", "!", "?", "。", "！", "？")
+
+
+def _ends_sentence(sentence: str) -> bool:
+    return sentence.rstrip(CLOSERS).endswith(_TERMINALS)
+
+
+def _is_furniture(text: str) -> bool:
+    return bool(_BOILERPLATE.search(text.lower())) or is_furniture_sentence(text)
+
+
+def _is_usable(text: str) -> bool:
+    """Does ``text`` stand alone as a bullet of news? (It is already a whole sentence.)
+
+    Furniture is checked apart (``_is_furniture``), when a candidate is picked:
+    its patterns are the costliest check, and most candidates are never picked.
+    """
+    if word_count(text) < _MIN_SENTENCE_WORDS:
         return False
-    # Headings, standfirsts and menu items: a line that does not end like a sentence.
-    return sentence.rstrip(CLOSERS)[-1:] in {".", "!", "?"} and not looks_like_headline(sentence)
+    if text.rstrip(CLOSERS).endswith("?") or looks_like_headline(text):
+        return False  # questions, headings, standfirsts
+    if opens_with_pronoun(text) or not _balanced(text):
+        return False  # leans on a sentence before it, or on a quote it does not hold
+    return _has_substance(text) and not _COUNTERFACTUAL.search(text)
+
+
+def _has_substance(text: str) -> bool:
+    """A name, a number or a figure: a sentence with none of them tells a reader nothing."""
+    if _NUMBER.search(text) or _NAME.search(text):
+        return True
+    return any(word.lower() in _NUMBER_WORDS for word in words(text))
+
+
+def _balanced(text: str) -> bool:
+    return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
+
+
+def _terms(text: str) -> list[str]:
+    return [t for t in (m.casefold() for m in _TOKEN.findall(text)) if len(t) > 3]
+
+
+def figures(text: str) -> set[str]:
+    """The figures a sentence states ("51%", "12", "06:00"), without years and single digits."""
+    found = set()
+    for number in _FIGURE.findall(text):
+        bare = number.replace(",", "").rstrip("%")
+        if re.fullmatch(r"(?:19|20)\d\d", bare) or re.fullmatch(r"\d", bare):
+            continue
+        found.add(bare)
+    return found
 
 
 def _bullet_count(candidates: list[_Candidate], limits: Limits) -> int:
@@ -249,32 +396,8 @@ def _bullet_count(candidates: list[_Candidate], limits: Limits) -> int:
 # --- selection ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Pick:
-    candidate: _Candidate
-    text: str  # the shortened bullet text
-    terms: frozenset[str]
-
-
-def _choose(
-    candidates: list[_Candidate], wanted: int, headline_terms: set[str], limits: Limits
-) -> list[_Pick]:
-    """Greedy selection of distinct candidates; falls back to the best of anything."""
-    chosen = _greedy([c for c in candidates if c.usable], wanted, headline_terms, limits)
-    if not chosen:
-        # Nothing reads like a proper sentence: a short or odd text still gets a bullet.
-        chosen = _greedy(candidates, 1, set(), limits, min_words=1)
-    return chosen
-
-
-def _greedy(
-    pool: list[_Candidate],
-    wanted: int,
-    headline_terms: set[str],
-    limits: Limits,
-    min_words: int = _MIN_BULLET_WORDS,
-) -> list[_Pick]:
-    chosen: list[_Pick] = []
+def _greedy(pool: list[_Candidate], wanted: int) -> list[_Candidate]:
+    chosen: list[_Candidate] = []
     # Best first, then document order, so the output is deterministic.
     remaining = sorted(pool, key=lambda c: (-c.score, c.article_index, c.position))
     per_article: Counter[int] = Counter()
@@ -287,276 +410,85 @@ def _greedy(
             ),
         )
         best = remaining.pop(best_index)
-        text = to_bullet_text(best.text, limits.max_bullet_words)
-        pick = _Pick(best, text, frozenset(content_words(text)))
-        if len(words(text)) < min_words or _is_duplicate(pick, chosen, headline_terms):
+        if _is_furniture(best.text):
             continue
-        chosen.append(pick)
+        clashes = [c for c in chosen if _same_fact(c, best)]
+        if clashes:
+            # The same fact twice: keep the more informative telling of it.
+            if len(clashes) == 1 and best.information > clashes[0].information:
+                chosen[chosen.index(clashes[0])] = best
+                per_article[clashes[0].article_index] -= 1
+                per_article[best.article_index] += 1
+            continue
+        chosen.append(best)
         per_article[best.article_index] += 1
     return chosen
 
 
-def _is_duplicate(pick: _Pick, chosen: list[_Pick], headline_terms: set[str]) -> bool:
-    """Does ``pick`` mostly repeat the headline or a bullet already chosen?"""
-    terms = pick.terms
-    if terms and headline_terms and len(terms & headline_terms) / len(terms) >= _HEADLINE_OVERLAP:
+def _same_fact(first: _Candidate, second: _Candidate) -> bool:
+    """Do two bullets carry the same fact: a shared figure, or mostly the same words?"""
+    if first.text.casefold() == second.text.casefold() or first.figures & second.figures:
         return True
-    for other in chosen:
-        if other.text.casefold() == pick.text.casefold():
-            return True
-        smaller = min(len(other.terms), len(terms))
-        if smaller and len(other.terms & terms) / smaller >= _DUPLICATE_OVERLAP:
-            return True
-    return False
+    smaller = min(len(first.terms), len(second.terms))
+    return bool(smaller) and len(first.terms & second.terms) / smaller >= _REPEAT_OVERLAP
 
 
-# --- shortening -----------------------------------------------------------------------
-
-# Cut points for over-long sentences, best first: after a clause-ending mark
-# (or before a dash), before a word opening a clause, before a preposition.
-_CLAUSE_END = (",", ";", ":")
-_CLAUSE_STARTS = word_set(
-    """
-    which who whom whose while whereas although though because after before since until
-    when where amid despite following including but according
-    """
-)
-_PREPOSITIONS = word_set(
-    """
-    to on in at for by from over between into with without during against about under
-    across toward towards than via
-    """
-)
-# Words that open an introductory phrase ("Last week, ..."), whose first comma
-# does not end a usable sentence.
-_INTRO_STARTS = word_set(
-    """
-    after although amid as at before besides by despite during earlier following for from
-    if in last later on once since though under unless until when whereas while with
-    without according over this
-    """
-)
-_DANGLING_END = _PREPOSITIONS | word_set(
-    "a an the of and or but as that which who its his her their this these those"
-)
-# An appositive opens with a determiner, a relative pronoun or a capital
-# ("Russia's former defense minister", "the head of", "who arrived on Monday").
-_APPOSITIVE_OPENERS = word_set("the a an his her its their who whose which now then formerly")
-# After the appositive's closing comma comes the verb; these words mean it was not one.
-_NOT_A_PREDICATE = _CLAUSE_STARTS | _PREPOSITIONS | word_set("and or nor")
-# Capitalised sentence openers that are not names.
-_NOT_A_NAME = _INTRO_STARTS | word_set(
-    """
-    today yesterday tomorrow now then here there still instead indeed however meanwhile
-    separately overall finally first second third also again moreover furthermore
-    """
-)
-_MIN_CUT_WORDS = 8
-_REPORTING_VERBS = word_set(
-    "said say says told tell tells believe believes think thinks know knows"
-)
-# Words after "and" that show it joins two clauses rather than two nouns.
-_CLAUSE_OPENERS = word_set(
-    """
-    is are was were has have had will would could can may might must should said says told
-    also then he she it they we
-    """
-)
-_MAX_ASIDE_WORDS = 20  # longest appositive or introductory phrase recognised
+@dataclass(frozen=True, slots=True)
+class _Headline:
+    terms: frozenset[str]
+    figures: frozenset[str]
 
 
-def to_bullet_text(sentence: str, max_words: int) -> str:
-    """Shorten a sentence into a bullet by removing words only, then tidy its ends.
+def _repeats_headline(candidate: _Candidate, headline: _Headline) -> bool:
+    """Does the sentence mostly say what the headline says (or hold all of it)?
 
-    Removes a wire dateline, leading connectives ("However,") and parenthetical
-    asides; a sentence longer than ``max_words`` loses an appositive ("Shoigu,
-    Russia's former defense minister, ...") and is then cut at a clause boundary.
-    Finally the first letter is capitalised and the bullet ends with a period.
+    Also when it states the headline's figure with half its words: "hackers stole
+    data of 2.1 million customers" is then told twice.
     """
-    text = strip_dateline(normalize_whitespace(sentence)).lstrip("…-–— ")
+    terms, wanted = candidate.terms, headline.terms
+    if not terms or not wanted:
+        return False
+    shared = len(terms & wanted) / len(wanted)
+    if candidate.figures & headline.figures and shared >= 0.5:
+        return True
+    return len(terms & wanted) / len(terms) >= _HEADLINE_SHARE or (
+        len(wanted) >= 3 and shared >= _HEADLINE_COVERED
+    )
+
+
+# --- from sentence to bullet ----------------------------------------------------------
+
+
+def to_bullet_text(sentence: str, max_words: int, *, outlet: str = "") -> str:
+    """A sentence as a bullet, by removals only; "" when it is longer than ``max_words``.
+
+    Removes a wire dateline ("MOSCOW (Reuters) - "), the outlet's name before a
+    dash ("PanARMENIAN.Net - "), punctuation a removal left at the start,
+    leading connectives ("However,") and bracketed asides; a sentence still too
+    long loses the aside after its subject. The end of the sentence is never
+    touched: a sentence that does not fit is not shortened further but skipped.
+    """
+    text = strip_dateline(normalize_whitespace(sentence))
+    if outlet:
+        text = re.sub(rf"^\(?{re.escape(outlet)}\)?\s*[-–—:|]\s+", "", text)
+    text = strip_leading_punctuation(_LEADING_TAG.sub("", text))
     for _ in range(2):  # "But, however, ..." has two
         text = _CONNECTIVE.sub("", text, count=1)
     without_asides = normalize_whitespace(_PAREN_ASIDE.sub("", text))
-    if word_count(without_asides) >= _MIN_BULLET_WORDS:  # not when the aside is all there is
+    if word_count(without_asides) >= 4:  # not when the aside is all there is
         text = without_asides
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)  # the space an aside left before a comma
-    tokens = text.split()
-    if len(tokens) > max_words:
-        text = _finish_cut(_shorten(tokens, max_words))
-    bullet = _capitalise(_end_with_period(_balance_quotes(text)))
-    if not words(bullet):
-        # Tidying ate everything (punctuation and small words): keep the first real words.
-        kept = [token for token in sentence.split() if words(token)][:max_words]
-        bullet = _capitalise(_end_with_period(" ".join(kept))) if kept else ""
-    return bullet
-
-
-def _shorten(tokens: list[str], max_words: int) -> list[str]:
-    """At most ``max_words`` of ``tokens``, removing the least informative parts first.
-
-    The cut goes at the cleanest kind of boundary that still keeps at least half
-    the allowed words (see ``_best_cut``). When only a rough cut fits and the
-    sentence opens with a long introductory phrase ("At a meeting in Vladivostok
-    last week, ..."), that phrase is dropped instead, keeping the main clause.
-    """
-    tokens = _drop_appositive(tokens)
-    if len(tokens) <= max_words:
-        return tokens
-    intro = _intro_length(tokens)
-    rank, cut = _best_cut(tokens, max_words, start=intro + 4)
-    if intro and rank >= _ROUGH_CUT:
-        rest = tokens[intro:]
-        if len(rest) <= max_words:
-            return rest
-        rest_rank, rest_cut = _best_cut(rest, max_words, start=0)
-        if rest_rank < rank:
-            return rest_cut
-    return cut
-
-
-def _best_cut(tokens: list[str], max_words: int, start: int) -> tuple[int, list[str]]:
-    """A prefix of at most ``max_words`` words, and the rank of its cut (0 is cleanest).
-
-    Cut points, best first: after a clause-ending mark or before a dash; before
-    a word opening a clause; before a preposition; anywhere. A cleaner cut wins
-    if it keeps at least half the allowed words, and every cut keeps at least
-    ``start`` words, so a bullet never ends inside an introductory phrase.
-    """
-    low = max(start, min(_MIN_CUT_WORDS, max_words))
-    high = min(max_words, len(tokens) - 1)
-    for floor in (max(low, (max_words + 1) // 2), low):
-        for rank, is_boundary in enumerate(_BOUNDARIES):
-            for index in range(high, floor - 1, -1):
-                if is_boundary(tokens, index):
-                    return rank, tokens[:index]
-    return len(_BOUNDARIES), _hard_cut(tokens, max_words)
-
-
-def _ends_clause(tokens: list[str], index: int) -> bool:
-    return tokens[index - 1].rstrip(CLOSERS).endswith(_CLAUSE_END) or tokens[index] in DASHES
-
-
-def _starts_clause(tokens: list[str], index: int) -> bool:
-    word, before = tokens[index].lower(), tokens[index - 1].lower()
-    if word == "that":
-        # "a gas field that ..." opens a clause; "declared that ..." needs what follows.
-        return not (before.endswith("ed") or before in _REPORTING_VERBS)
-    if word == "as":
-        return before not in {"well", "such", "so", "just"}  # not inside "as well as"
-    if word in {"and", "or"}:
-        # Joins two clauses when a verb or a subject pronoun follows: "... and declared".
-        following = tokens[index + 1].lower() if index + 1 < len(tokens) else ""
-        return following.endswith("ed") or following in _CLAUSE_OPENERS
-    return word in _CLAUSE_STARTS
-
-
-def _starts_phrase(tokens: list[str], index: int) -> bool:
-    word = tokens[index].lower()
-    if word in {"and", "or"}:
-        following = tokens[index + 1] if index + 1 < len(tokens) else ""
-        return not (
-            _capitalised(tokens[index - 1]) and _capitalised(following)
-        )  # "Russia and China"
-    return word in _PREPOSITIONS
-
-
-_BOUNDARIES = (_ends_clause, _starts_clause, _starts_phrase)
-_ROUGH_CUT = 2  # rank of a cut before a preposition: worth dropping an intro to avoid
-
-
-def _drop_appositive(tokens: list[str]) -> list[str]:
-    """Drop an aside after the leading subject: "Shoigu, ex-minister, met" -> "Shoigu met"."""
-    name_end = _leading_name_end(tokens)
-    if not name_end:
-        return tokens
-    opener = tokens[name_end].lstrip(OPENERS)
-    if not opener or not (opener[0].isupper() or opener.lower() in _APPOSITIVE_OPENERS):
-        return tokens
-    limit = min(len(tokens) - 1, name_end + _MAX_ASIDE_WORDS)
-    for end in range(name_end + 1, limit + 1):
-        following = tokens[end]
-        if tokens[end - 1].endswith(",") and following[0].islower():
-            if following in _NOT_A_PREDICATE:
-                return tokens  # a list of names or a trailing phrase, not name-appositive-verb
-            name = tokens[:name_end]
-            return [*name[:-1], name[-1].rstrip(","), *tokens[end:]]
-    return tokens
-
-
-def _leading_name_end(tokens: list[str]) -> int:
-    """Words in a leading subject followed by a comma, or 0.
-
-    The subject is a capitalised name ("Li Shangfu,") or a short noun phrase
-    followed by a relative clause ("The plan, which ...,").
-    """
-    if not tokens or tokens[0][0] in OPENERS or tokens[0].rstrip(",").lower() in _NOT_A_NAME:
-        return 0
-    for end in range(1, min(4, len(tokens) - 1) + 1):
-        if tokens[end - 1].endswith(","):
-            named = all(_capitalised(token) for token in tokens[:end])
-            relative = tokens[end].lower() in {"who", "which", "whose"}
-            return end if named or relative else 0
-    return 0
-
-
-def _intro_length(tokens: list[str]) -> int:
-    """Words in a leading introductory phrase up to its comma ("Last week,"), else 0."""
-    if not tokens or tokens[0].lower() not in _INTRO_STARTS:
-        return 0
-    for index, token in enumerate(tokens[:_MAX_ASIDE_WORDS], start=1):
-        if token.rstrip(CLOSERS).endswith(","):
-            return index
-    return 0
-
-
-def _hard_cut(tokens: list[str], max_words: int) -> list[str]:
-    """Cut at ``max_words``, backing off so "Xi Jinping" or "May 9" is not split."""
-    cut = max_words
-    while (
-        cut > _MIN_CUT_WORDS
-        and _capitalised(tokens[cut - 1])
-        and (_capitalised(tokens[cut]) or tokens[cut][:1].isdigit())
-    ):
-        cut -= 1
-    return tokens[: cut if cut > _MIN_CUT_WORDS else max_words]
-
-
-def _capitalised(token: str) -> bool:
-    stripped = token.lstrip(OPENERS)
-    return bool(stripped) and stripped[0].isupper()
-
-
-def _finish_cut(tokens: list[str]) -> str:
-    """Drop trailing punctuation and small words a cut can leave dangling."""
-    tokens = list(tokens)
-    while len(tokens) > 1:
-        last = tokens[-1]
-        if last in DASHES or last.lower().strip(",;:") in _DANGLING_END:
-            tokens.pop()
-            continue
-        break
-    text = " ".join(tokens)
-    body = text.rstrip(CLOSERS)
-    return body.rstrip(",;:–—-") + text[len(body) :]
-
-
-def _balance_quotes(text: str) -> str:
-    """Remove a quote mark a cut left without its partner (removal keeps grounding)."""
-    if text.count('"') % 2:
-        index = text.rfind('"')
-        text = text[:index] + text[index + 1 :]
-    if text.count("“") > text.count("”"):
-        index = text.rfind("“")
-        text = text[:index] + text[index + 1 :]
-    elif text.count("”") > text.count("“"):
-        index = text.find("”")
-        text = text[:index] + text[index + 1 :]
-    return normalize_whitespace(text)
+    text = strip_leading_punctuation(text)
+    if word_count(text) > max_words:
+        text = " ".join(drop_leading_appositive(text.split()))
+    if word_count(text) > max_words or not words(text):
+        return ""
+    return _capitalise(text)
 
 
 def _end_with_period(text: str) -> str:
     body = text.rstrip(CLOSERS)
-    if body.endswith((".", "!", "?")):
+    if body.endswith(_TERMINALS):
         return text
     closers = text[len(body) :]
     body = body.rstrip(",;:…–—- ")
