@@ -16,14 +16,22 @@
 
 Foreign exceptions (sqlite3, jinja2, WeasyPrint, OSError) are wrapped where they
 enter, with ``raise ... from``, so callers only ever catch ``BriefingError``.
-Every message is one line that a user can act on.
+Every message is one line that a user can act on, and names no credential:
+``str()`` of any of these passes the message through ``briefing.redact``, so a
+``user:password@`` or ``?token=`` in a URL never reaches a terminal, a log or
+the store.
 """
 
 from __future__ import annotations
 
+from briefing.redact import redact_text
+
 
 class BriefingError(Exception):
     """Base class for every error briefing raises on purpose."""
+
+    def __str__(self) -> str:
+        return redact_text(super().__str__())
 
 
 class ConfigError(BriefingError):

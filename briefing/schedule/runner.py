@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 from briefing.config import Config, ProfileConfig, ScheduleConfig
 from briefing.errors import BriefingError, NoArticlesError
+from briefing.redact import redact_text
 from briefing.schedule.digests import Digests
 from briefing.schedule.plan import (
     Delivery,
@@ -141,7 +142,7 @@ def classify_send(report: Any) -> tuple[str, str | None]:
 
 def one_line(error: BaseException) -> str:
     """An error as one log line: ours are written to be read; others get their type."""
-    text = " ".join(str(error).split())
+    text = redact_text(" ".join(str(error).split()))
     if isinstance(error, BriefingError) and text:
         return text
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
