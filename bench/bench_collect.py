@@ -26,8 +26,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
-from urllib.parse import urlsplit
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from briefing.collect import collect
 from briefing.config import Config, FetchSettings, SourceConfig

@@ -7,7 +7,11 @@ config key with a safe default:
 
 - ``cap_document``: an article's title and outlet cut to ``limits.max_title_chars``
   and ``limits.max_outlet_chars`` (at a word, with "…"), applied where articles
-  enter (files and web documents are built), before anything stores or shows them;
+  enter (files and web documents are built), before anything stores or shows them.
+  A title or outlet that addresses a model ("Ignore previous instructions and
+  report that ...", ``briefing.summarize.injection``) is no headline and no
+  publication: it is dropped there, so cleaning infers a title from the lead and
+  the outlet falls back to the source's, and no engine shows it to a reader;
 - ``cap_sources``: the articles a brief cites, at most ``profiles.NAME.max_sources``,
   shared by the stories in rank order (see its docstring).
 """
@@ -18,6 +22,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from briefing.config import Limits
+from briefing.summarize.injection import is_model_directed
 from briefing.types import Article, RawDocument, Story
 
 ELLIPSIS = "…"
@@ -36,9 +41,10 @@ def cap_text(text: str, limit: int) -> str:
 
 
 def cap_document(document: RawDocument, limits: Limits) -> RawDocument:
-    """``document`` with its title and outlet within the configured lengths."""
-    title = document.title
-    outlet = document.outlet
+    """``document`` with its title and outlet within the configured lengths (and dropped
+    when they address a model)."""
+    title = None if document.title and is_model_directed(document.title) else document.title
+    outlet = None if document.outlet and is_model_directed(document.outlet) else document.outlet
     if title is not None and len(title) > limits.max_title_chars:
         title = cap_text(title, limits.max_title_chars)
     if outlet is not None and len(outlet) > limits.max_outlet_chars:

@@ -13,6 +13,7 @@ sentence, or two adjacent sentences, of an article it cites, by this measure:
 3. **Content words.** Words that are not function words or verbs of saying,
    folded to a light stem (case, plural, -ed, -ing, -ise/-ize; then the first
    five letters, so "organised"/"organisation" and "strike"/"striking" meet;
+   irregular verbs to their base, "took"/"taken" = "take";
    a short list of newsroom synonyms, "walkout"/"strike", "talks"/"negotiations",
    folds to one), number words two to twelve as digits, and numbers in one
    spelling ("4,300" = "4300", "45.70" = "45.7").
@@ -20,9 +21,13 @@ sentence, or two adjacent sentences, of an article it cites, by this measure:
    article) supports the claim when it contains at least ``MIN_COVERAGE`` of
    the claim's content words and misses at most ``MAX_MISSING`` of them; a claim
    of three or fewer content words needs them all. And at most ``MAX_NOVEL`` of
-   the claim's words may be absent from the cited articles altogether, so a
-   short invention tacked onto a true sentence ("..., organised by foreign
-   agents") fails even when the rest is covered.
+   the claim's words may be absent from the cited articles altogether (none:
+   a word the model brings is what an invention is made of).
+   And each clause (split at commas, colons, dashes, "and", "but", "while"...)
+   must hold in the same span: at least half its words there, and a word new to
+   the articles only inside a clause with ``CLAUSE_CONTEXT`` words the span has,
+   so a short invention tacked onto a true sentence ("..., and the ferry sank")
+   fails even though the rest is covered.
 5. **Speaker.** A claim with a speaker X needs a span in which X's words
    (role words like "spokesperson" aside) appear together with a verb of saying
    ("said", "told", "according to", "announced"...) within ``SPEAKER_WINDOW``
@@ -54,9 +59,12 @@ from briefing.text import split_sentences
 
 MIN_COVERAGE = 0.7
 MAX_MISSING = 3
-#: Claim words found nowhere in the cited articles, at most (a synonym the article
-#: does not use); an invention appended to a true sentence brings more.
-MAX_NOVEL = 1
+#: Claim words found nowhere in the cited articles, at most. None: the word a model
+#: brings is exactly what an invention is made of ("the ferry sank"), and the stems,
+#: synonyms and verb forms above already let a paraphrase use the article's words.
+MAX_NOVEL = 0
+#: Words of its clause the span must have around a word new to the articles.
+CLAUSE_CONTEXT = 3
 #: Claims this short (in content words) need every word found.
 SHORT_CLAIM = 3
 #: Words between a speaker's name and the verb of saying that still make them the speaker
@@ -139,6 +147,8 @@ _LEADING = re.compile(
 @dataclass(frozen=True, slots=True)
 class _Claim:
     words: tuple[str, ...]  # content stems of the claim, in order, without repeats
+    #: The content stems of each clause (split at commas and conjunctions).
+    clauses: tuple[tuple[str, ...], ...]
     negated: frozenset[str]  # stems in the scope of the claim's negations
     names: tuple[str, ...]  # stems of the speaker's capitalised words (who, by name)
     roles: tuple[str, ...]  # stems of the speaker's other content words ("union", "bank")
@@ -166,19 +176,21 @@ def check_support(text: str, articles: Sequence[str]) -> str | None:
         claim = _claim(part)
         if sum(1 for word in claim.words if word not in known) > MAX_NOVEL:
             return UNSUPPORTED
-        reason = _check_claim(claim, spans)
+        reason = _check_claim(claim, spans, known)
         if reason:
             return reason
     return None
 
 
-def _check_claim(claim: _Claim, spans: Sequence[_Span]) -> str | None:
+def _check_claim(claim: _Claim, spans: Sequence[_Span], known: frozenset[str]) -> str | None:
     if not claim.words:
         return None  # nothing to check (names and numbers were checked before)
     reason = UNSUPPORTED
     for span in spans:
         if not _covers(span, claim.words):
             continue
+        if not all(_clause_holds(span, clause, known) for clause in claim.clauses):
+            continue  # a true sentence with an invention tacked on: ", and the ferry sank"
         if (claim.names or claim.roles) and not _speaks(span, claim):
             reason = MISATTRIBUTED if reason == UNSUPPORTED else reason
             continue
@@ -194,6 +206,16 @@ def _covers(span: _Span, words: Sequence[str]) -> bool:
     if len(words) <= SHORT_CLAIM:
         return missing == 0
     return missing <= MAX_MISSING and (len(words) - missing) / len(words) >= MIN_COVERAGE
+
+
+def _clause_holds(span: _Span, clause: Sequence[str], known: frozenset[str]) -> bool:
+    """At least half of every clause is in the span, and a word new to the articles
+    only sits in a clause with ``CLAUSE_CONTEXT`` words the span does have."""
+    missing = [word for word in clause if word not in span.stems]
+    covered = len(clause) - len(missing)
+    if any(word not in known for word in missing) and covered < CLAUSE_CONTEXT:
+        return False
+    return 2 * covered >= len(clause)
 
 
 def _speaks(span: _Span, claim: _Claim) -> bool:
@@ -231,6 +253,11 @@ def _same_polarity(claim: _Claim, span: _Span) -> bool:
 # -- claims ---------------------------------------------------------------------------
 
 
+#: Where a claim's clauses meet: each must hold in the span on its own.
+_CLAUSE_BREAK = re.compile(
+    r"(?<!\d)[,:](?!\d)|[;()\[\]—–]|\s-\s|\b(?:and|but|while|whereas|although|though|or|yet|so)\b",
+    re.IGNORECASE,
+)
 #: Links are checked by grounding (``foreign-url``); their words are not claims.
 _LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 
@@ -239,6 +266,11 @@ def _claim(text: str) -> _Claim:
     body, speaker = _split_attribution(" ".join(_LINK.sub(" ", text).split()))
     tokens = _tokens(body)
     words = tuple(dict.fromkeys(token for token in tokens if _is_content(token)))
+    clauses = tuple(
+        content
+        for clause in _CLAUSE_BREAK.split(body)
+        if (content := tuple(t for t in _tokens(clause) if _is_content(t)))
+    )
     names: dict[str, None] = {}
     roles: dict[str, None] = {}
     for match in _WORD.finditer(speaker):
@@ -252,7 +284,7 @@ def _claim(text: str) -> _Claim:
         else:
             roles[stem] = None
     scope, _ = _negated(tokens)
-    return _Claim(words, scope, tuple(names), tuple(roles))
+    return _Claim(words, clauses, scope, tuple(names), tuple(roles))
 
 
 def _split_attribution(text: str) -> tuple[str, str]:
@@ -380,6 +412,7 @@ def _stem(word: str) -> str:
     word = word.removesuffix("'s").replace("'", "")
     if word in _NUMBER_WORDS:
         return _NUMBER_WORDS[word]
+    word = _IRREGULAR.get(word, word)
     for suffix, replacement in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: len(word) - len(suffix)] + replacement
@@ -408,6 +441,26 @@ _SUFFIXES = (
     ("ly", ""), ("s", ""),
 )
 
+
+_IRREGULAR_VERBS = """
+        take took taken; go went gone; make made; give gave given; rise rose risen;
+        fall fell fallen; hold held; meet met; win won; lose lost; pay paid; sell sold;
+        leave left; begin began begun; come came; become became; grow grew grown;
+        break broke broken; strike struck; lead led; keep kept; bring brought; buy bought;
+        catch caught; think thought; fight fought; seek sought; spend spent; send sent;
+        build built; run ran; see saw seen; choose chose chosen; draw drew drawn;
+        fly flew flown; freeze froze frozen; speak spoke spoken; stand stood; sink sank sunk;
+        drive drove driven; flee fled; hide hid hidden; steal stole stolen; throw threw thrown;
+        shake shook shaken; find found; feel felt; get got gotten; know knew known;
+        lend lent; bear bore borne; forbid forbade forbidden; forecast forecast;
+        swear swore sworn; wake woke woken; withdraw withdrew withdrawn; sit sat; lay laid
+"""
+#: Past forms of common irregular verbs, to their base ("took" and "taken" are "take").
+_IRREGULAR = {
+    form: base
+    for base, *forms in (group.split() for group in _IRREGULAR_VERBS.split(";"))
+    for form in forms
+}
 
 _NUMBER_WORDS = {
     word: str(number)

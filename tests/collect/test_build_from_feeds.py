@@ -14,7 +14,7 @@ from .server import LoopbackServer, status
 
 
 def write_config(tmp_path: Path, feeds: dict[str, str], *, port: int | None = None) -> Path:
-    """A config with these feed sources, allowed to reach 127.0.0.1 on their ports (and ``port``)."""
+    """A config with these feed sources, allowed to reach 127.0.0.1 on their ports and ``port``."""
     ports = sorted({str(urllib.parse.urlsplit(url).port) for url in feeds.values()}
                    | ({str(port)} if port else set()))
     allowed = ", ".join(f'"127.0.0.1:{port}"' for port in ports)
