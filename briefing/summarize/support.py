@@ -49,6 +49,7 @@ flipped negations fail (``tests/test_support.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Iterable, Sequence
@@ -106,7 +107,7 @@ explained explains noted notes wrote writes claimed claims insisted insists
 #: Verbs and phrases that make the words near them a speaker.
 _SPEECH = _word_set("""
 said says say saying told tells tell telling according added adds stated states announced
-announces reported reports warned warns confirmed confirms explained explains noted notes
+announces warned warns confirmed confirms explained explains noted notes
 wrote writes claimed claims insisted insists argued argues estimated estimates predicted
 predicts acknowledged acknowledges admitted admits declared declares denied denies statement
 spokesman spokeswoman spokesperson
@@ -125,7 +126,7 @@ deny denies denied denying refuse refuses refused refusing
 """)
 
 _SAID = (
-    r"(?:said|says|told\s+[\w\s.'’-]{1,40}?|announced|stated|added|warned|confirmed|reported"
+    r"(?:said|says|told\s+[\w\s.'’-]{1,40}?|announced|stated|added|warned|confirmed"
     r"|estimated|explained|wrote|noted|claimed|insisted|argued|predicted|acknowledged|admitted"
     r"|declared)"
 )
@@ -164,7 +165,11 @@ class _Span:
     #: "he said", "she told": the speaker was named before, so the sentence before
     #: the span (``context``, its content stems) may name them.
     pronoun_speech: bool = False
+    #: A verb of saying with no pronoun beside it: the sentence names its speaker.
+    named_speech: bool = False
     context: frozenset[str] = frozenset()
+    #: For two adjacent sentences: each one alone (a claim's own sentence decides who said it).
+    parts: tuple[_Span, ...] = ()
 
 
 def check_support(text: str, articles: Sequence[str]) -> str | None:
@@ -219,6 +224,17 @@ def _clause_holds(span: _Span, clause: Sequence[str], known: frozenset[str]) -> 
 
 
 def _speaks(span: _Span, claim: _Claim) -> bool:
+    """Whether the claim's speaker is the speaker in ``span``. When the sentence that
+    holds most of the claim names a speaker of its own ("..., according to the port
+    authority", not "he said"), that sentence alone decides; otherwise, as below."""
+    if span.parts:
+        home = max(span.parts, key=lambda part: sum(word in part.stems for word in claim.words))
+        if home.named_speech:
+            return _speaks_in(home, claim)
+    return _speaks_in(span, claim)
+
+
+def _speaks_in(span: _Span, claim: _Claim) -> bool:
     """The speaker is named in the span within ``SPEAKER_WINDOW`` words of a verb of
     saying: by the last word of its name and at least half of its name words ("Dunmore"
     for "Mikael Dunmore"), or, when it has no name, by one of its other words ("union")."""
@@ -323,7 +339,9 @@ def _spans(article: str) -> tuple[_Span, ...]:
         spans.append(_span(tokens, context))
         following = usable[index + 1] if index + 1 < len(usable) else None
         if following is not None:
-            spans.append(_span([*tokens, _BREAK, *following], context))
+            pair = _span([*tokens, _BREAK, *following], context)
+            parts = (_span(tokens, context), _span(following, frozenset(tokens)))
+            spans.append(dataclasses.replace(pair, parts=parts))
     return tuple(spans)
 
 
@@ -331,15 +349,18 @@ def _span(tokens: list[str], context: frozenset[str] = frozenset()) -> _Span:
     scope, heads = _negated(tokens)
     words = [token for token in tokens if token != _BREAK]
     speech_at = tuple(i for i, word in enumerate(words) if word in _SPEECH_STEMS)
+    by_pronoun = [
+        any(words[j] in _PRONOUNS for j in (i - 1, i + 1) if 0 <= j < len(words))
+        for i in speech_at
+    ]
     return _Span(
         words=tuple(words),
         stems=frozenset(token for token in tokens if _is_content(token)),
         negated=scope,
         negated_heads=heads,
         speech_at=speech_at,
-        pronoun_speech=any(
-            words[j] in _PRONOUNS for i in speech_at for j in (i - 1, i + 1) if 0 <= j < len(words)
-        ),
+        pronoun_speech=any(by_pronoun),
+        named_speech=not all(by_pronoun),
         context=context,
     )
 
