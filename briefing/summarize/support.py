@@ -94,6 +94,8 @@ in on at to of for from by with as into onto upon over under about after before 
 since until till than then also too very so such just only even still yet again more most
 less least much many some any all each every both either other another same own few several
 and or but if because though although whether nor not no never
+however meanwhile moreover furthermore nevertheless nonetheless therefore thus hence indeed
+instead otherwise likewise besides overall
 is are was were be been being am has have had having do does did doing will would shall should
 can could may might must ought
 one ones up down out off per via among between across against around through within without
@@ -437,7 +439,11 @@ def _stem(word: str) -> str:
     for suffix, replacement in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: len(word) - len(suffix)] + replacement
+            if suffix in ("ing", "ed") and word[-1] == word[-2] and word[-1] in _UNDOUBLE:
+                word = word[:-1]  # "cutting", "stopped" -> "cut", "stop"
             break
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]  # "save", "saving", "saved" meet at "sav"
     word = word.replace("iz", "is")[:5]  # organize == organise
     return _SYNONYM.get(word, word)
 
@@ -457,6 +463,7 @@ def _number(raw: str) -> str:
     return f"{integer}.{fraction}" if fraction else integer
 
 
+_UNDOUBLE = frozenset("bdgmnprt")
 _SUFFIXES = (
     ("ies", "y"), ("ied", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""),
     ("ly", ""), ("s", ""),
