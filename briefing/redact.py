@@ -27,7 +27,8 @@ SECRET_PARAM = re.compile(
     r"|passwd|pwd|sig|signature|auth|credential|credentials|session|sessionid)$"
 )
 #: Something with a scheme, "//" and a host: where a URL starts in free text.
-_URL_IN_TEXT = re.compile(r"(?i)\b[a-z][a-z0-9+.-]{0,30}://[^\s<>\"'`]+")
+#: Trailing punctuation is the sentence's, not the URL's ("... feed.xml?token=abc: failed").
+_URL_IN_TEXT = re.compile(r"(?i)\b[a-z][a-z0-9+.-]{0,30}://[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]]")
 _PARAM = re.compile(r"([^&;=#?]*)=([^&;#]*)")
 
 

@@ -42,6 +42,13 @@ def test_redact_text_finds_every_url_in_free_text() -> None:
     assert "one.example/x" in cleaned and "two.example/" in cleaned and "three.example" in cleaned
 
 
+def test_punctuation_after_a_url_stays_in_the_sentence() -> None:
+    assert redact_text("https://h.example/f.xml?token=abc: cannot resolve") == (
+        "https://h.example/f.xml?token=***: cannot resolve"
+    )
+    assert redact_text("(see http://u:p@h.example/a.)") == "(see http://***@h.example/a.)"
+
+
 def test_every_briefing_error_is_redacted_when_shown() -> None:
     error = SourceError(f"https://me:{SECRET}@feeds.example/private.xml: no usable article")
     assert str(error) == "https://***@feeds.example/private.xml: no usable article"
