@@ -10,7 +10,8 @@ sentence, or two adjacent sentences, of an article it cites, by this measure:
    stories); each part is checked on its own and every part must hold.
 2. **Attribution.** "..., X said", "X said (that) ...", "according to X",
    "X told ..." and the like are taken off the claim; X is the *speaker*.
-3. **Content words.** Words that are not function words or verbs of saying,
+3. **Content words** (``briefing.summarize.wording``). Words that are not
+   function words or verbs of saying,
    folded to a light stem (case, plural, -ed, -ing, -ise/-ize; then the first
    five letters, so "organised"/"organisation" and "strike"/"striking" meet;
    irregular verbs to their base, "took"/"taken" = "take";
@@ -28,16 +29,20 @@ sentence, or two adjacent sentences, of an article it cites, by this measure:
    the articles only inside a clause with ``CLAUSE_CONTEXT`` words the span has,
    so a short invention tacked onto a true sentence ("..., and the ferry sank")
    fails even though the rest is covered.
-5. **Speaker.** A claim with a speaker X needs a span in which X's words
-   (role words like "spokesperson" aside) appear together with a verb of saying
-   ("said", "told", "according to", "announced"...) within ``SPEAKER_WINDOW``
-   words of it: "X said" needs X as a speaker in the source, not merely named.
-6. **Negation kept.** The word that follows a negation ("not", "no", "never",
-   "n't", "without", "denied", "refused"...), skipping function words, is what
-   is negated. Everything the claim negates must be negated in the span, and
-   nothing the claim asserts may be negated there: "the union did not accept
-   the offer" is not supported by "the union accepted the offer", nor the
-   reverse.
+5. **Speaker.** A claim with a speaker X needs a span in which X is named
+   (the last word of its name and at least half of its name words, so
+   "Dunmore" stands for "Mikael Dunmore"; without a name, one of its other
+   words: "the union") within ``SPEAKER_WINDOW`` words of a verb of saying
+   ("said", "told", "according to", "announced"...). "He said" lets the
+   sentence before name him. When the sentence holding the claim names a
+   speaker of its own ("..., according to the port authority"), that sentence
+   alone decides. "X said" needs X as the speaker in the source, not merely named.
+6. **Negation kept.** A negation ("not", "no", "never", "n't", "without",
+   "denied", "refused"...) applies to the next three content words of its
+   clause. What the claim negates must be negated in the span too, and the
+   first word the span negates must not be one the claim asserts: "the union
+   did not accept the offer" is not supported by "the union accepted the
+   offer", nor the reverse.
 7. **No orders.** A sentence that addresses a model
    (``briefing.summarize.injection``) is never support, whatever it contains.
 
@@ -52,10 +57,21 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from briefing.summarize.injection import is_model_directed
+from briefing.summarize.wording import (
+    BREAK,
+    PRONOUNS,
+    ROLE_STEMS,
+    SPEECH_STEMS,
+    WORD,
+    is_content,
+    negated,
+    stem_word,
+    tokenize,
+)
 from briefing.text import split_sentences
 
 MIN_COVERAGE = 0.7
@@ -75,57 +91,6 @@ SPEAKER_WINDOW = 15
 UNSUPPORTED = "unsupported"
 MISATTRIBUTED = "misattributed"
 NEGATION = "negation-flipped"
-
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-#: Numbers as grounding reads them (a space groups only before exactly three digits:
-#: "1 200"), then words.
-_WORD = re.compile(
-    r"\d+(?:(?:[,.'’]|[ \u00a0\u202f\u2009](?=\d{3}(?!\d)))\d+)*%?"
-    r"|[^\W\d_]+(?:['’][^\W\d_]+)*"
-)
-
-_FUNCTION_WORDS = _word_set("""
-a an the this that these those it its it's he him his she her hers they them their theirs we us
-our ours i me my you your yours who whom whose which what when where why how there here
-in on at to of for from by with as into onto upon over under about after before during while
-since until till than then also too very so such just only even still yet again more most
-less least much many some any all each every both either other another same own few several
-and or but if because though although whether nor not no never
-however meanwhile moreover furthermore nevertheless nonetheless therefore thus hence indeed
-instead otherwise likewise besides overall
-is are was were be been being am has have had having do does did doing will would shall should
-can could may might must ought
-one ones up down out off per via among between across against around through within without
-amid toward towards upon onto
-mr mrs ms dr st
-says said say saying told tell tells telling according added adds add stated states state
-announced announces announce reported reports report warned warns confirmed confirms
-explained explains noted notes wrote writes claimed claims insisted insists
-""")
-
-#: Verbs and phrases that make the words near them a speaker.
-_SPEECH = _word_set("""
-said says say saying told tells tell telling according added adds stated states announced
-announces warned warns confirmed confirms explained explains noted notes
-wrote writes claimed claims insisted insists argued argues estimated estimates predicted
-predicts acknowledged acknowledges admitted admits declared declares denied denies statement
-spokesman spokeswoman spokesperson
-""")
-
-#: Words naming a role rather than who: not required of a speaker in the source.
-_ROLE_WORDS = _word_set("""
-spokesman spokeswoman spokesperson spokespeople official officials source sources statement
-representative representatives chief head leader leaders member members staff government
-""")
-
-_NEGATIONS = _word_set("""
-not no never none nobody nothing neither nor without cannot cant dont doesnt didnt isnt arent
-wasnt werent wont wouldnt shouldnt couldnt hasnt havent hadnt
-deny denies denied denying refuse refuses refused refusing
-""")
 
 _SAID = (
     r"(?:said|says|told\s+[\w\s.'’-]{1,40}?|announced|stated|added|warned|confirmed"
@@ -282,18 +247,18 @@ _LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 
 def _claim(text: str) -> _Claim:
     body, speaker = _split_attribution(" ".join(_LINK.sub(" ", text).split()))
-    tokens = _tokens(body)
-    words = tuple(dict.fromkeys(token for token in tokens if _is_content(token)))
+    tokens = tokenize(body)
+    words = tuple(dict.fromkeys(token for token in tokens if is_content(token)))
     clauses = tuple(
         content
         for clause in _CLAUSE_BREAK.split(body)
-        if (content := tuple(t for t in _tokens(clause) if _is_content(t)))
+        if (content := tuple(t for t in tokenize(clause) if is_content(t)))
     )
     names: dict[str, None] = {}
     roles: dict[str, None] = {}
-    for match in _WORD.finditer(speaker):
-        stem = _stem(match.group(0))
-        if not _is_content(stem) or stem in _SPEECH_STEMS or stem in _ROLE_STEMS:
+    for match in WORD.finditer(speaker):
+        stem = stem_word(match.group(0))
+        if not is_content(stem) or stem in SPEECH_STEMS or stem in ROLE_STEMS:
             continue
         # A capital that only opens the line ("Chief financial officer ...") names no one.
         opens_line = match.start() == 0 and text.lstrip().startswith(speaker)
@@ -301,7 +266,7 @@ def _claim(text: str) -> _Claim:
             names[stem] = None
         else:
             roles[stem] = None
-    scope, _ = _negated(tokens)
+    scope, _ = negated(tokens)
     return _Claim(words, clauses, scope, tuple(names), tuple(roles))
 
 
@@ -331,33 +296,33 @@ def _spans(article: str) -> tuple[_Span, ...]:
     Sentences that address a model are left out, and no pair spans them.
     """
     sentences = [s for s in split_sentences(article)]
-    usable = [None if is_model_directed(s) else _tokens(s) for s in sentences]
+    usable = [None if is_model_directed(s) else tokenize(s) for s in sentences]
     spans: list[_Span] = []
     for index, tokens in enumerate(usable):
         if tokens is None:
             continue
         before = usable[index - 1] if index > 0 else None
-        context = frozenset(t for t in before or () if _is_content(t))
+        context = frozenset(t for t in before or () if is_content(t))
         spans.append(_span(tokens, context))
         following = usable[index + 1] if index + 1 < len(usable) else None
         if following is not None:
-            pair = _span([*tokens, _BREAK, *following], context)
+            pair = _span([*tokens, BREAK, *following], context)
             parts = (_span(tokens, context), _span(following, frozenset(tokens)))
             spans.append(dataclasses.replace(pair, parts=parts))
     return tuple(spans)
 
 
 def _span(tokens: list[str], context: frozenset[str] = frozenset()) -> _Span:
-    scope, heads = _negated(tokens)
-    words = [token for token in tokens if token != _BREAK]
-    speech_at = tuple(i for i, word in enumerate(words) if word in _SPEECH_STEMS)
+    scope, heads = negated(tokens)
+    words = [token for token in tokens if token != BREAK]
+    speech_at = tuple(i for i, word in enumerate(words) if word in SPEECH_STEMS)
     by_pronoun = [
-        any(words[j] in _PRONOUNS for j in (i - 1, i + 1) if 0 <= j < len(words))
+        any(words[j] in PRONOUNS for j in (i - 1, i + 1) if 0 <= j < len(words))
         for i in speech_at
     ]
     return _Span(
         words=tuple(words),
-        stems=frozenset(token for token in tokens if _is_content(token)),
+        stems=frozenset(token for token in tokens if is_content(token)),
         negated=scope,
         negated_heads=heads,
         speech_at=speech_at,
@@ -365,164 +330,3 @@ def _span(tokens: list[str], context: frozenset[str] = frozenset()) -> _Span:
         named_speech=not all(by_pronoun),
         context=context,
     )
-
-
-# -- words ----------------------------------------------------------------------------
-
-
-#: Clause punctuation ends a negation's scope; kept as a token of its own.
-_BREAK = "|"
-_TOKEN = re.compile(rf"{_WORD.pattern}|[,;:()\[\]\"“”—–]")
-#: Content words after a negation that it is taken to apply to.
-NEGATION_SCOPE = 3
-
-
-#: Stands for every negation word, recognised before stemming ("noted" is not "not").
-_NOT = "¬"
-
-
-def _tokens(text: str) -> list[str]:
-    tokens = []
-    for match in _TOKEN.finditer(text):
-        word = match.group(0)
-        if not _WORD.fullmatch(word):
-            tokens.append(_BREAK)
-        elif _is_negation(word):
-            tokens.append(_NOT)
-        else:
-            tokens.append(_stem(word))
-    return tokens
-
-
-def _is_negation(word: str) -> bool:
-    folded = word.casefold().replace("’", "'")
-    return folded.endswith("n't") or folded.replace("'", "") in _NEGATIONS
-
-
-def _is_content(stem: str) -> bool:
-    if stem[:1].isdigit():
-        return True
-    return stem != _NOT and stem not in _FUNCTION_STEMS and len(stem) > 1
-
-
-def _negated(tokens: Sequence[str]) -> tuple[frozenset[str], frozenset[str]]:
-    """(the scope, the heads) of the negations in ``tokens``: the first ``NEGATION_SCOPE``
-    content words after each, up to clause punctuation, and the first of them alone."""
-    scope: set[str] = set()
-    heads: set[str] = set()
-    for index, token in enumerate(tokens):
-        if token != _NOT:
-            continue
-        found = 0
-        for following in tokens[index + 1 : index + 10]:
-            if following in (_BREAK, _NOT):
-                break
-            if _is_content(following) or following in _SPEECH_STEMS:
-                if not found:
-                    heads.add(following)
-                scope.add(following)
-                found += 1
-                if found == NEGATION_SCOPE:
-                    break
-    return frozenset(scope), frozenset(heads)
-
-
-def _stem(word: str) -> str:
-    """A light, deterministic stem: folded, possessive and common suffixes off, 5 letters."""
-    word = word.casefold().replace("’", "'")
-    if word[:1].isdigit():
-        return _number(word.rstrip("%"))
-    word = word.removesuffix("'s").replace("'", "")
-    if word in _NUMBER_WORDS:
-        return _NUMBER_WORDS[word]
-    word = _IRREGULAR.get(word, word)
-    for suffix, replacement in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: len(word) - len(suffix)] + replacement
-            if suffix in ("ing", "ed") and word[-1] == word[-2] and word[-1] in _UNDOUBLE:
-                word = word[:-1]  # "cutting", "stopped" -> "cut", "stop"
-            break
-    if len(word) > 3 and word.endswith("e"):
-        word = word[:-1]  # "save", "saving", "saved" meet at "sav"
-    word = word.replace("iz", "is")[:5]  # organize == organise
-    return _SYNONYM.get(word, word)
-
-
-_SEPARATOR = re.compile(r"[,.'’ \u00a0\u202f\u2009]")
-
-
-def _number(raw: str) -> str:
-    """One spelling per number: "4,300" == "4300", "3,50" == "3.5", "45.70" == "45.7"."""
-    groups = _SEPARATOR.split(raw)
-    marks = _SEPARATOR.findall(raw)
-    fraction = ""
-    # The last "." or "," is a decimal point unless exactly three digits follow it.
-    if marks and marks[-1] in ".," and len(groups[-1]) != 3:
-        fraction = groups.pop().rstrip("0")
-    integer = "".join(groups).lstrip("0") or "0"
-    return f"{integer}.{fraction}" if fraction else integer
-
-
-_UNDOUBLE = frozenset("bdgmnprt")
-_SUFFIXES = (
-    ("ies", "y"), ("ied", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""),
-    ("ly", ""), ("s", ""),
-)
-
-
-_IRREGULAR_VERBS = """
-        take took taken; go went gone; make made; give gave given; rise rose risen;
-        fall fell fallen; hold held; meet met; win won; lose lost; pay paid; sell sold;
-        leave left; begin began begun; come came; become became; grow grew grown;
-        break broke broken; strike struck; lead led; keep kept; bring brought; buy bought;
-        catch caught; think thought; fight fought; seek sought; spend spent; send sent;
-        build built; run ran; see saw seen; choose chose chosen; draw drew drawn;
-        fly flew flown; freeze froze frozen; speak spoke spoken; stand stood; sink sank sunk;
-        drive drove driven; flee fled; hide hid hidden; steal stole stolen; throw threw thrown;
-        shake shook shaken; find found; feel felt; get got gotten; know knew known;
-        lend lent; bear bore borne; forbid forbade forbidden; forecast forecast;
-        swear swore sworn; wake woke woken; withdraw withdrew withdrawn; sit sat; lay laid
-"""
-#: Past forms of common irregular verbs, to their base ("took" and "taken" are "take").
-_IRREGULAR = {
-    form: base
-    for base, *forms in (group.split() for group in _IRREGULAR_VERBS.split(";"))
-    for form in forms
-}
-
-_NUMBER_WORDS = {
-    word: str(number)
-    for number, word in enumerate(
-        ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-         "twelve"),
-        start=2,
-    )
-}
-
-#: Words news writing uses for one another, folded to one stem each. General
-#: vocabulary only ("walkout" for "strike"), never names.
-_SYNONYM_GROUPS = (
-    "strike walkout stoppage", "talks negotiations", "pay wage wages salary salaries",
-    "rise raise increase hike", "cut reduce reduction lower lowered", "fall drop decline",
-    "hacker attacker intruder", "stolen steal stole theft", "closed close shut",
-    "company firm", "ship vessel", "docker dockworker dockers dockworkers",
-    "deal agreement accord pact", "begin start", "resume restart", "end finish",
-    "investigation probe inquiry", "customer client", "worker employee staff",
-    "died die dead killed kill death", "collapsed collapse failed fail",
-    "want wish", "hold keep", "demand demanding", "warn caution", "buy purchase",
-    "say tell", "credentials login", "election vote", "minister ministry",
-)
-_SYNONYM: dict[str, str] = {}
-
-
-def _stems(words: Iterable[str]) -> frozenset[str]:
-    return frozenset(_stem(word) for word in words)
-
-
-for _group in _SYNONYM_GROUPS:
-    _first, *_others = (_stem(word) for word in _group.split())
-    _SYNONYM.update((other, _first) for other in _others if other != _first)
-_PRONOUNS = frozenset({"he", "she", "it", "they", "we"})
-_FUNCTION_STEMS = _stems(_FUNCTION_WORDS - _NEGATIONS)
-_SPEECH_STEMS = _stems(_SPEECH)
-_ROLE_STEMS = _stems(_ROLE_WORDS)
