@@ -28,10 +28,11 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from briefing.claims import Liveness
 from briefing.config import Config, SmtpSettings
 from briefing.deliver.content import email_content, load_brief
 from briefing.deliver.links import brief_page_url
@@ -51,7 +52,7 @@ from briefing.deliver.smtp import (
     UncertainError,
 )
 from briefing.fsutil import write_atomic
-from briefing.store import Store
+from briefing.storage import Storage
 
 __all__ = [
     "DeliveryError",
@@ -113,7 +114,7 @@ class SendReport:
 
 def send_brief(
     config: Config,
-    store: Store,
+    store: Storage,
     brief_id: int | None = None,
     *,
     profile: str | None = None,
@@ -121,12 +122,16 @@ def send_brief(
     retry_unknown: bool = False,
     environ: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    owner: str | None = None,
+    liveness: Liveness | None = None,
 ) -> SendReport:
     """Send brief ``brief_id`` (default: the latest of ``profile``) to its profile's recipients.
 
     Raises ``DeliveryError`` when nothing can be attempted (no brief, no
     recipients, no from address, bad credentials setup, TLS not trusted);
-    per-recipient outcomes are in the returned ``SendReport``.
+    per-recipient outcomes are in the returned ``SendReport``. ``owner`` names the
+    claims (a scheduler worker passes its own); ``liveness`` says whose claims
+    still hold (default: read from the store).
     """
     settings = config.smtp
     brief, record = load_brief(store, brief_id, profile)
@@ -142,26 +147,23 @@ def send_brief(
         report.files = _write_eml_files(folder, content, settings, recipients, domain)
         return report
 
-    outbox = Outbox(store)
+    liveness = liveness or Liveness.of(store, timedelta(seconds=config.workers.lease_seconds))
+    outbox = Outbox(store, owner, liveness)
     outbox.enqueue(record.id, recipients, lambda: make_message_id(domain))
     lease = timedelta(seconds=max(600.0, settings.timeout * 10))
     for orphan in outbox.mark_orphans_unknown(record.id, lease):
         logger.warning("%s: a previous send stopped mid-message; marked unknown", orphan.recipient)
-    wanted = set(recipients)
-    todo = [
-        row for row in outbox.rows(record.id)
-        if row.recipient in wanted
-        and (row.state == "pending" or (retry_unknown and row.state == "unknown"))
-    ]
-    if todo:
-        sending = _Sending(settings, outbox, content, sender, report, sleep)
+    waiting = {"pending", "unknown"} if retry_unknown else {"pending"}
+    if any(row.state in waiting and row.recipient in recipients
+           for row in outbox.rows(record.id)):
+        sending = _Sending(settings, outbox, content, sender, report, sleep, record.id,
+                           recipients, retry_unknown)
         with SmtpConnection(settings, environ) as connection:
             if settings.mode == "bcc":
-                sending.bcc(connection, todo)
+                sending.bcc(connection)
             else:
-                for row in todo:
-                    sending.one(connection, row)
-    _fill_report(report, outbox.rows(record.id), wanted)
+                sending.each(connection)
+    _fill_report(report, outbox.rows(record.id), set(recipients))
     return report
 
 
@@ -182,7 +184,7 @@ def _sender(settings: SmtpSettings) -> str:
 
 @dataclass
 class _Sending:
-    """One run's sending loop: claims rows, sends, records the outcome."""
+    """One run's sending loop: claims rows one at a time, sends, records the outcome."""
 
     settings: SmtpSettings
     outbox: Outbox
@@ -190,6 +192,11 @@ class _Sending:
     sender: str
     report: SendReport
     sleep: Callable[[float], None]
+    brief_id: int
+    recipients: Sequence[str]
+    retry_unknown: bool
+    #: Rows this run has dealt with: never claimed again by it (an unknown one stays so).
+    handled: set[int] = field(default_factory=set)
 
     def message(self, to: str, message_id: str) -> bytes:
         envelope = Envelope(
@@ -225,14 +232,25 @@ class _Sending:
             except PermanentError as error:
                 raise DeliveryError(str(error)) from None
 
-    def one(self, connection: SmtpConnection, row: OutboxRow) -> None:
-        """Send one row's message, retrying temporary failures."""
-        retry_unknown = row.state == "unknown"
+    def each(self, connection: SmtpConnection) -> None:
+        """One message per recipient: claim the next row, send it, until none is left.
+
+        The connection is opened before each claim, so a server that cannot be
+        reached never leaves a row claimed and unsent. Rows another process
+        claims meanwhile are its own; each row is claimed by exactly one.
+        """
         while True:
             self.connect(connection)
-            if not self.outbox.claim(row.id, retry_unknown=retry_unknown):
-                return  # another process took it (the report shows where it stands)
-            retry_unknown = False
+            row = self.outbox.claim_next(self.brief_id, self.recipients,
+                                         retry_unknown=self.retry_unknown, exclude=self.handled)
+            if row is None:
+                return
+            self.handled.add(row.id)
+            self.one(connection, row)
+
+    def one(self, connection: SmtpConnection, row: OutboxRow) -> None:
+        """Send one claimed row's message, retrying temporary failures."""
+        while True:
             try:
                 message = self.message(row.recipient, row.message_id)
                 connection.send(self.envelope_sender, [row.recipient], message)
@@ -247,6 +265,9 @@ class _Sending:
                 connection.close()
                 if not self.retry_later(row.id, str(error)):
                     return
+                self.connect(connection)
+                if not self.outbox.claim(row.id):
+                    return  # another process took it (the report shows where it stands)
                 continue
             self.outbox.mark_sent(row.id)
             self.report.sent.append(row.recipient)
@@ -265,15 +286,14 @@ class _Sending:
         self.backoff(attempts)
         return True
 
-    def bcc(self, connection: SmtpConnection, rows: Sequence[OutboxRow]) -> None:
-        """One message to every row's recipient, hidden from each other (Bcc)."""
-        waiting = list(rows)
-        while waiting:
+    def bcc(self, connection: SmtpConnection) -> None:
+        """One message to every waiting recipient, hidden from each other (Bcc)."""
+        retry_unknown = self.retry_unknown
+        while True:
             self.connect(connection)
-            claimed = [
-                row for row in waiting
-                if self.outbox.claim(row.id, retry_unknown=row.state == "unknown")
-            ]
+            claimed = self.outbox.claim_all(self.brief_id, self.recipients,
+                                            retry_unknown=retry_unknown, exclude=self.handled)
+            retry_unknown = False  # a row that becomes unknown now stays so
             if not claimed:
                 return
             message = self.message(self.sender, claimed[0].message_id)
@@ -291,7 +311,7 @@ class _Sending:
             except TransientError as error:
                 connection.close()
                 refused = {row.recipient: str(error) for row in claimed}
-            waiting = []
+            again: list[OutboxRow] = []
             for row in claimed:
                 reason = refused.get(row.recipient)
                 if reason is None:
@@ -299,15 +319,15 @@ class _Sending:
                     self.report.sent.append(row.recipient)
                 elif reason.startswith("5"):
                     self.outbox.mark_failed(row.id, f"smtp: RCPT TO: {reason}")
+                elif row.attempts < self.settings.max_attempts:
+                    self.outbox.release(row.id, reason)
+                    again.append(row)
                 else:
-                    again = self.outbox.row(row.id)
-                    if again and again.attempts < self.settings.max_attempts:
-                        self.outbox.release(row.id, reason)
-                        waiting.append(replace(again, state="pending"))
-                    else:
-                        self.outbox.mark_failed(row.id, f"gave up: {reason}")
-            if waiting:
-                self.backoff(max(row.attempts for row in waiting))
+                    self.outbox.mark_failed(row.id, f"gave up: {reason}")
+            self.handled.update(row.id for row in claimed if row not in again)
+            if not again:
+                return
+            self.backoff(max(row.attempts for row in again))
 
 
 def _fill_report(report: SendReport, rows: Sequence[OutboxRow], wanted: set[str]) -> None:

@@ -41,7 +41,7 @@ from briefing.brief import write_brief_json
 from briefing.config import Config, load_config
 from briefing.folders import publish_brief
 from briefing.render import render_brief
-from briefing.store import Store
+from briefing.storage import Storage, open_storage
 from briefing.types import Brief
 
 RECIPIENTS = ("ada@example.org", "brian@example.net", "chen@example.com")
@@ -266,7 +266,7 @@ def rendered_brief(tmp_path_factory: pytest.TempPathFactory) -> tuple[Brief, Pat
     return brief, folder
 
 
-def record(store: Store, brief: Brief, rendered: Path, out_root: Path) -> tuple[int, Path]:
+def record(store: Storage, brief: Brief, rendered: Path, out_root: Path) -> tuple[int, Path]:
     """Publish ``brief`` under ``out_root`` as a build does, its files copied from
     ``rendered`` (its articles are not stored); returns its id and folder."""
 
@@ -327,7 +327,7 @@ def write_config(
 class Setup:
     config_file: Path
     config: Config
-    store: Store
+    store: Storage
     brief: Brief
     brief_id: int
     folder: Path
@@ -341,22 +341,21 @@ def setup(
     tmp_path: Path, rendered_brief: tuple[Brief, Path]
 ) -> Iterator[SetupFactory]:
     """Config + store + a recorded brief (its files copied into this test's folder)."""
-    stores: list[Store] = []
+    stores: list[Storage] = []
 
     def make(server: MailServer | None, **options: Any) -> Setup:
         brief, rendered = rendered_brief
         config_file = write_config(tmp_path, server, **options)
         config = load_config(config_file)
-        store = Store(config.paths.store)
+        store = open_storage(config.paths.store)
         stores.append(store)
         brief_id, folder = record(store, brief, rendered, config.paths.out)
-        return Setup(config_file, config, store, store.brief(brief_id), brief_id, folder)
+        return Setup(config_file, config, store, store.briefs.get(brief_id), brief_id, folder)
 
     yield make
     for store in stores:
         store.close()
 
 
-def outbox_states(store: Store, brief_id: int) -> dict[str, str]:
-    rows = store.query("SELECT recipient, state FROM outbox WHERE brief_id = ?", (brief_id,))
-    return {row["recipient"]: row["state"] for row in rows}
+def outbox_states(store: Storage, brief_id: int) -> dict[str, str]:
+    return {row.recipient: row.state for row in store.outbox.rows(brief_id)}

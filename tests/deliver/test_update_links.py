@@ -16,7 +16,7 @@ from briefing.config import ArchiveSettings, Config, ProfileConfig, SmtpSettings
 from briefing.deliver import send_brief
 from briefing.deliver.links import brief_page_url, fix_html_links, fix_text_links
 from briefing.pipeline import build_brief
-from briefing.store import Store
+from briefing.storage import Storage, open_storage
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"
 CET = timezone(timedelta(hours=1))
@@ -70,7 +70,7 @@ def _copy(names: list[str], folder: Path) -> None:
         shutil.copy(EXAMPLES / name, folder / name)
 
 
-def _emailed_parts(config: Config, store: Store, brief_id: int) -> tuple[str, str]:
+def _emailed_parts(config: Config, store: Storage, brief_id: int) -> tuple[str, str]:
     report = send_brief(config, store, brief_id, dry_run=True)
     message = message_from_bytes(report.files[0].read_bytes(), policy=default)
     assert isinstance(message, EmailMessage)
@@ -97,7 +97,7 @@ def test_sent_update_has_no_relative_link(tmp_path: Path, base_url: str | None) 
     on_disk = (second.folder / "brief.html").read_text(encoding="utf-8")
     assert 'href="../2026-11-19/brief.html"' in on_disk  # browsing out/ follows it
 
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         html, text = _emailed_parts(config, store, second.brief_id)
     assert "../2026-11-19" not in html and "../2026-11-19" not in text
     assert "2026-11-19" in html and "2026-11-19" in text  # the date stays
