@@ -37,3 +37,17 @@ def test_bench_collect_small() -> None:
     # Exit 1 only says the all-304 ratio missed its target, meaningless at this size.
     out = run("bench_collect.py", "--feeds", "4", "--entries", "3", "--hosts", "2", ok=(0, 1))
     assert "4 x 3 entries = 12 entries" in out and "0 failed" in out, out
+
+
+def test_bench_store_small() -> None:
+    out = run("bench_store.py", "--articles", "20")
+    assert re.search(r"before \(one fsynced transaction per article\): [\d.]+ s", out), out
+    assert re.search(r"after \(one transaction for the batch\): +[\d.]+ s", out), out
+
+
+def test_bench_workers_small(postgres_server: str) -> None:
+    # Exit 1 only says the speed-up missed its target, meaningless at this size.
+    out = run("bench_workers.py", "--feeds", "12", "--latency", "0.01", "--hosts", "3",
+              "--batch", "4", "--postgres", postgres_server, ok=(0, 1))
+    assert out.count("12 of 12 feeds collected, 0 failed, 36 articles") == 2, out
+    assert "speed-up with 3 workers" in out, out

@@ -83,12 +83,17 @@ def collect(
     sources: Sequence[SourceConfig],
     *,
     now: datetime | None = None,
+    index: dedup.NearDuplicateIndex | None = None,
 ) -> CollectReport:
-    """Fetch every feed and page source and store what is new; see ``briefing.collect``."""
+    """Fetch every feed and page source and store what is new; see ``briefing.collect``.
+
+    ``index``: the near-duplicate index to use, for a job that collects in several
+    batches (loaded from the store once, it learns each batch's articles).
+    """
     now = now or datetime.now(UTC)
     web = [source for source in sources if source.type in WEB_SOURCE_TYPES]
     outcomes = run_sync(_fetch_all(config, store, web))
-    counts = _store_all(store, outcomes, now)
+    counts = _store_all(store, outcomes, now, index)
     failures: list[SourceFailure] = []
     unusable: list[UnusableEntries] = []
     runs: list[SourceRun] = []
@@ -349,7 +354,10 @@ class _Counts:
     emptied_by_source: dict[str, int] = field(default_factory=dict)  # nothing left once cleaned
 
 
-def _store_all(store: Storage, outcomes: Sequence[Outcome], now: datetime) -> _Counts:
+def _store_all(
+    store: Storage, outcomes: Sequence[Outcome], now: datetime,
+    index: dedup.NearDuplicateIndex | None = None,
+) -> _Counts:
     """Clean the batch, store it in one transaction, then link copies (another one).
 
     A crash between the two loses URLs and sketches, never an article: the next
@@ -372,7 +380,7 @@ def _store_all(store: Storage, outcomes: Sequence[Outcome], now: datetime) -> _C
             source = candidate.document.source
             counts.emptied_by_source[source] = counts.emptied_by_source.get(source, 0) + 1
     stored = store.articles.add_many([_new_article(document, now) for document in cleaned])
-    index = dedup.NearDuplicateIndex(store, now=now)
+    index = index or dedup.NearDuplicateIndex(store, now=now)
     identities = [
         _identify(index, document, unique[document.location], article, is_new, counts)
         for document, (article, is_new) in zip(cleaned, stored, strict=True)

@@ -53,6 +53,14 @@ def _permutations() -> Any:
     return MinHash(num_perm=NUM_PERM, hashfunc=_crc32, scheme="affine32").permutations
 
 
+@functools.cache
+def _lsh_params() -> tuple[int, int]:
+    # Choosing the bands and rows for THRESHOLD integrates numerically (0.1 s and more);
+    # the answer never changes, so every index reuses the first one's.
+    probe = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    return int(probe.b), int(probe.r)
+
+
 def sketch(title: str, text: str) -> MinHash | None:
     """The MinHash of an article's shingles, or None when it is too short to judge."""
     words = _WORD.findall(f"{title}\n{text}".casefold())[:MAX_WORDS]
@@ -114,7 +122,8 @@ class NearDuplicateIndex:
 
     def _index(self) -> MinHashLSH:
         if self._lsh is None:
-            self._lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+            self._lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM,
+                                   params=_lsh_params())
             since = self._now - timedelta(days=WINDOW_DAYS)
             stored = self._store.articles.sketches(SCHEME, since=since)
             self._load((s.article_id, s.signature, s.duplicate_of) for s in stored)

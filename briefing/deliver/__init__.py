@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from briefing.claims import Liveness
-from briefing.config import Config, SmtpSettings
+from briefing.config import Config, SmtpSettings, is_store_url
 from briefing.deliver.content import email_content, load_brief
 from briefing.deliver.links import brief_page_url
 from briefing.deliver.mime import (
@@ -349,8 +349,14 @@ def _fill_report(report: SendReport, rows: Sequence[OutboxRow], wanted: set[str]
 
 def dry_run_folder(config: Config) -> Path:
     """Where ``send --dry-run`` writes its .eml files: ``smtp.dry_run_dir``, by default a
-    ``dry-run`` folder beside the store, never inside the published archive."""
-    return config.smtp.dry_run_dir or Path(config.paths.store).parent / "dry-run"
+    ``dry-run`` folder beside the store (beside ``out`` for a PostgreSQL store, in
+    ``.briefing/``), never inside the published archive."""
+    if config.smtp.dry_run_dir is not None:
+        return config.smtp.dry_run_dir
+    store = config.paths.store
+    if is_store_url(store):
+        return config.paths.out.parent / ".briefing" / "dry-run"
+    return Path(store).parent / "dry-run"
 
 
 def _write_eml_files(

@@ -349,20 +349,28 @@ class Runner:
         try:
             from briefing.collect import collect, failure_note
 
+            from briefing.collect.dedup import NearDuplicateIndex
+
+            # One near-duplicate index for the whole job: loaded once, whatever the batches.
+            extra = {} if self._collect else {
+                "index": NearDuplicateIndex(self.store, now=self.clock())}
             run = self._collect or collect
             interval = timedelta(minutes=schedule.collect_every_minutes)
+            # Alone on a store (SQLite), a worker takes all due sources at once.
+            batch = self.config.workers.collect_batch if self.store.several_workers \
+                else max(len(sources), 1)
             while not self.stopper.requested:
                 now = self.clock()
                 left = [SourceRef(s.name, s.type, s.url) for s in sources.values()]
                 names = self.store.sources.claim_due(
                     left, owner=self.owner, now=now, interval=interval,
-                    live_since=now - self.worker_lease, limit=self.config.workers.collect_batch,
+                    live_since=now - self.worker_lease, limit=batch,
                 )
                 if not names:
                     break
                 try:
                     report = run(self.config, self.store, [sources.pop(n) for n in names],
-                                 now=now)
+                                 now=now, **extra)
                 finally:  # whatever was not recorded (a crash) is free for others again
                     self.store.sources.release(self.owner, names)
                 claimed_total += len(names)

@@ -390,7 +390,7 @@ def test_full_text_fetching_has_a_budget_per_feed(
     first = collect(config, store, [feed("slow", url)])
     assert time.monotonic() - started < 1.5 + 1.0
     assert 0 < first.new < 12 and first.failures == ()
-    texts = [a.text for a in (store.article(i) for i in first.article_ids) if a]
+    texts = [a.text for a in (store.articles.get(i) for i in first.article_ids) if a]
     assert all(len(text) > 500 for text in texts)  # full text, never the teaser
     # The next run (without time pressure) gets the rest, each once, though the feed
     # has not changed: a feed with deferred entries is not fetched conditionally.

@@ -123,3 +123,23 @@ def test_a_manual_send_never_follows_a_partly_delivered_brief(storage: Storage) 
     manual = Digests(storage, "host/2/manual")
     refused = manual.claim_manual("morning", DAY, add_brief(storage), NOW)
     assert not refused.claimed and refused.partly_sent_brief == first
+
+
+def test_a_worker_on_another_machine_holds_its_claim_while_it_beats(storage: Storage) -> None:
+    """No pid to look at across machines: the worker's heartbeat is its lease."""
+    remote = "other-machine/4242/worker"
+    storage.workers.register(remote, host="other-machine", pid=4242, now=NOW)
+    assert Digests(storage, remote).claim_build("morning", DAY, scheduled_for=NOW, now=NOW,
+                                                max_attempts=4)
+    watcher = Digests(storage, worker_lease=timedelta(seconds=60))
+    assert watcher.recover(NOW + timedelta(seconds=59)) == []  # beat 59 s ago: alive
+    storage.workers.beat(remote, NOW + timedelta(minutes=5))
+    assert watcher.recover(NOW + timedelta(minutes=5, seconds=30)) == []
+    # Silent for a lease: dead, whatever its claim's own age; taken over at once.
+    [recovered] = watcher.recover(NOW + timedelta(minutes=6, seconds=1))
+    assert recovered.claimed_by == remote
+    record = watcher.get("morning", DAY)
+    assert record is not None and (record.state, record.interrupted) == ("failed", True)
+    assert watcher.claim_build("morning", DAY, scheduled_for=NOW, now=NOW, max_attempts=4)
+    again = watcher.get("morning", DAY)
+    assert again is not None and (again.attempts, again.interrupted) == (2, False)

@@ -221,3 +221,11 @@ def test_make_plan_covers_only_scheduled_profiles() -> None:
 def test_the_clock_must_be_aware() -> None:
     with pytest.raises(ValueError, match="aware"):
         profile_plan("morning", LONDON, {}, datetime(2026, 3, 30, 6, 0))
+
+
+def test_a_digest_whose_worker_died_is_due_again_at_once() -> None:
+    failed = record(MONDAY, "failed", updated_at=utc(2026, 3, 30, 6, 10))
+    now = utc(2026, 3, 30, 6, 11)
+    assert due(LONDON, now, failed) == []  # an ordinary failure waits retry_every_minutes
+    interrupted = replace(failed, interrupted=True)  # its process stopped: not its fault
+    assert due(LONDON, now, interrupted) == [(MONDAY, "build", "retry", 2)]

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -208,7 +209,7 @@ def test_a_worker_killed_mid_send_leaves_its_email_unknown_never_resent(
     config = write_config(tmp_path, postgres_url, server, feed)
     with open_storage(postgres_url) as storage, workers(config, tmp_path / "logs") as crew:
         wait_for("an email on the wire", server.handler.blocked.is_set, 300, crew)
-        hanging = server.received[-1]
+        hanging = server.received[server.handler.answers.index("block")]  # ok or block only
         subject = str(hanging.message["Subject"])
         [profile] = [name for name, title in PROFILES.items() if subject.startswith(title)]
         record = storage.briefs.latest(profile)
@@ -224,3 +225,58 @@ def test_a_worker_killed_mid_send_leaves_its_email_unknown_never_resent(
         done = storage.digests.get(profile, crew.day)
         assert done is not None and "unknown" in (done.last_error or "")
     assert_everyone_got_each_digest_once(server, postgres_url, crew.day)
+
+
+def test_workers_collecting_at_once_take_each_feed_once_per_interval(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Two workers' collection jobs for one profile, started together: they split its
+    feeds, none twice; within the interval neither collects again."""
+    from briefing.collect import CollectReport
+    from briefing.config import load_config
+    from briefing.schedule import Runner
+    from briefing.storage import SourceRef, SourceRun
+
+    lines = ["[paths]", f"store = {toml_value(postgres_url)}", "[workers]", "collect_batch = 5"]
+    for n in range(40):
+        lines += ["[[sources]]", f'name = "feed{n:02}"', 'type = "feed"',
+                  f'url = "https://feed{n}.example/rss"']
+    lines += ["[profiles.desk]", "[profiles.desk.schedule]", 'deliver_at = "07:00"',
+              'timezone = "UTC"', "collect_every_minutes = 30", "send = false"]
+    path = tmp_path / "briefing.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = load_config(path)
+    now = datetime(2026, 3, 30, 5, tzinfo=UTC)
+    fetched: list[str] = []
+    start = threading.Barrier(2)
+
+    def fake_collect(config: object, store: Storage, sources: list, *, now: datetime,
+                     **_: object) -> CollectReport:
+        fetched.extend(source.name for source in sources)
+        time.sleep(0.05)  # the network
+        store.sources.record_runs([SourceRun(SourceRef(s.name, s.type, s.url), new=1)
+                                   for s in sources], now)
+        return CollectReport(new=len(sources), duplicates=0, near_duplicates=0,
+                             unchanged_sources=0, failures=(), sources_total=len(sources),
+                             article_ids=())
+
+    results: list[str] = []
+
+    def worker() -> None:
+        with open_storage(postgres_url) as store:
+            runner = Runner(config, store, clock=lambda: now, collect_sources=fake_collect)
+            store.workers.register(runner.owner, host="h", pid=os.getpid(), now=now)
+            start.wait(10)
+            results.append(runner.collect("desk").result)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert results == ["collected", "collected"], results
+    assert sorted(fetched) == [f"feed{n:02}" for n in range(40)]  # each once, all of them
+    assert results == ["collected", "collected"]  # both did a share
+    start = threading.Barrier(1)
+    worker()  # again within the interval: nothing is due
+    assert results[-1] == "taken" and len(fetched) == 40

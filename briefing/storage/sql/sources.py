@@ -42,36 +42,33 @@ class SqlSources:
             return
         moment = self.db.dialect.time(now)
         ordered = sorted(runs, key=lambda run: run.source.name)
+        failed = [run for run in ordered if run.error is not None]
+        good = [run for run in ordered if run.error is None]
         with self.db.transaction(durable=False):
             self._ensure([run.source for run in ordered])
-            for run in ordered:
-                name = run.source.name
-                if run.error is not None:
-                    self.db.execute(
-                        "UPDATE sources SET last_attempt_at = ?, last_error = ?,"
-                        " last_error_at = ?, consecutive_failures = consecutive_failures + 1,"
-                        " claimed_by = NULL, claimed_at = NULL WHERE name = ?",
-                        (moment, run.error, moment, name),
-                    )
-                    continue
-                self.db.execute(
-                    "UPDATE sources SET last_attempt_at = ?, last_success_at = ?,"
-                    " consecutive_failures = 0, last_new = ?, claimed_by = NULL,"
-                    " claimed_at = NULL WHERE name = ?",
-                    (moment, moment, run.new, name),
-                )
-                if run.validators is not None:
-                    self.db.execute(
-                        "UPDATE sources SET etag = ?, last_modified = ? WHERE name = ?",
-                        (run.validators.etag, run.validators.last_modified, name),
-                    )
-                if run.unusable is not None:
-                    counts = run.unusable
-                    self.db.execute(
-                        "UPDATE sources SET last_no_text = ?, last_page_failed = ?,"
-                        " last_emptied = ?, last_warning = ? WHERE name = ?",
-                        (counts.no_text, counts.page_failed, counts.emptied, run.warning, name),
-                    )
+            self.db.executemany(
+                "UPDATE sources SET last_attempt_at = ?, last_error = ?, last_error_at = ?,"
+                " consecutive_failures = consecutive_failures + 1,"
+                " claimed_by = NULL, claimed_at = NULL WHERE name = ?",
+                [(moment, run.error, moment, run.source.name) for run in failed],
+            )
+            self.db.executemany(
+                "UPDATE sources SET last_attempt_at = ?, last_success_at = ?,"
+                " consecutive_failures = 0, last_new = ?, claimed_by = NULL, claimed_at = NULL"
+                " WHERE name = ?",
+                [(moment, moment, run.new, run.source.name) for run in good],
+            )
+            self.db.executemany(  # a 304 (no validators) keeps the stored ones
+                "UPDATE sources SET etag = ?, last_modified = ? WHERE name = ?",
+                [(run.validators.etag, run.validators.last_modified, run.source.name)
+                 for run in good if run.validators is not None],
+            )
+            self.db.executemany(  # a 304 (nothing read) keeps the last read run's counts
+                "UPDATE sources SET last_no_text = ?, last_page_failed = ?, last_emptied = ?,"
+                " last_warning = ? WHERE name = ?",
+                [(run.unusable.no_text, run.unusable.page_failed, run.unusable.emptied,
+                  run.warning, run.source.name) for run in good if run.unusable is not None],
+            )
 
     def _ensure(self, sources: Sequence[SourceRef]) -> None:
         """A row for each source, with its current type and URL."""
