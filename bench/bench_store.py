@@ -31,8 +31,10 @@ import pgcluster  # noqa: E402
 from briefing.storage import NewArticle, open_storage  # noqa: E402
 from briefing.storage.sqlite import SqliteStorage  # noqa: E402
 
-WORDS = ("port strike wheat drought ferry council budget rail museum flood river court "
-         "election market energy housing hospital school bridge weather").split()
+WORDS = (  # noqa: SIM905 -- a line of words reads better than a list of strings
+    "port strike wheat drought ferry council budget rail museum flood river court "
+    "election market energy housing hospital school bridge weather"
+).split()
 
 
 def articles(count: int) -> list[NewArticle]:

@@ -348,7 +348,6 @@ class Runner:
         notes: list[str] = []
         try:
             from briefing.collect import collect, failure_note
-
             from briefing.collect.dedup import NearDuplicateIndex
 
             # One near-duplicate index for the whole job: loaded once, whatever the batches.

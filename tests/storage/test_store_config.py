@@ -38,9 +38,10 @@ def test_a_bad_store_url_is_one_clear_line(tmp_path: Path, url: str, message: st
 
 
 def test_worker_settings_are_checked(tmp_path: Path) -> None:
-    config = load_config(config_with(tmp_path, "[workers]\nlease_seconds = 5\ncollect_batch = 7\n"))
+    text = "[workers]\nlease_seconds = 5\ncollect_batch = 7\n"
+    config = load_config(config_with(tmp_path, text))
     assert config.workers == WorkerSettings(lease_seconds=5.0, collect_batch=7)
-    with pytest.raises(ConfigError, match="workers.lease_seconds must be greater than 0"):
+    with pytest.raises(ConfigError, match=r"workers\.lease_seconds must be greater than 0"):
         load_config(config_with(tmp_path, "[workers]\nlease_seconds = 0\n"))
-    with pytest.raises(ConfigError, match="unknown key workers.leases"):
+    with pytest.raises(ConfigError, match=r"unknown key workers\.leases"):
         load_config(config_with(tmp_path, "[workers]\nleases = 5\n"))
