@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ftfy.badness
@@ -272,3 +273,22 @@ def looks_mis_decoded(text: str) -> bool:
         return True
     letters = sum(1 for char in text if ord(char) > 127 and char.isalpha())
     return letters >= MIN_DETECTION_BYTES // 2 and mess(text) >= MOJIBAKE_MESS
+
+
+def decoding_warning(decoded: Decoded, texts: Sequence[str], noun: str) -> str | None:
+    """Why the text read from ``decoded`` may be garbled, in one line; None when it reads well.
+
+    ``texts`` are the parts a reader will see (each entry's title and text), as
+    normalised; ``noun`` names one of them ("entry", "page").
+    """
+    garbled = sum(1 for text in texts if looks_mis_decoded(text))
+    if not garbled and decoded.clean:
+        return None
+    how = f"read as {codecs.lookup(decoded.encoding).name} ({decoded.evidence})"
+    if not garbled:
+        return f"{how}, but some of its bytes are not valid in that encoding"
+    if len(texts) == 1:
+        return f"the {noun} looks mis-decoded (mojibake), {how}"
+    plural = {"entry": "entries"}.get(noun, noun + "s")
+    verb = "looks" if garbled == 1 else "look"
+    return f"{garbled} of {len(texts)} {plural} {verb} mis-decoded (mojibake), {how}"

@@ -28,14 +28,13 @@ import io
 import json
 import re
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import feedparser  # type: ignore[import-untyped]
 
-from briefing.collect.charsets import Decoded, decode_markup, looks_mis_decoded, unicode_family
+from briefing.collect.charsets import decode_markup, decoding_warning, unicode_family
 from briefing.collect.markup import html_to_text
 from briefing.collect.urls import resolve
 from briefing.errors import SourceError
@@ -163,7 +162,8 @@ def _head_text(body: bytes) -> str | None:
     """The start of ``body`` as text for sniffing, or None when it is binary data."""
     head = body[:_SNIFF_BYTES]
     for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
-                       (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+                       (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"),
+                       (b"\xef\xbb\xbf", "latin-1")):
         if head.startswith(bom):
             return head[len(bom):].decode(codec, errors="ignore")
     family = unicode_family(head)
@@ -211,22 +211,10 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str, max_entries: int) 
         total_entries=max(total, len(entries)),
         format=version or "unknown",
         encoding=decoded.encoding,
-        warning=_decoding_warning(decoded, items),
+        warning=decoding_warning(
+            decoded, [f"{entry.title or ''}\n{entry.text[:2000]}" for entry in items], "entry"
+        ),
     )
-
-
-def _decoding_warning(decoded: Decoded, entries: Sequence[FeedEntry]) -> str | None:
-    """Why the feed's text may still be garbled, or None when it reads well."""
-    garbled = sum(
-        1 for entry in entries if looks_mis_decoded(f"{entry.title or ''}\n{entry.text[:2000]}")
-    )
-    if not garbled and decoded.clean:
-        return None
-    how = f"read as {decoded.encoding} ({decoded.evidence})"
-    if not garbled:
-        return f"some bytes are not valid in any encoding tried, {how}"
-    noun = "entry looks" if garbled == 1 else "entries look"
-    return f"{garbled} of {len(entries)} {noun} mis-decoded (mojibake), {how}"
 
 
 def keep_first_entries(body: bytes, limit: int) -> tuple[bytes, int]:

@@ -32,6 +32,7 @@ from briefing.config import Limits
 from briefing.errors import SourceError
 from briefing.ingest.html import extract_html
 from briefing.ingest.markdown import markdown_to_text
+from briefing.normalize import normalize_document
 from briefing.text import cut_text
 from briefing.types import RawDocument
 
@@ -161,7 +162,7 @@ def read_file(
     body = cut_text(body, limits.max_article_chars)
     if truncated:
         logger.warning("%s: longer than the limit, cut to %d characters", path, len(body))
-    return RawDocument(
+    document = RawDocument(
         source=source,
         location=str(path),
         text=body,
@@ -171,6 +172,10 @@ def read_file(
         published=_parse_date(meta.get("published") or meta.get("date"), path),
         truncated=truncated,
     )
+    normalized = normalize_document(document)  # entities, stray markup, mojibake, spaces
+    if not normalized.text:
+        return SkippedFile(path, "no article text")
+    return normalized
 
 
 def _decode(data: bytes) -> str | None:
