@@ -94,7 +94,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "", max_entries: in
         raise FeedError("an HTML page, not a feed")
     if kind == "json":
         return _parse_json_feed(body, url, max_entries)
-    return _parse_xml_feed(body, url, content_type, max_entries)
+    return _parse_xml_feed(body, url, content_type, max_entries, is_feed=kind == "feed")
 
 
 def sniff(body: bytes, content_type: str = "") -> str:
@@ -175,7 +175,10 @@ def _head_text(body: bytes) -> str | None:
     return head.decode("latin-1")  # every byte decodes; only ASCII markup matters here
 
 
-def _parse_xml_feed(body: bytes, url: str, content_type: str, max_entries: int) -> Feed:
+def _parse_xml_feed(
+    body: bytes, url: str, content_type: str, max_entries: int, *, is_feed: bool
+) -> Feed:
+    """``is_feed``: the root element is a feed's (rss, feed, RDF, CDF's CHANNEL)."""
     decoded = decode_markup(body, content_type)
     # feedparser gets UTF-8 and is told so: its own choice (RFC 3023, then a
     # fixed list of fallbacks) would read a koi8-r feed as Windows-1252.
@@ -198,12 +201,15 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str, max_entries: int) 
         raise FeedError(f"malformed feed: {_one_line(error)}") from error
     version = str(parsed.get("version") or "")
     entries = list(parsed.get("entries") or [])
-    if not version and not entries:
+    feed_info = dict.get(parsed, "feed") or {}
+    # feedparser names no version for a CDF channel, or a feed root it reads without
+    # fault but knows no version of: still a feed, with no entries yet.
+    readable = is_feed and feed_info and not parsed.get("bozo")
+    if not version and not entries and not readable:
         if parsed.get("bozo"):
             reason = _one_line(parsed.get("bozo_exception") or "unreadable XML")
             raise FeedError(f"malformed feed: {reason}")
         raise FeedError("not a feed (no RSS, Atom or JSON Feed document found)")
-    feed_info = dict.get(parsed, "feed") or {}
     items = tuple(_xml_entry(entry, url) for entry in entries[:max_entries])
     return Feed(
         title=_title(dict.get(feed_info, "title"), dict.get(feed_info, "title_detail")),
