@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
+import unicodedata
 from html.entities import html5 as html5_references
 from html.parser import HTMLParser
 
@@ -82,11 +83,14 @@ _REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0
 _BARE_REFERENCE = re.compile(r"&(nbsp|amp|quot|lt|gt)(?![;\w])")
 #: C0 and C1 control characters other than tab and line breaks, and noncharacters.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
+#: What only ftfy mends: C1 controls (Windows-1252 punctuation stored as Latin-1),
+#: lone surrogates (JSON "\\ud83d" escapes), terminal escape sequences.
+_FTFY_WORK = re.compile(r"[\x80-\x9f\ud800-\udfff\x1b]")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
 #: A sentence end with no space after it: "budget.The", "closed!Police".
-_SENTENCE_JOIN = re.compile(
-    r"(?<![\w@/.:])([^\W\d_]*[a-zà-ÿа-яё]{2})([.!?][\"”’)]?)([A-ZÀ-ÞА-ЯЁ][a-zà-ÿа-яё])"
+_SENTENCE_END = re.compile(
+    r"(?<=[a-zà-ÿа-яё]{2})[.!?][\"”’)]?(?=[A-ZÀ-ÞА-ЯЁ][a-zà-ÿа-яё])"
 )
 #: ftfy's repairs of mis-decoded text, minus what changes correct typography
 #: (curly quotes, ligatures, full-width forms stay as the publisher wrote them)
@@ -106,6 +110,8 @@ _FTFY = ftfy.TextFixerConfig(
 #: Stands in for "&" while markup is parsed (a noncharacter: never in real text).
 _AMPERSAND = "\ufdd0"
 _MAX_ROUNDS = 4  # levels of escaping undone; publishers rarely manage more than three
+_DETECTOR_CHARS = 400  # what ftfy's detector reads of a text (see _repair)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def normalize_text(text: str | None, *, plain: bool = False) -> str:
@@ -126,6 +132,8 @@ def normalize_text(text: str | None, *, plain: bool = False) -> str:
             break
         text = revealed
     if not text.isascii():
+        text = _repair(text)
+    elif "\x1b" in text:  # a terminal colour code is no text either
         text = ftfy.fix_text(text, _FTFY)
     return _tidy(text)
 
@@ -153,9 +161,9 @@ def markup_to_text(fragment: str, *, all_tags: bool = True) -> str:
     are left alone either way: decoding them is ``normalize_text``'s job.
     """
     parser = _TextParser(all_tags=all_tags)
-    # The parser would decode references (and add a ";" to "AT&T"): hide every "&".
     fragment = _CDATA.sub(lambda match: match.group(1), fragment)
     fragment = _UNCLOSED_COMMENT.sub("", _COMMENT.sub("", fragment))
+    # The parser would decode references (and add a ";" to "AT&T"): hide every "&".
     parser.feed(fragment.replace("&", _AMPERSAND))
     parser.close()
     return "".join(parser.parts).replace(_AMPERSAND, "&")
@@ -184,13 +192,37 @@ def _has_markup(text: str) -> bool:
     return False
 
 
+def _repair(text: str) -> str:
+    """Mojibake and C1 punctuation repaired by ftfy, when they are there; Unicode composed.
+
+    ftfy costs ten times its own detector, so it only runs where the detector (or a
+    character only ftfy mends) says there is something to repair. Mojibake comes from
+    how a whole text was encoded, so the detector reads a sample: from the first
+    character that is not ASCII on.
+    """
+    first = _NON_ASCII.search(text)
+    start = max(0, first.start() - 8) if first else 0
+    sample = text[start : start + _DETECTOR_CHARS]
+    if _FTFY_WORK.search(text) or ftfy.badness.is_bad(sample):
+        return str(ftfy.fix_text(text, _FTFY))
+    return unicodedata.normalize("NFC", text)
+
+
 def _tidy(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
     text = text.replace("\u2029", "\n")
     text = _INVISIBLE.sub("", _CONTROL.sub("", text))
-    text = _SENTENCE_JOIN.sub(r"\1\2 \3", text)
+    text = _SENTENCE_END.sub(_part_sentences, text)
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def _part_sentences(match: re.Match[str]) -> str:
+    """A space after a sentence's end, unless the word before it is an address or a name
+    with dots in it ("example.com.Next", "www.a.Bc")."""
+    text, end = match.string, match.start()
+    start = max(text.rfind(" ", 0, end), text.rfind("\n", 0, end)) + 1
+    return match.group(0) + " " if text[start:end].isalpha() else match.group(0)
 
 
 class _TextParser(HTMLParser):

@@ -64,6 +64,7 @@ _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE
 )
 _TAG = re.compile(r"<[^<>]*>")
+_UNPRINTABLE = re.compile("[\x80-\x9f\ufffd]")
 #: Labels browsers read as a superset encoding (WHATWG); Python knows each superset.
 _SUPERSETS = {
     "ascii": "cp1252",
@@ -260,7 +261,7 @@ def mess(text: str) -> float:
     sample = " ".join(words)[:_SAMPLE_CHARS]
     if not sample:
         return 0.0
-    unprintable = sum(1 for char in sample if "\x80" <= char <= "\x9f" or char == "\ufffd")
+    unprintable = len(_UNPRINTABLE.findall(sample))
     return float(mess_ratio(sample, 1.0)) + unprintable / len(sample)
 
 
@@ -271,8 +272,8 @@ def looks_mis_decoded(text: str) -> bool:
         return False
     if "\ufffd" in text or ftfy.badness.is_bad(text):
         return True
-    letters = sum(1 for char in text if ord(char) > 127 and char.isalpha())
-    return letters >= MIN_DETECTION_BYTES // 2 and mess(text) >= MOJIBAKE_MESS
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    return non_ascii >= MIN_DETECTION_BYTES // 2 and mess(text) >= MOJIBAKE_MESS
 
 
 def decoding_warning(decoded: Decoded, texts: Sequence[str], noun: str) -> str | None:
@@ -281,7 +282,11 @@ def decoding_warning(decoded: Decoded, texts: Sequence[str], noun: str) -> str |
     ``texts`` are the parts a reader will see (each entry's title and text), as
     normalised; ``noun`` names one of them ("entry", "page").
     """
-    garbled = sum(1 for text in texts if looks_mis_decoded(text))
+    # One look at all of them first: most feeds read well, and each look costs.
+    suspect = len(texts) > 1 and looks_mis_decoded("\n".join(texts))
+    garbled = sum(1 for text in texts if looks_mis_decoded(text)) if suspect else 0
+    if len(texts) == 1:
+        garbled = int(looks_mis_decoded(texts[0]))
     if not garbled and decoded.clean:
         return None
     how = f"read as {codecs.lookup(decoded.encoding).name} ({decoded.evidence})"

@@ -52,6 +52,8 @@ _ENTRY_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>")
 _ROOT = re.compile(r"<(?![?!])([A-Za-z_][\w:.-]*)")
 #: Bytes read to find the root element: comments before it can be long.
 _SNIFF_BYTES = 64 * 1024
+#: Control characters that text never holds (tab, line feed, form feed... excepted).
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 _FEED_ROOTS = {"rss", "feed", "rdf", "channel"}
 _HTML_ROOTS = {"html", "head", "body", "div", "p", "title", "meta", "script"}
 _JSON_FEED_VERSION = "https://jsonfeed.org/version/"
@@ -169,7 +171,7 @@ def _head_text(body: bytes) -> str | None:
     family = unicode_family(head)
     if family is not None:
         return head.decode(family, errors="ignore")
-    controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if b"\x00" in head or controls > len(head) // 20:
         return None
     return head.decode("latin-1")  # every byte decodes; only ASCII markup matters here
@@ -218,7 +220,7 @@ def _parse_xml_feed(
         format=version or "unknown",
         encoding=decoded.encoding,
         warning=decoding_warning(
-            decoded, [f"{entry.title or ''}\n{entry.text[:2000]}" for entry in items], "entry"
+            decoded, [f"{entry.title or ''}\n{entry.text[:300]}" for entry in items], "entry"
         ),
     )
 

@@ -74,7 +74,7 @@ def read_page(result: FetchResult) -> Page:
         title=title,
         outlet=normalize_title(extracted.meta.get("outlet")) or None,
         published=_date(extracted.meta.get("published")),
-        warning=decoding_warning(decoded, [f"{title or ''}\n{text[:2000]}"], "page"),
+        warning=decoding_warning(decoded, [f"{title or ''}\n{text[:600]}"], "page"),
     )
 
 
