@@ -59,6 +59,7 @@ CASES = [
     ("HTTP charset only", None, "text/xml; charset={enc}"),
     ("declared, server says ISO-8859-1", "{enc}", "application/rss+xml; charset=iso-8859-1"),
     ("declared, server says UTF-8", "{enc}", "application/rss+xml; charset=utf-8"),
+    ("declared, server names another", "{enc}", "application/rss+xml; charset={other}"),
     ("declared ISO-8859-1 wrongly", "iso-8859-1", "application/rss+xml"),
     ("declared wrongly, server right", "iso-8859-1", "text/xml; charset={enc}"),
 ]
@@ -71,8 +72,9 @@ def cases() -> list[tuple[str, str, str | None, str]]:
             guessing = declaration in (None, "iso-8859-1") and "{enc}" not in content_type
             if encoding in LATIN and guessing:
                 continue
+            other = "windows-1251" if encoding == "koi8-r" else "koi8-r"
             out.append((encoding, name, declaration and declaration.format(enc=encoding),
-                        content_type.format(enc=encoding)))
+                        content_type.format(enc=encoding, other=other)))
     return out
 
 
