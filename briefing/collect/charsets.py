@@ -9,9 +9,11 @@ The evidence, strongest first:
    ``<meta charset>``), the HTTP charset and detection (charset-normalizer)
    compete:
 
-   - bytes that are valid UTF-8 throughout are UTF-8: a legacy encoding almost
-     never forms valid UTF-8 by chance, while servers that announce ISO-8859-1
-     for UTF-8 documents are common;
+   - bytes that are valid UTF-8 throughout are UTF-8: a single-byte legacy
+     encoding almost never forms valid UTF-8 by chance, while servers that
+     announce ISO-8859-1 for UTF-8 documents are common (a declared multi-byte
+     encoding, Shift_JIS or GBK, competes with UTF-8 instead); UTF-8 with a few
+     stray bytes (a pasted Latin-1 "España") reads those bytes as Windows-1252;
    - otherwise every declared encoding that decodes the bytes without error is
      scored for "mess" (charset-normalizer's detector of implausible text:
      accents inside all-capital words, symbols in the middle of words...), and
@@ -79,6 +81,11 @@ _SUPERSETS = {
     "big5": "big5hkscs",
 }
 _UNICODE_FAMILY = {"utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be"}
+#: Legacy encodings of two or more bytes a character: bytes in one of them can also
+#: be valid UTF-8 by chance, so UTF-8 must compete with them rather than win outright.
+_MULTI_BYTE = {"cp932", "shift_jis", "shift_jis_2004", "shift_jisx0213", "euc_jp",
+               "euc_jis_2004", "euc_jisx0213", "cp949", "euc_kr", "johab", "gb18030", "gbk",
+               "gb2312", "big5", "big5hkscs", "cp950"}
 _SEVEN_BIT = {"iso2022_jp", "iso2022_jp_1", "iso2022_jp_2", "iso2022_jp_3", "iso2022_kr",
               "utf_7", "hz"}
 
@@ -108,13 +115,12 @@ def decode_markup(body: bytes, content_type: str = "") -> Decoded:
                                                   (announced, "HTTP charset")) if codec]
     if body.isascii():
         for codec, how in candidates:
-            if codec in _SEVEN_BIT and b"\x1b" in body and _strict(body, codec) is not None:
-                return Decoded(_strict(body, codec) or "", codec, how, True)
+            text = _strict(body, codec) if codec in _SEVEN_BIT and b"\x1b" in body else None
+            if text is not None:  # ISO-2022-JP and friends are ASCII bytes with escapes
+                return Decoded(text, codec, how, True)
         return Decoded(body.decode("ascii"), "ascii", "ASCII only", True)
     as_utf8 = _strict(body, "utf_8")
-    if as_utf8 is not None and not any(
-        codec not in _SINGLE_BYTE and codec != "utf_8" for codec, _ in candidates
-    ):
+    if as_utf8 is not None and not any(codec in _MULTI_BYTE for codec, _ in candidates):
         how = next((how for codec, how in candidates if codec == "utf_8"), "valid UTF-8")
         return Decoded(as_utf8, "utf_8", how, True)
     return _weigh(body, candidates, as_utf8)
@@ -141,11 +147,6 @@ def unicode_family(body: bytes) -> str | None:
     return codec if sample.lstrip("\ufeff \t\r\n")[:1] in ("<", "{", "[") else None
 
 
-def http_charset(content_type: str) -> str | None:
-    """The charset parameter of an HTTP Content-Type, if it names an encoding Python knows."""
-    return _codec(_http_charset(content_type))
-
-
 def _http_charset(content_type: str) -> str | None:
     match = _HTTP_CHARSET.search(content_type)
     return match.group(1) if match else None
@@ -169,13 +170,6 @@ def _codec(label: str | None) -> str | None:
     if name in _UNICODE_FAMILY:
         return None  # no BOM and no NULs: the label is wrong, whatever it says
     return _SUPERSETS.get(name, name)
-
-
-_SINGLE_BYTE = frozenset(
-    name for name in ("cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256",
-                      "cp1257", "cp1258", "cp874", "koi8_r", "koi8_u", "mac_roman",
-                      "mac_cyrillic", "cp437", "cp850", "cp866")
-) | frozenset(f"iso8859_{n}" for n in range(1, 17))
 
 
 def _strict(body: bytes, codec: str) -> str | None:
