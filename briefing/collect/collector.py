@@ -99,8 +99,8 @@ def collect(
             continue
         lost = UnusableEntries(source.name, outcome.no_text, outcome.page_failed,
                                counts.emptied_by_source.get(source.name, 0))
-        if lost.total:
-            logger.warning("%s: %s", source.name, lost.describe())
+        if lost.total:  # in the report (which `collect` prints) and in `sources`
+            logger.info("%s: %s", source.name, lost.describe())
             unusable.append(lost)
         if outcome.warning:
             logger.warning("%s: %s", source.name, outcome.warning)
