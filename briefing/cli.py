@@ -211,7 +211,7 @@ def _print_build_summary(result: BuildResult) -> None:
 
 
 def _cmd_collect(args: argparse.Namespace, config: Config, err: Console) -> int:
-    from briefing.collect import collect, failure_note
+    from briefing.collect import collect, collect_summary, failure_note
     from briefing.store import Store
 
     sources = config.sources_for(config.profile(args.profile))
@@ -220,11 +220,7 @@ def _cmd_collect(args: argparse.Namespace, config: Config, err: Console) -> int:
             progress("collect")
         report = collect(config, store, sources)
     if not args.quiet:
-        print(
-            f"{report.sources_total} web source(s): {report.new} new article(s), "
-            f"{report.duplicates} already seen, {report.near_duplicates} near-duplicate(s), "
-            f"{report.unchanged_sources} source(s) unchanged, {len(report.failures)} failed"
-        )
+        print(collect_summary(report))
     note = failure_note(report)
     if note:
         err.print(f"warning: {note}", highlight=False, markup=False, soft_wrap=True)

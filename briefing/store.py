@@ -216,6 +216,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX briefs_out_dir ON briefs(out_dir);
     CREATE INDEX briefs_state ON briefs(state)
     """,
+    # 9: per web source (briefing.collect.health), the entries of its last run that
+    # could not become articles, by reason, and why its text may be garbled.
+    """
+    ALTER TABLE sources ADD COLUMN last_no_text INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sources ADD COLUMN last_page_failed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sources ADD COLUMN last_emptied INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sources ADD COLUMN last_warning TEXT
+    """,
 ]
 
 

@@ -9,6 +9,7 @@ The public surface::
     unbriefed_articles(store, profile, source_names) -> list[Article]
     source_health(store) -> list[SourceHealth];  format_health(rows) -> str
     failure_note(report) -> "2 of 14 sources could not be fetched: ..." | None
+    collect_summary(report) -> the counts and "Name: 12 entries had no text" lines
     source_from_url(url, config=None) -> SourceConfig   (``--source URL``)
 
 Inside, one module per step: ``fetch`` (httpx, limits, SSRF guard), ``feeds``
@@ -31,7 +32,13 @@ from briefing.collect.collector import WEB_SOURCE_TYPES, collect, run_sync
 from briefing.collect.feeds import sniff
 from briefing.collect.fetch import FEED_ACCEPT, Fetcher, FetchError
 from briefing.collect.health import SourceHealth, format_health, source_health
-from briefing.collect.report import CollectReport, SourceFailure, failure_note
+from briefing.collect.report import (
+    CollectReport,
+    SourceFailure,
+    UnusableEntries,
+    collect_summary,
+    failure_note,
+)
 from briefing.collect.urls import display_url, is_http_url
 from briefing.config import Config, FetchSettings, SourceConfig
 from briefing.errors import SourceError
@@ -41,7 +48,9 @@ __all__ = [
     "CollectReport",
     "SourceFailure",
     "SourceHealth",
+    "UnusableEntries",
     "collect",
+    "collect_summary",
     "failure_note",
     "format_health",
     "source_from_url",

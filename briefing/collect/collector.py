@@ -28,7 +28,7 @@ from briefing.collect.feeds import FeedEntry, parse_feed
 from briefing.collect.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchResult
 from briefing.collect.health import Validators
 from briefing.collect.pages import Page, PageError, Robots, read_page
-from briefing.collect.report import CollectReport, SourceFailure
+from briefing.collect.report import CollectReport, SourceFailure, UnusableEntries
 from briefing.collect.urls import canonical_url, display_url
 from briefing.config import Config, SourceConfig
 from briefing.errors import SourceError
@@ -71,6 +71,9 @@ class Outcome:
     unchanged: bool = False  # answered 304
     error: str | None = None
     validators: Validators | None = None  # for the next conditional GET (None: keep)
+    no_text: int = 0  # entries with no text, and no article page to take it from
+    page_failed: int = 0  # entries with no text whose article page could not be had
+    warning: str | None = None  # the text may be garbled (see Feed.warning)
 
 
 def collect(
@@ -86,6 +89,7 @@ def collect(
     outcomes = run_sync(_fetch_all(config, store, web))
     counts = _store_all(store, outcomes, now)
     failures: list[SourceFailure] = []
+    unusable: list[UnusableEntries] = []
     for outcome in outcomes:
         source = outcome.source
         if outcome.error is not None:
@@ -93,9 +97,18 @@ def collect(
             health.record_failure(store, source, now, outcome.error)
             where = display_url(source.url or "")
             failures.append(SourceFailure(source.name, where, outcome.error))
-        else:
-            new = counts.new_by_source.get(source.name, 0)
-            health.record_success(store, source, now, new=new, validators=outcome.validators)
+            continue
+        lost = UnusableEntries(source.name, outcome.no_text, outcome.page_failed,
+                               counts.emptied_by_source.get(source.name, 0))
+        if lost.total:  # in the report (which `collect` prints) and in `sources`
+            logger.info("%s: %s", source.name, lost.describe())
+            unusable.append(lost)
+        if outcome.warning:
+            logger.warning("%s: %s", source.name, outcome.warning)
+        new = counts.new_by_source.get(source.name, 0)
+        read = not outcome.unchanged  # a 304 read nothing: keep what the last read found
+        health.record_success(store, source, now, new=new, validators=outcome.validators,
+                              unusable=lost if read else None, warning=outcome.warning)
     return CollectReport(
         new=len(counts.article_ids),
         duplicates=counts.duplicates + sum(outcome.seen for outcome in outcomes),
@@ -104,6 +117,7 @@ def collect(
         failures=tuple(failures),
         sources_total=len(web),
         article_ids=tuple(counts.article_ids),
+        unusable=tuple(unusable),
     )
 
 
@@ -174,6 +188,7 @@ class _Gatherer:
             logger.info("%s: %d entries, reading the first %d", source.name,
                         feed.total_entries, len(feed.entries))
         outcome.validators = Validators(answer.etag, answer.last_modified)
+        outcome.warning = feed.warning
         # What the feed calls itself first; a configured outlet fills in; else the host.
         outlet = feed.title or source.outlet or site_host(answer.url)
         links = [canonical_url(entry.link) if entry.link else None for entry in feed.entries]
@@ -207,12 +222,14 @@ class _Gatherer:
         budget_end: float,
     ) -> Candidate | None:
         text, title, urls = entry.text, entry.title, [link] if link else []
+        page_failed = False
         if link and entry.is_teaser and self.settings.full_text:
             try:
                 page = await self._full_text(source, link, budget_end)
             except _OutOfTime:
                 outcome.deferred += 1
                 return None
+            page_failed = page is None
             if page is not None:
                 more = [canonical_url(page.url), page.canonical]
                 if articles.known_urls(self.store, more):
@@ -222,7 +239,11 @@ class _Gatherer:
                 outlet = page.outlet or outlet  # the article page names its site best
                 if len(page.text) > len(text):
                     text, title = page.text, title or page.title
-        if not text.strip():
+        if not text.strip():  # counted, and said by `collect` and `sources`
+            if page_failed:
+                outcome.page_failed += 1
+            else:
+                outcome.no_text += 1
             return None
         identity = urls[0] if urls else None
         return Candidate(self._document(source, identity or fallback_location, text, title,
@@ -256,6 +277,7 @@ class _Gatherer:
             outcome.unchanged = True
             return
         outcome.validators = Validators(answer.etag, answer.last_modified)
+        outcome.warning = page.warning
         urls = list(dict.fromkeys([page.canonical, canonical_url(page.url),
                                    canonical_url(source.url)]))
         if articles.known_urls(self.store, urls):
@@ -317,6 +339,7 @@ class _Counts:
     duplicates: int = 0
     near_duplicates: int = 0
     new_by_source: dict[str, int] = field(default_factory=dict)
+    emptied_by_source: dict[str, int] = field(default_factory=dict)  # nothing left once cleaned
 
 
 def _store_all(store: Store, outcomes: Sequence[Outcome], now: datetime) -> _Counts:
@@ -332,7 +355,13 @@ def _store_all(store: Store, outcomes: Sequence[Outcome], now: datetime) -> _Cou
         return counts
     index = dedup.NearDuplicateIndex(store, now=now)
     pending: list[articles.Identity] = []
-    for document in clean_documents([candidate.document for candidate in unique.values()]):
+    cleaned = clean_documents([candidate.document for candidate in unique.values()])
+    kept = {document.location for document in cleaned}
+    for location, candidate in unique.items():
+        if location not in kept:  # all boilerplate: clean_documents dropped it
+            source = candidate.document.source
+            counts.emptied_by_source[source] = counts.emptied_by_source.get(source, 0) + 1
+    for document in cleaned:
         pending.append(_store_one(store, index, document, unique[document.location], now, counts))
         if len(pending) >= _BATCH:
             articles.record_identities(store, pending)

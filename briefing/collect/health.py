@@ -2,7 +2,9 @@
 
 Per source: the validators for the next conditional GET (ETag, Last-Modified,
 kept only while the source's URL stays the same), when it last succeeded,
-its last error and how many runs in a row have failed. ``briefing sources``
+its last error and how many runs in a row have failed, and, from the last run
+that read it, the entries that could not become articles and any warning that
+its text may be mis-decoded. ``briefing sources``
 prints ``format_health(source_health(store))``.
 """
 
@@ -12,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from briefing.collect.report import UnusableEntries
 from briefing.config import SourceConfig
 from briefing.store import Store
 
@@ -27,6 +30,9 @@ class SourceHealth:
     last_error_at: datetime | None
     consecutive_failures: int
     last_new: int  # new articles on the last successful run
+    #: Entries of the last run (that read the source) that could not become articles.
+    unusable: UnusableEntries | None = None
+    last_warning: str | None = None  # why its text may be garbled, from that run
 
     @property
     def status(self) -> str:
@@ -62,8 +68,14 @@ def record_success(
     *,
     new: int,
     validators: Validators | None,
+    unusable: UnusableEntries | None = None,
+    warning: str | None = None,
 ) -> None:
-    """A good run; ``validators`` None keeps the stored ones (a 304 answer)."""
+    """A good run; ``validators`` None keeps the stored ones (a 304 answer).
+
+    ``unusable`` None (a 304 answer: nothing was read) keeps the counts and the
+    warning of the last run that read the source.
+    """
     moment = _iso(now)
     with store.transaction() as db:
         _ensure_row(db, source)
@@ -76,6 +88,13 @@ def record_success(
             db.execute(
                 "UPDATE sources SET etag = ?, last_modified = ? WHERE name = ?",
                 (validators.etag, validators.last_modified, source.name),
+            )
+        if unusable is not None:
+            db.execute(
+                "UPDATE sources SET last_no_text = ?, last_page_failed = ?, last_emptied = ?,"
+                " last_warning = ? WHERE name = ?",
+                (unusable.no_text, unusable.page_failed, unusable.emptied, warning,
+                 source.name),
             )
 
 
@@ -116,6 +135,9 @@ def source_health(store: Store) -> list[SourceHealth]:
             last_error_at=_from_iso(row["last_error_at"]),
             consecutive_failures=int(row["consecutive_failures"]),
             last_new=int(row["last_new"]),
+            unusable=UnusableEntries(row["name"], int(row["last_no_text"]),
+                                     int(row["last_page_failed"]), int(row["last_emptied"])),
+            last_warning=row["last_warning"],
         )
         for row in rows
     ]
@@ -136,8 +158,14 @@ def format_health(rows: list[SourceHealth]) -> str:
         lines.append("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
                      .rstrip())
         row = rows[index - 1] if index else None
-        if row is not None and row.consecutive_failures and row.last_error:
+        if row is None:
+            continue
+        if row.consecutive_failures and row.last_error:
             lines.append(f"    last error ({_when(row.last_error_at)}): {row.last_error}")
+        if row.unusable is not None and row.unusable.total:
+            lines.append(f"    last run: {row.unusable.describe()}")
+        if row.last_warning:
+            lines.append(f"    warning: {row.last_warning}")
     return "\n".join(lines)
 
 

@@ -13,26 +13,22 @@ everything, one that cannot be fetched (5xx, network error) allows nothing.
 from __future__ import annotations
 
 import asyncio
-import codecs
-import re
 import urllib.parse
 import urllib.robotparser
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from briefing.collect.charsets import decode_markup, decoding_warning
 from briefing.collect.feeds import sniff
 from briefing.collect.fetch import Fetcher, FetchError, FetchResult
 from briefing.collect.markup import canonical_link
 from briefing.collect.urls import canonical_url, resolve
 from briefing.errors import SourceError
 from briefing.ingest.html import extract_html
+from briefing.normalize import normalize_text, normalize_title
 
 #: The product token matched against robots.txt User-agent lines.
 ROBOTS_AGENT = "briefing"
-_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE
-)
 
 
 class PageError(SourceError):
@@ -47,6 +43,7 @@ class Page:
     title: str | None = None
     outlet: str | None = None  # as the page states it (og:site_name, JSON-LD publisher)
     published: datetime | None = None
+    warning: str | None = None  # the text may be mis-decoded: why, in one line
 
 
 def read_page(result: FetchResult) -> Page:
@@ -63,37 +60,27 @@ def read_page(result: FetchResult) -> Page:
         raise PageError("a feed, not an article page (configure it with type = \"feed\")")
     if kind == "json":
         raise PageError("JSON, not a web page")
-    html = decode_html(result.body, result.content_type)
-    extracted = extract_html(html, url=result.url)
-    if extracted is None:
+    decoded = decode_markup(result.body, result.content_type)
+    extracted = extract_html(decoded.text, url=result.url)
+    text = normalize_text(extracted.text) if extracted is not None else ""
+    if extracted is None or not text:
         raise PageError("no article text found on the page")
-    canonical = resolve(result.url, canonical_link(html)) or result.url
+    canonical = resolve(result.url, canonical_link(decoded.text)) or result.url
+    title = normalize_title(extracted.meta.get("title")) or None
     return Page(
         url=result.url,
         canonical=canonical_url(canonical),
-        text=extracted.text,
-        title=extracted.meta.get("title"),
-        outlet=extracted.meta.get("outlet") or None,
+        text=text,
+        title=title,
+        outlet=normalize_title(extracted.meta.get("outlet")) or None,
         published=_date(extracted.meta.get("published")),
+        warning=decoding_warning(decoded, [f"{title or ''}\n{text[:600]}"], "page"),
     )
 
 
 def decode_html(body: bytes, content_type: str = "") -> str:
-    """Page bytes as text: the HTTP charset, else a <meta> charset, else UTF-8 or cp1252."""
-    for match in (_CHARSET.search(content_type), _META_CHARSET.search(body[:4096])):
-        if match is None:
-            continue
-        name = match.group(1)
-        codec = name.decode("ascii", "ignore") if isinstance(name, bytes) else name
-        try:
-            codecs.lookup(codec)
-        except LookupError:
-            continue
-        return body.decode(codec, errors="replace")
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return body.decode("cp1252", errors="replace")
+    """Page bytes as text, every clue to the encoding weighed (``charsets.decode_markup``)."""
+    return decode_markup(body, content_type).text
 
 
 def _date(value: str | None) -> datetime | None:

@@ -32,6 +32,11 @@ _SECRET_PARAM = re.compile(
 )
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: Fragments that address a page of a single-page site rather than a place in a page.
+_ROUTE_FRAGMENTS = ("!", "/")
+#: Characters left as they are in a canonical URL: RFC 3986's unreserved and
+#: reserved ones, and "%" so that what is already encoded is not encoded again.
+_URL_CHARACTERS = "-._~:/?#[]@!$&'()*+,;=%"
 
 
 def is_http_url(url: str) -> bool:
@@ -45,10 +50,14 @@ def is_http_url(url: str) -> bool:
 
 
 def canonical_url(url: str) -> str:
-    """The article identity of ``url``: trackers, fragment and default port removed.
+    """The article identity of ``url``: trackers, in-page fragment and default port removed.
 
-    Scheme and host are lower-cased, an empty path becomes "/", remaining query
-    parameters are sorted. ``url`` must be an absolute http(s) URL.
+    Scheme and host are lower-cased, an empty path becomes "/", the remaining
+    query parameters are sorted by name and kept exactly as written: a bare key
+    stays bare (``story.asp?12345``), an empty value stays empty (``?page=``).
+    A fragment that routes a single-page site (``#!/story/1``, ``#/story/1``)
+    is part of the address and stays; an in-page anchor (``#comments``) goes.
+    ``url`` must be an absolute http(s) URL.
     """
     parts = urllib.parse.urlsplit(url.strip())
     scheme = parts.scheme.lower()
@@ -57,14 +66,27 @@ def canonical_url(url: str) -> str:
         host = f"[{host}]"
     port = parts.port
     netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
-    query = [
-        (name, value)
-        for name, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-        if not is_tracking_param(name)
-    ]
+    fragment = parts.fragment if parts.fragment.startswith(_ROUTE_FRAGMENTS) else ""
     return urllib.parse.urlunsplit(
-        (scheme, netloc, parts.path or "/", urllib.parse.urlencode(sorted(query)), "")
+        (scheme, netloc, _safe(parts.path) or "/", _canonical_query(parts.query), _safe(fragment))
     )
+
+
+def _canonical_query(query: str) -> str:
+    """The query's non-tracking parameters, sorted by name, each as written."""
+    kept = []
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        name = urllib.parse.unquote_plus(pair.partition("=")[0])
+        if not is_tracking_param(name):
+            kept.append((name, _safe(pair)))
+    return "&".join(pair for _, pair in sorted(kept, key=lambda item: item[0]))
+
+
+def _safe(part: str) -> str:
+    """``part`` with only the characters a URL may not hold percent-encoded (spaces, quotes...)."""
+    return urllib.parse.quote(part, safe=_URL_CHARACTERS)
 
 
 def is_tracking_param(name: str) -> bool:

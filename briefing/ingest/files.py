@@ -33,6 +33,7 @@ from briefing.errors import SourceError
 from briefing.ingest.html import extract_html
 from briefing.ingest.markdown import markdown_to_text
 from briefing.ingest.outlet import site_host
+from briefing.normalize import normalize_document
 from briefing.text import cut_text
 from briefing.types import RawDocument
 
@@ -170,7 +171,7 @@ def read_file(
     body = cut_text(body, limits.max_article_chars)
     if truncated:
         logger.warning("%s: longer than the limit, cut to %d characters", path, len(body))
-    return RawDocument(
+    document = RawDocument(
         source=source,
         location=str(path),
         text=body,
@@ -181,6 +182,10 @@ def read_file(
         or _date_in_name(path),
         truncated=truncated,
     )
+    normalized = normalize_document(document)  # entities, stray markup, mojibake, spaces
+    if not normalized.text:
+        return SkippedFile(path, "no article text")
+    return normalized
 
 
 def _decode(data: bytes) -> str | None:

@@ -89,3 +89,47 @@ def test_private_addresses_are_refused_without_the_allow_list(
     err = capsys.readouterr().err
     assert "no usable article found" in err and "ledger" in err
     assert server.requests_to("/ledger.xml") == []
+
+
+def test_a_brief_from_double_escaped_and_legacy_encoded_feeds_reads_as_words(
+    tmp_path: Path, server: LoopbackServer
+) -> None:
+    paragraphs = [
+        "Bus drivers across the city backed the mayor&#39;s transport plan on Monday, "
+        "after the council agreed to fund forty new electric buses &amp; a night route.",
+        "The plan, which costs 12&nbsp;million euros, also extends the tram line to the "
+        "harbour district, where residents have waited a decade for a direct link.",
+        "Union leaders said the deal ended months of talks. &quot;We finally have a budget "
+        "that keeps the city moving,&quot; one of them told reporters outside the hall.",
+    ]
+    # Escaped twice: the XML carries "&amp;lt;p&amp;gt;", "&amp;amp;#39;"...
+    html = "".join(f"<p>{p}</p>" for p in paragraphs)
+    twice = html.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    twice = twice.replace("&", "&amp;")
+    english = (
+        '<rss version="2.0"><channel><title>City Desk</title><item>'
+        "<title>Mayor&amp;amp;#39;s plan &amp;amp;amp; the &amp;amp;lt;b&amp;amp;gt;budget"
+        "&amp;amp;lt;/b&amp;amp;gt; win over bus drivers</title>"
+        f"<link>{{BASE}}/city/plan</link><description>{twice}</description>"
+        "</item></channel></rss>"
+    )
+    russian = (
+        '<rss version="2.0"><channel><title>Новости</title><item>'
+        "<title>Водители автобусов поддержали план мэра</title>"
+        "<link>{BASE}/ru/plan</link><description>"
+        + " ".join(["Городской совет утвердил бюджет на покупку сорока новых автобусов, "
+                    "а профсоюз водителей поддержал план транспортной реформы."] * 6)
+        + "</description></item></channel></rss>"
+    ).encode("koi8-r")  # no declaration, no charset: detection decides
+    config = write_config(tmp_path, {
+        "city": server.add("/city.xml", english),
+        "ru": server.add("/ru.xml", russian, "text/xml"),
+    })
+    assert main(["build", "--config", str(config), "--engine", "extractive"]) == 0
+    day = next((tmp_path / "out" / "default").iterdir())
+    text = (day / "brief.txt").read_text(encoding="utf-8")
+    data = json.loads((day / "brief.json").read_text(encoding="utf-8"))
+    assert "Mayor's plan & the budget win over bus drivers" in text
+    assert "Водители автобусов поддержали план мэра" in text
+    for junk in ("&amp;", "&nbsp;", "&#39;", "&quot;", "<b>", "<p>", "&lt;", "Ã", "ëÁË"):
+        assert junk not in text and junk not in json.dumps(data, ensure_ascii=False), junk

@@ -171,3 +171,68 @@ def test_canonical_link() -> None:
     assert canonical_link('<html><head><link rel="canonical" href="/a?b=1"></head>') == "/a?b=1"
     assert canonical_link('<link href="https://x/y" rel="Canonical">') == "https://x/y"
     assert canonical_link("<html><head></head><body><link rel=canonical href=/late>") is None
+
+
+RSS_ITEM = ('<rss version="2.0"><channel><title>Ledger</title><item><title>Port strike ends'
+            "</title><link>http://news.example/a</link><description>Dock workers went back."
+            "</description></item></channel></rss>")
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        "<!-- <div>served by <p>our</p> CMS</div> <title>x</title> <script>x()</script> -->",
+        '<?xml version="1.0"?>\n<!-- generated --><?xml-stylesheet href="/s.xsl"?>\n<!---->',
+        "<!-- <html><body>cached page</body></html> -->\n<!-- <head> -->",
+        '<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"\n'
+        ' "http://my.netscape.com/publish/formats/rss-0.91.dtd">',
+        '<!DOCTYPE rss [ <!ENTITY html "<html>"> <!ELEMENT p ANY> ]>\n<!-- <p> -->',
+        "\ufeff  \n\t<!-- a comment far longer than a sniffing window " + "<br>" * 3000 + " -->",
+    ],
+)
+def test_a_feed_after_comments_pis_and_a_doctype_is_read(prolog: str) -> None:
+    body = (prolog + "\n" + RSS_ITEM).encode("utf-8")
+    assert sniff(body, "text/html") == "feed"
+    feed = parse_feed(body, url=f"{BASE}/feed", content_type="text/html")
+    assert [entry.title for entry in feed.entries] == ["Port strike ends"]
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        (b"<!-- <rss> --><html><body>page</body></html>", "html"),
+        (b"<!DOCTYPE html>\n<!-- <rss version='2.0'> -->\n<div>x</div>", "html"),
+        (b"<!-- never closed <rss>", "unknown"),
+        (b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="x"></rdf:RDF>', "feed"),
+    ],
+)
+def test_sniff_reads_the_root_element(body: bytes, kind: str) -> None:
+    assert sniff(body) == kind
+
+
+def test_a_double_escaped_item_reads_as_plain_words() -> None:
+    body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Council &amp;amp; Co'
+            b"</title><item><title>Mayor&amp;amp;#39;s plan &amp;amp;amp; the "
+            b"&amp;amp;lt;b&amp;amp;gt;budget&amp;amp;lt;/b&amp;amp;gt;</title>"
+            b"<link>http://news.example/plan</link><description>&amp;lt;p&amp;gt;Bus drivers "
+            b"back the plan.&amp;lt;/p&amp;gt;&amp;lt;p&amp;gt;Talks resume on&amp;amp;nbsp;"
+            b"Monday.&amp;lt;/p&amp;gt;</description></item></channel></rss>")
+    feed = parse_feed(body, url=f"{BASE}/feed")
+    entry = feed.entries[0]
+    assert feed.title == "Council & Co"
+    assert entry.title == "Mayor's plan & the budget"
+    assert entry.text == "Bus drivers back the plan.\nTalks resume on Monday."
+
+
+def test_literal_entities_in_plain_text_and_table_cells_never_reach_a_reader() -> None:
+    body = ('<feed xmlns="http://www.w3.org/2005/Atom"><title type="text">Каталог</title>'
+            '<entry><title type="text">Приложение недели</title><id>urn:x:1</id>'
+            '<link href="http://apps.example/1"/><summary type="text">'
+            "Разработчик:&amp;nbsp;Студия&amp;nbsp;Язык:&amp;nbsp;русский</summary></entry>"
+            '<entry><title type="text">Игра дня</title><id>urn:x:2</id>'
+            '<link href="http://apps.example/2"/><content type="html">&lt;table&gt;&lt;tr&gt;'
+            "&lt;td&gt;Скидка 50%&lt;/td&gt;&lt;td&gt;360 x 640&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;"
+            "</content></entry></feed>")
+    first, second = parse_feed(body.encode(), url=f"{BASE}/feed").entries
+    assert first.text == "Разработчик: Студия Язык: русский"
+    assert second.text == "Скидка 50% 360 x 640"

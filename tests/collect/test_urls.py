@@ -19,6 +19,16 @@ from briefing.collect.urls import canonical_url, display_url, is_http_url, resol
         ("https://news.example/a?UTM_Source=x&mc_cid=1&_hsenc=2&igshid=3", "https://news.example/a"),
         ("https://news.example./a?page=", "https://news.example/a?page="),
         ("http://[::1]:8080/a?utm_term=x", "http://[::1]:8080/a"),
+        # What identifies an article stays: hash-bang and hash routes, bare query keys,
+        # every parameter that is not a tracker, values exactly as written.
+        ("https://spa.example/#!/story/1", "https://spa.example/#!/story/1"),
+        ("https://spa.example/news/#/story/2?x=1", "https://spa.example/news/#/story/2?x=1"),
+        ("https://news.example/story.asp?12345", "https://news.example/story.asp?12345"),
+        ("https://news.example/a?print&id=7&utm_source=x", "https://news.example/a?id=7&print"),
+        ("https://news.example/a?q=a%2Fb&r=x+y&s=%20", "https://news.example/a?q=a%2Fb&r=x+y&s=%20"),
+        ("https://news.example/a?id=2&id=1", "https://news.example/a?id=2&id=1"),
+        ("https://news.example/a b?q=é", "https://news.example/a%20b?q=%C3%A9"),
+        ("https://news.example/a#section-2", "https://news.example/a"),
     ],
 )
 def test_canonical_url(url: str, canonical: str) -> None:

@@ -119,16 +119,18 @@ def test_titles_are_escaped_everywhere(tmp_path: Path) -> None:
     articles = tmp_path / "in"
     articles.mkdir()
     (articles / "a.md").write_text(
-        '---\ntitle: Smith & Sons <b>"record"</b> quarter\noutlet: Ledger & Co\n---\n'
+        '---\ntitle: Smith & Sons <b>"record"</b> <Q3> quarter\noutlet: Ledger & Co\n---\n'
         "Smith & Sons reported revenue of 12 million pounds for the quarter, the company said "
         "on Tuesday. Analysts had expected 10 million pounds.\n\nShares rose 4% in early trading.",
         encoding="utf-8",
     )
     outputs = read_outputs(build(tmp_path, "--source", str(articles)))
-    assert "<b>" not in outputs.html and "&lt;b&gt;" in outputs.html
+    # HTML markup in a title is removed as the article comes in (briefing.normalize);
+    # angle brackets that are words stay, and are escaped wherever they are rendered.
+    assert "<Q3>" not in outputs.html and "&lt;Q3&gt;" in outputs.html
     assert 'Smith &amp; Sons' in outputs.html
-    assert 'Smith & Sons <b>"record"</b> quarter' in outputs.pdf_text.replace("\n", " ")
-    assert outputs.data["stories"][0]["headline"] == 'Smith & Sons <b>"record"</b> quarter'
+    assert 'Smith & Sons "record" <Q3> quarter' in outputs.pdf_text.replace("\n", " ")
+    assert outputs.data["stories"][0]["headline"] == 'Smith & Sons "record" <Q3> quarter'
 
 
 def test_rebuild_recognises_articles_as_seen(

@@ -1,0 +1,276 @@
+"""Text normalisation at ingest: what feeds, pages and files say, as a reader should see it.
+
+Every article enters through one of three readers (``briefing.ingest.files``,
+``briefing.collect.feeds``, ``briefing.collect.pages``) and each passes its
+text through here once, so everything downstream can rely on plain text:
+
+- character references decoded: the parser that read the document decoded one
+  level of escaping; whatever is still escaped was escaped twice by its
+  publisher (``&amp;nbsp;``, ``&amp;lt;b&amp;gt;``) and is decoded here, so no
+  literal ``&nbsp;`` or ``&#39;`` ever reaches a reader;
+- markup revealed by that decoding (``<b>``, ``<p>`` that were escaped twice)
+  removed, with a space or a line break where its element separated words;
+- mojibake repaired where it can be (ftfy: UTF-8 read as Windows-1252,
+  Windows-1252 punctuation in C1 control characters), control characters dropped,
+  Unicode composed (NFC);
+- whitespace tidied: no-break and other spaces become plain spaces, invisible
+  characters (zero-width space, soft hyphen) go, one paragraph per line, and
+  words run together where a sentence ended ("budget.The") are parted.
+
+``normalize_text`` is idempotent: its output goes through it unchanged, so a
+text can never be decoded twice by being normalised twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+import unicodedata
+from html.entities import html5 as html5_references
+from html.parser import HTMLParser
+
+import ftfy
+
+from briefing.types import RawDocument
+
+#: Elements whose content is never text a reader sees.
+SKIPPED_ELEMENTS = frozenset(
+    {"script", "style", "template", "noscript", "iframe", "svg", "math", "head"}
+)
+#: Elements inside a line of text: words on either side of them belong together.
+INLINE_ELEMENTS = frozenset(
+    {
+        "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn",
+        "em", "font", "i", "ins", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small",
+        "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+    }
+)
+#: Elements that end a paragraph (the others part words with a space: cells, images).
+BLOCK_ELEMENTS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "body", "br", "caption", "center",
+        "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure",
+        "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html",
+        "legend", "li", "main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table",
+        "tbody", "tfoot", "thead", "title", "tr", "ul",
+    }
+)
+#: Every HTML element name (current and obsolete): only these count as markup in
+#: text that is supposed to be plain, so "<Company Name>" or "a<b" stay as written.
+HTML_ELEMENTS = SKIPPED_ELEMENTS | INLINE_ELEMENTS | BLOCK_ELEMENTS | frozenset(
+    {
+        "area", "audio", "base", "basefont", "blink", "button", "canvas", "col", "colgroup",
+        "datalist", "dir", "embed", "frame", "frameset", "img", "input", "keygen", "link",
+        "listing", "map", "marquee", "meta", "meter", "noframes", "object", "optgroup",
+        "option", "output", "param", "picture", "plaintext", "progress", "rp", "rt", "ruby",
+        "search", "select", "slot", "source", "td", "textarea", "th", "track", "video", "xmp",
+    }
+)
+
+_KNOWN_TAG = re.compile(
+    r"<(?:/?([A-Za-z][A-Za-z0-9]*)(?::[A-Za-z][\w.-]*)?(?:\s[^<>]*)?/?>|!--|!\[CDATA\[)"
+)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+#: What is left of a comment never closed: up to the next ">" (as SGML and feedparser
+#: read it), else to the end (as browsers do); never shown as text.
+_UNCLOSED_COMMENT = re.compile(r"<!--[^>]*(?:>|\Z)")
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|\Z)", re.DOTALL)
+#: A character reference as HTML writes it, with its semicolon; a bare "&" never
+#: starts one ("AT&T", "R&D", "&notice" stay as written).
+_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+#: The few names publishers write without their semicolon.
+_BARE_REFERENCE = re.compile(r"&(nbsp|amp|quot|lt|gt)(?![;\w])")
+#: C0 and C1 control characters other than tab and line breaks, and noncharacters.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
+#: What only ftfy mends: C1 controls (Windows-1252 punctuation stored as Latin-1),
+#: lone surrogates (JSON "\\ud83d" escapes), terminal escape sequences.
+_FTFY_WORK = re.compile(r"[\x80-\x9f\ud800-\udfff\x1b]")
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff]")
+_SPACES = re.compile(r"[^\S\n]+")
+#: A sentence end with no space after it: "budget.The", "closed!Police".
+_SENTENCE_END = re.compile(
+    r"(?<=[a-zà-ÿа-яё]{2})[.!?][\"”’)]?(?=[A-ZÀ-ÞА-ЯЁ][a-zà-ÿа-яё])"
+)
+#: ftfy's repairs of mis-decoded text, minus what changes correct typography
+#: (curly quotes, ligatures, full-width forms stay as the publisher wrote them)
+#: and minus HTML unescaping, which is done here exactly as described above.
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    # Only whole-text repairs: guessing which part of a text is mojibake reads real
+    # text as mojibake ("testing Â entity" lost its "Â", "Ã " became "à").
+    restore_byte_a0=False,
+    decode_inconsistent_utf8=False,
+    # ftfy 6.3 applies its default encoding repairs, not these, unless asked to explain.
+    explain=True,
+)
+#: Stands in for "&" while markup is parsed (a noncharacter: never in real text).
+_AMPERSAND = "\ufdd0"
+_MAX_ROUNDS = 4  # levels of escaping undone; publishers rarely manage more than three
+_DETECTOR_CHARS = 400  # what ftfy's detector reads of a text (see _repair)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def normalize_text(
+    text: str | None, *, plain: bool = False, paragraphs: bool = False
+) -> str:
+    """Plain text fit for a reader: one paragraph per line, no entity, markup or mojibake.
+
+    ``paragraphs`` keeps one blank line where the text had blank lines (an article's
+    paragraph breaks, which cleaning reads to tell a site's preamble from the story).
+
+    ``plain`` says the source declared the text plain (an Atom ``type="text"``
+    title, a JSON Feed ``content_text``): a tag written in it is then part of
+    its words ("the <blink> tag") and stays; only markup revealed by decoding a
+    second level of escaping is removed. Otherwise every HTML element tag goes.
+    """
+    if not text:
+        return ""
+    for _ in range(_MAX_ROUNDS):
+        revealed = _decode_references(text)
+        if (revealed != text or not plain) and _has_markup(revealed):
+            revealed = markup_to_text(revealed, all_tags=False)
+        if revealed == text:
+            break
+        text = revealed
+    if not text.isascii():
+        text = _repair(text)
+    elif "\x1b" in text:  # a terminal colour code is no text either
+        text = ftfy.fix_text(text, _FTFY)
+    return _tidy(text, paragraphs=paragraphs)
+
+
+def normalize_title(title: str | None, *, plain: bool = False) -> str:
+    """A headline: normalised like any text, on one line."""
+    return " ".join(normalize_text(title, plain=plain).split())
+
+
+def normalize_document(document: RawDocument) -> RawDocument:
+    """``document`` with its text, title and outlet normalised."""
+    return dataclasses.replace(
+        document,
+        text=normalize_text(document.text, paragraphs=True),
+        title=normalize_title(document.title) or None,
+        outlet=normalize_title(document.outlet) or None,
+    )
+
+
+def markup_to_text(fragment: str, *, all_tags: bool = True) -> str:
+    """The text of an HTML fragment, with line breaks where its blocks end.
+
+    ``all_tags`` False leaves anything that is not an HTML element as it was
+    written (for text that is plain but may hide markup). Character references
+    are left alone either way: decoding them is ``normalize_text``'s job.
+    """
+    parser = _TextParser(all_tags=all_tags)
+    fragment = _CDATA.sub(lambda match: match.group(1), fragment)
+    fragment = _UNCLOSED_COMMENT.sub("", _COMMENT.sub("", fragment))
+    # The parser would decode references (and add a ";" to "AT&T"): hide every "&".
+    parser.feed(fragment.replace("&", _AMPERSAND))
+    parser.close()
+    return "".join(parser.parts).replace(_AMPERSAND, "&")
+
+
+def _decode_references(text: str) -> str:
+    if "&" not in text:
+        return text
+    text = _REFERENCE.sub(_decode_one, text)
+    return _BARE_REFERENCE.sub(lambda match: html.unescape(match.group(0) + ";"), text)
+
+
+def _decode_one(match: re.Match[str]) -> str:
+    reference = match.group(0)
+    # html.unescape reads "&notice;" as "&not" + "ice;": only whole names count.
+    if reference[1] != "#" and reference[1:] not in html5_references:
+        return reference
+    return html.unescape(reference)
+
+
+def _has_markup(text: str) -> bool:
+    for match in _KNOWN_TAG.finditer(text):
+        name = match.group(1)
+        if name is None or name.lower() in HTML_ELEMENTS or ":" in match.group(0):
+            return True
+    return False
+
+
+def _repair(text: str) -> str:
+    """Mojibake and C1 punctuation repaired by ftfy, when they are there; Unicode composed.
+
+    ftfy costs ten times its own detector, so it only runs where the detector (or a
+    character only ftfy mends) says there is something to repair. Mojibake comes from
+    how a whole text was encoded, so the detector reads a sample: from the first
+    character that is not ASCII on.
+    """
+    first = _NON_ASCII.search(text)
+    start = max(0, first.start() - 8) if first else 0
+    sample = text[start : start + _DETECTOR_CHARS]
+    if _FTFY_WORK.search(text) or ftfy.badness.is_bad(sample):
+        return str(ftfy.fix_text(text, _FTFY))
+    return unicodedata.normalize("NFC", text)
+
+
+def _tidy(text: str, *, paragraphs: bool = False) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+    text = text.replace("\u2029", "\n")
+    text = _INVISIBLE.sub("", _CONTROL.sub("", text))
+    text = _SENTENCE_END.sub(_part_sentences, text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    if not paragraphs:
+        return "\n".join(line for line in lines if line)
+    kept = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]
+    return "\n".join(kept).strip("\n")
+
+
+def _part_sentences(match: re.Match[str]) -> str:
+    """A space after a sentence's end, unless the word before it is an address or a name
+    with dots in it ("example.com.Next", "www.a.Bc")."""
+    text, end = match.string, match.start()
+    start = max(text.rfind(" ", 0, end), text.rfind("\n", 0, end)) + 1
+    return match.group(0) + " " if text[start:end].isalpha() else match.group(0)
+
+
+class _TextParser(HTMLParser):
+    def __init__(self, *, all_tags: bool) -> None:
+        super().__init__(convert_charrefs=False)
+        self.all_tags = all_tags
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def _is_markup(self, tag: str) -> bool:
+        return self.all_tags or tag in HTML_ELEMENTS or ":" in tag
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not self._is_markup(tag):
+            self.handle_data(self.get_starttag_text() or "")
+        elif tag in SKIPPED_ELEMENTS:
+            self._skipping += 1
+        else:
+            self._separate(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not self._is_markup(tag):
+            self.handle_data(self.get_starttag_text() or "")
+        elif tag not in SKIPPED_ELEMENTS:
+            self._separate(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self._is_markup(tag):
+            self.handle_data(f"</{tag}>")
+        elif tag in SKIPPED_ELEMENTS:
+            self._skipping = max(0, self._skipping - 1)
+        else:
+            self._separate(tag)
+
+    def _separate(self, tag: str) -> None:
+        if tag in BLOCK_ELEMENTS:
+            self.parts.append("\n")
+        elif tag not in INLINE_ELEMENTS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
