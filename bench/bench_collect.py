@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from briefing.collect import collect
 from briefing.config import Config, FetchSettings, SourceConfig
@@ -153,7 +154,8 @@ def run(urls: list[str], entries: int) -> int:
         concurrency=16,
         per_host_concurrency=4,
         per_host_delay=0.0,
-        allow_private=("127.0.0.0/8",),  # the servers are on loopback
+        # The servers are on loopback: each one's port is allowed, nothing else.
+        allow_private=tuple(sorted({f"127.0.0.0/8:{urlsplit(url).port}" for url in urls})),
         max_entries_per_feed=entries,
     )
     sources = [SourceConfig(name=f"feed-{i}", type="feed", url=url) for i, url in enumerate(urls)]

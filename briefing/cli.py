@@ -21,6 +21,7 @@ from rich.markup import escape
 from briefing import __version__
 from briefing.config import ENGINES, Config, load_config
 from briefing.errors import BriefingError, ConfigError, NothingNewError
+from briefing.redact import RedactingFilter
 
 if TYPE_CHECKING:
     from briefing.pipeline import BuildResult
@@ -147,6 +148,7 @@ def _configure_logging(verbose: bool, quiet: bool, err: Console) -> None:
     else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.addFilter(RedactingFilter())  # no credential in a URL reaches the terminal
     root = logging.getLogger("briefing")
     root.handlers[:] = [handler]
     root.setLevel(level)

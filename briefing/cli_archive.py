@@ -156,7 +156,7 @@ def _cmd_serve(args: argparse.Namespace, config: Config, err: Console) -> int:
     if not (root / "index.html").is_file():
         raise ArchiveError(f"{root}/index.html not found: run `briefing archive rebuild` first")
     try:
-        server = make_server(root, args.port)
+        server = make_server(root, args.port, allowed_hosts=config.archive.allowed_hosts)
     except OSError as error:
         raise ArchiveError(f"cannot listen on 127.0.0.1:{args.port}: {error}") from error
     print(f"Serving {root} at {server_url(server)} (Ctrl+C stops)", flush=True)

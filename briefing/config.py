@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from briefing.errors import ConfigError
+from briefing.netaddr import parse_allow_entry
 
 CONFIG_FILENAME = "briefing.toml"
 CONFIG_ENV = "BRIEFING_CONFIG"
@@ -65,6 +66,10 @@ class Limits:
     min_bullets: int = 2
     max_bullets: int = 5
     max_bullet_words: int = 40
+    #: Longer article titles are cut (at a word, with "…") where articles enter.
+    max_title_chars: int = 300
+    #: Longer outlet (publication or author) names are cut the same way.
+    max_outlet_chars: int = 100
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,9 @@ class FetchSettings:
     #: Pause between the starts of two requests to the same host.
     per_host_delay: float = 0.5
     respect_robots: bool = True
-    #: Host names or addresses/CIDRs fetched even though they are loopback,
-    #: private or link-local (refused by default: server-side request forgery).
+    #: "host:port" or "address-or-CIDR:port" entries fetched even though they are
+    #: loopback, private or link-local (refused by default: server-side request
+    #: forgery). Each names one port; a redirect is checked against its own target.
     allow_private: tuple[str, ...] = ()
     #: Fetch the article page when a feed entry carries only a teaser.
     full_text: bool = True
@@ -106,6 +112,9 @@ class ArchiveSettings:
     site: bool = True
     #: Public http(s) address of the out folder, for absolute links in feed.xml.
     base_url: str | None = None
+    #: Host names ``briefing serve`` answers to besides 127.0.0.1 and localhost
+    #: (e.g. the name a reverse proxy forwards); any other Host header is refused.
+    allowed_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,6 +182,9 @@ class ProfileConfig:
     languages: tuple[str, ...] = ()
     #: Stories briefed in full; the rest are listed as one-line "Also noted" items.
     max_stories: int = 12
+    #: Articles cited by one brief, at most: stories share them in rank order, each
+    #: keeping one article per outlet first, newest first, and always at least one.
+    max_sources: int = 100
     #: Terms that put a story first whatever its other scores.
     priority: tuple[str, ...] = ()
     #: Email addresses the profile's brief is sent to (``briefing send``).
@@ -492,6 +504,8 @@ def _check_values(config: Config, file: Path) -> None:
         "limits.max_file_bytes": config.limits.max_file_bytes,
         "limits.max_bullets": config.limits.max_bullets,
         "limits.max_bullet_words": config.limits.max_bullet_words,
+        "limits.max_title_chars": config.limits.max_title_chars,
+        "limits.max_outlet_chars": config.limits.max_outlet_chars,
         "llm.max_output_tokens": config.llm.max_output_tokens,
         "llm.timeout": config.llm.timeout,
         "llm.max_concurrency": config.llm.max_concurrency,
@@ -510,6 +524,8 @@ def _check_values(config: Config, file: Path) -> None:
     for name, profile in config.profiles.items():
         if profile.max_stories <= 0:
             raise ConfigError(f"{file}: profiles.{name}.max_stories must be greater than 0")
+        if profile.max_sources <= 0:
+            raise ConfigError(f"{file}: profiles.{name}.max_sources must be greater than 0")
     _check_smtp(config.smtp, file)
     for profile in config.profiles.values():
         for address in profile.recipients:
@@ -601,11 +617,13 @@ def _check_fetch(fetch: FetchSettings, file: Path) -> None:
     if not fetch.user_agent.strip() or any(ch in fetch.user_agent for ch in "\r\n"):
         raise ConfigError(f"{file}: fetch.user_agent must be one non-empty line")
     for entry in fetch.allow_private:
-        if not _is_host_or_network(entry):
+        try:
+            parse_allow_entry(entry)
+        except ValueError as error:
             raise ConfigError(
-                f"{file}: fetch.allow_private entry {entry!r} is neither a host name "
-                "nor an address or CIDR range"
-            )
+                f"{file}: fetch.allow_private entry {entry!r}: {error}"
+                ' (e.g. "intranet.example:8080", "10.0.0.0/8:443", "[fd00::/8]:443")'
+            ) from None
 
 
 def _check_archive(archive: ArchiveSettings, file: Path) -> None:
@@ -615,6 +633,9 @@ def _check_archive(archive: ArchiveSettings, file: Path) -> None:
         )
     if archive.base_url is not None and not _is_http_url(archive.base_url):
         raise ConfigError(f"{file}: archive.base_url must be an http:// or https:// address")
+    for name in archive.allowed_hosts:
+        if not _HOST_NAME.fullmatch(name):
+            raise ConfigError(f"{file}: archive.allowed_hosts entry {name!r} is not a host name")
 
 
 def _is_http_url(url: str) -> bool:
@@ -626,14 +647,6 @@ def _is_http_url(url: str) -> bool:
 
 
 _HOST_NAME = re.compile(r"(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?")
-
-
-def _is_host_or_network(entry: str) -> bool:
-    try:
-        ipaddress.ip_network(entry, strict=False)
-        return True
-    except ValueError:
-        return _HOST_NAME.fullmatch(entry) is not None
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:

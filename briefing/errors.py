@@ -16,14 +16,22 @@
 
 Foreign exceptions (sqlite3, jinja2, WeasyPrint, OSError) are wrapped where they
 enter, with ``raise ... from``, so callers only ever catch ``BriefingError``.
-Every message is one line that a user can act on.
+Every message is one line that a user can act on, and names no credential:
+``str()`` of any of these passes the message through ``briefing.redact``, so a
+``user:password@`` or ``?token=`` in a URL never reaches a terminal, a log or
+the store.
 """
 
 from __future__ import annotations
 
+from briefing.redact import redact_text
+
 
 class BriefingError(Exception):
     """Base class for every error briefing raises on purpose."""
+
+    def __str__(self) -> str:
+        return redact_text(super().__str__())
 
 
 class ConfigError(BriefingError):
@@ -71,7 +79,7 @@ class LockHeldError(ScheduleError):
 def one_line(error: BaseException) -> str:
     """An error as one line for a log or a record: ours are written to be read; others
     get their type."""
-    text = " ".join(str(error).split())
+    text = redact_text(" ".join(str(error).split()))
     if isinstance(error, BriefingError) and text:
         return text
     return f"{type(error).__name__}: {text}" if text else type(error).__name__

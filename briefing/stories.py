@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from scipy import sparse
 
+from briefing.caps import cap_sources
 from briefing.config import ProfileConfig
 from briefing.grouping import GroupingParams, cluster_articles
 from briefing.grouping.features import tfidf_matrix
@@ -91,6 +92,7 @@ def plan_stories(
     stories = apply_memory(grouped, earlier)
     ranked = rank_stories(stories, profile, now)
     briefed, also = split_at_cap(ranked, profile.max_stories)
+    briefed = cap_sources(briefed, profile.max_sources)
     return StoryPlan(tuple(briefed), tuple(also), len(articles) - len(taken))
 
 

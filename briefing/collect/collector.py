@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from briefing.caps import cap_document
 from briefing.clean import clean_documents
 from briefing.collect import articles, dedup, health
 from briefing.collect.feeds import FeedEntry, parse_feed
@@ -315,7 +316,7 @@ class _Gatherer:
         published: datetime | None,
     ) -> RawDocument:
         limit = self.config.limits.max_article_chars
-        return RawDocument(
+        document = RawDocument(
             source=source.name,
             location=location,
             text=cut_text(text, limit),
@@ -325,6 +326,7 @@ class _Gatherer:
             published=published,
             truncated=len(text) > limit,
         )
+        return cap_document(document, self.config.limits)
 
 
 #: Identities are written in batches of this many articles: one commit each, not one
@@ -388,7 +390,8 @@ def _store_one(
     if sketch is not None:
         index.add(article.id, sketch, original)
     if original is not None:
-        logger.info("%s: a copy of article %d, linked to it", document.location, original)
+        logger.info("%s: a copy of article %d, linked to it", display_url(document.location),
+                    original)
         counts.near_duplicates += 1
     else:
         counts.article_ids.append(article.id)

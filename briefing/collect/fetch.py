@@ -6,15 +6,22 @@ enforces, whatever the server does:
 - only http and https, on the first URL and on every redirect hop;
 - server-side request forgery guard: the host is resolved *here*, every address
   it resolves to is checked (loopback, private, link-local, multicast, reserved
-  and unspecified addresses are refused unless ``fetch.allow_private`` lists
-  the host or a range holding the address), and the request is then sent to the
-  checked address itself, so a second DNS answer cannot swap in another one
-  (DNS rebinding). TLS still verifies the certificate against the host name;
+  and unspecified addresses are refused, ``briefing.netaddr``, unless a
+  ``fetch.allow_private`` entry names the host, or a range holding the address,
+  *and the port*), and the request is then sent to the checked address itself,
+  so a second DNS answer cannot swap in another one (DNS rebinding). Every
+  redirect hop is checked the same way against its own host and port, so an
+  entry for ``intranet:8080`` never opens ``intranet:22``. TLS still verifies
+  the certificate against the host name;
 - at most ``max_redirects`` redirects, loops detected;
 - connect and read timeouts, and one deadline for the whole request (all hops
   and the body), so a server dripping a byte a second cannot hold it;
-- a body cap enforced while streaming (after decompression, so a compression
-  bomb is cut too): a 100 MB answer is abandoned at the cap, never read whole;
+- a body cap enforced while streaming, on the raw bytes and after decoding
+  every layer of Content-Encoding (``briefing.collect.decoding``): a 100 MB
+  answer or a 3 KB brotli bomb standing for 2 GiB is abandoned at the cap,
+  never held whole. Decoding runs chunk by chunk in a worker thread, under the
+  same deadline, so it never blocks the other fetches; codings that cannot be
+  decoded are refused;
 - conditional GET (If-None-Match / If-Modified-Since), compression, a
   descriptive User-Agent, and per-host concurrency and spacing.
 
@@ -26,7 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import socket
 import time
 import urllib.parse
@@ -36,9 +42,17 @@ from types import TracebackType
 
 import httpx
 
+from briefing.collect.decoding import (
+    ACCEPT_ENCODING,
+    BodyDecoder,
+    BodyTooLarge,
+    DecodingError,
+    codings,
+)
 from briefing.collect.urls import host_of, is_http_url
 from briefing.config import FetchSettings
-from briefing.errors import SourceError
+from briefing.errors import ConfigError, SourceError
+from briefing.netaddr import AllowEntry, non_public_kind, parse_address, parse_allow_entry
 
 #: Resolves (host, port) to IP address strings; injectable so tests can fake DNS.
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -89,47 +103,34 @@ class _Host:
 
 
 class AddressPolicy:
-    """Which resolved addresses may be fetched: public ones, plus ``allow_private``."""
+    """Which (host, port, addresses) may be fetched: public ones, plus ``allow_private``.
+
+    An entry names a host and a port ("intranet.example:8080": that name, whatever
+    it resolves to) or a range and a port ("10.0.0.0/8:443": addresses in it).
+    """
 
     def __init__(self, allow_private: Sequence[str] = ()) -> None:
-        self._networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
-        self._hosts: set[str] = set()
+        entries: list[AllowEntry] = []
         for entry in allow_private:
             try:
-                self._networks.append(ipaddress.ip_network(entry, strict=False))
-            except ValueError:
-                self._hosts.add(entry.lower().rstrip("."))
+                entries.append(parse_allow_entry(entry))
+            except ValueError as error:  # settings made in code, not read from a file
+                raise ConfigError(f"fetch.allow_private entry {entry!r}: {error}") from None
+        self._entries = tuple(entries)
 
-    def check(self, host: str, addresses: Sequence[str]) -> None:
+    def check(self, host: str, port: int, addresses: Sequence[str]) -> None:
         """Raise ``BlockedAddressError`` unless every address of ``host`` may be fetched."""
-        if host.lower().rstrip(".") in self._hosts:
+        if any(entry.admits_host(host, port) for entry in self._entries):
             return
         for text in addresses:
-            address = ipaddress.ip_address(text.split("%", 1)[0])  # drop an IPv6 zone id
-            kind = _non_public_kind(address)
-            if kind and not any(address in network for network in self._networks):
+            address = parse_address(text)
+            kind = non_public_kind(address)
+            if kind and not any(entry.admits_address(address, port) for entry in self._entries):
+                shown = f"[{host}]" if ":" in host else host
                 raise BlockedAddressError(
                     f"refused: {host} resolves to a {kind} address ({address});"
-                    " list it in fetch.allow_private to fetch it"
+                    f' list "{shown}:{port}" in fetch.allow_private to fetch it'
                 )
-
-
-def _non_public_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """What makes ``address`` unfit to fetch ("loopback", "private"...), or None if public."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        return _non_public_kind(address.ipv4_mapped)  # ::ffff:127.0.0.1 is loopback
-    checks = [
-        ("loopback", address.is_loopback),
-        ("link-local", address.is_link_local),
-        ("multicast", address.is_multicast),
-        ("unspecified", address.is_unspecified),
-        ("reserved", address.is_reserved),
-        ("private", address.is_private),
-    ]
-    for kind, hit in checks:
-        if hit:
-            return kind
-    return None if address.is_global else "non-public"
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -167,7 +168,8 @@ class Fetcher:
             # Connections are never reused: each request goes to the address checked for
             # it, and a TLS session opened for one host name must not serve another.
             limits=httpx.Limits(max_connections=s.concurrency, max_keepalive_connections=0),
-            headers={"User-Agent": s.user_agent},
+            # Only codings that can be decoded within the body cap are asked for.
+            headers={"User-Agent": s.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             follow_redirects=False,  # followed here, so every hop is checked
             trust_env=False,  # an environment proxy would bypass the address checks
             transport=self._transport,
@@ -258,7 +260,7 @@ class Fetcher:
             raise FetchError(f"cannot resolve {host}: {_one_line(error)}") from error
         if not addresses:
             raise FetchError(f"cannot resolve {host}: no address")
-        self.policy.check(host, addresses)
+        self.policy.check(host, port, addresses)
         hop_headers = {**headers, "Host": target.netloc.decode("ascii")}
         extensions = {"sni_hostname": host} if target.scheme == "https" else {}
         last_error: httpx.ConnectError | None = None
@@ -294,21 +296,36 @@ class Fetcher:
         if declared.isdigit() and int(declared) > limit:
             declared_size = _size(int(declared))
             raise FetchError(f"the answer ({declared_size}) is over the {_size(limit)} limit")
-        chunks: list[bytes] = []
-        received = 0
-        async for chunk in response.aiter_bytes():
-            received += len(chunk)
-            if received > limit:
-                raise FetchError(f"the answer is over the {_size(limit)} limit")
-            chunks.append(chunk)
+        try:
+            body = await _read_body(response, limit)
+        except BodyTooLarge:
+            raise FetchError(f"the answer is over the {_size(limit)} limit") from None
+        except DecodingError as error:
+            raise FetchError(f"the answer cannot be decoded: {error}") from None
         return FetchResult(
             url=url,
             status=status,
-            body=b"".join(chunks),
+            body=body,
             content_type=response.headers.get("content-type", ""),
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
         )
+
+
+async def _read_body(response: httpx.Response, limit: int) -> bytes:
+    """The body, decoded, within ``limit`` bytes raw and decoded; raises ``BodyTooLarge``."""
+    decoder = BodyDecoder(codings(response.headers.get_list("content-encoding")), limit)
+    received = 0
+    async for chunk in response.aiter_raw():
+        received += len(chunk)
+        if received > limit:
+            raise BodyTooLarge
+        if decoder.identity:
+            decoder.feed(chunk)  # nothing to decode: no thread needed
+        else:
+            # A chunk's decoding is bounded by the cap, but can take a while: off the loop.
+            await asyncio.to_thread(decoder.feed, chunk)
+    return decoder.finish() if decoder.identity else await asyncio.to_thread(decoder.finish)
 
 
 def _size(count: int) -> str:

@@ -9,8 +9,9 @@ so their order does not matter): on many sites they *are* the article's address.
 
 from __future__ import annotations
 
-import re
 import urllib.parse
+
+from briefing.redact import redact_url
 
 #: Exact query parameter names that only track the click, never select content.
 TRACKING_PARAMS = frozenset(
@@ -25,11 +26,6 @@ TRACKING_PARAMS = frozenset(
 )
 #: Parameter name prefixes that only track (utm_source, utm_medium, ..., pk_campaign).
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "itm_")
-
-#: Parameter names whose values may be secrets; masked wherever a URL is shown.
-_SECRET_PARAM = re.compile(
-    r"(?i)(^|_)(key|apikey|api_key|token|access_token|secret|password|passwd|sig|signature|auth)$"
-)
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 #: Fragments that address a page of a single-page site rather than a place in a page.
@@ -106,23 +102,8 @@ def resolve(base: str, link: str | None) -> str | None:
 
 
 def display_url(url: str) -> str:
-    """``url`` as shown in messages and reports: no user:password, secret-looking values masked."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port
-    except ValueError:
-        return "(malformed URL)"
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{host}:{port}" if port is not None else host
-    query = urllib.parse.urlencode(
-        [
-            (name, "***" if _SECRET_PARAM.search(name) else value)
-            for name, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-        ]
-    )
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    """``url`` as shown in messages and reports: user-info and secret-looking values masked."""
+    return redact_url(url)
 
 
 def host_of(url: str) -> str:

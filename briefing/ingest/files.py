@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from briefing.caps import cap_document
 from briefing.config import Limits
 from briefing.errors import SourceError
 from briefing.ingest.html import extract_html
@@ -100,7 +101,7 @@ def read_paths(
                 logger.warning("%s", result)
                 skipped.append(result)
             else:
-                documents.append(result)
+                documents.append(cap_document(result, limits))
     return ReadResult(tuple(documents), tuple(skipped))
 
 
@@ -109,17 +110,32 @@ def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
     if root.is_file():
         yield root, None
         return
-    for file in sorted(root.rglob("*")):
-        if not file.is_file() or file.name.lower() in IGNORED_NAMES:
-            continue
+    inside = root.resolve()
+    for file in sorted(root.rglob("*")):  # rglob does not descend into linked folders
         if any(part.startswith(".") for part in file.relative_to(root).parts):
             continue  # hidden files and folders (.git, .DS_Store) are never articles
+        if file.is_symlink() and not _leads_inside(file, inside):
+            # The folder given is the boundary: a link out of it (to ~/.ssh, /etc...)
+            # is never read, whoever put it there.
+            logger.warning("%s: a symbolic link to outside %s, not followed", file, root)
+            continue
+        if not file.is_file() or file.name.lower() in IGNORED_NAMES:
+            continue
         if file.suffix.lower() not in SUPPORTED_SUFFIXES:
             logger.debug("%s: not an article format, ignored", file)
             continue
         relative = file.relative_to(root)
         guess = _outlet_from_folder(relative.parts[0]) if len(relative.parts) > 1 else None
         yield file, guess
+
+
+def _leads_inside(link: Path, folder: Path) -> bool:
+    """Whether the symbolic link ``link`` ends, after every hop, inside ``folder``."""
+    try:
+        target = link.resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        return False
+    return target == folder or folder in target.parents
 
 
 def _outlet_from_folder(name: str) -> str:

@@ -14,11 +14,14 @@ sub-domain label offered as a name ("Hosted" on hosted.ap.org) is refused.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import urllib.parse
 from collections.abc import Iterator
 from html.parser import HTMLParser
+
+from briefing.netaddr import is_public_http_url
 
 __all__ = ["PageIdentity", "page_identity", "site_host", "stated_outlet"]
 
@@ -30,17 +33,29 @@ _SEPARATORS = re.compile(r"\s+[|·•]\s+|\s+[-–—]\s+")
 
 
 def site_host(url: str | None) -> str:
-    """The host of an http(s) ``url`` as a site writes it ("nj.com"), or ""."""
-    if not url:
+    """The host of a public http(s) ``url`` as a site writes it ("nj.com"), or "".
+
+    An address that is no public site (an IP, "localhost", "intranet.local") names
+    no outlet a reader would know, and must not reach a reader as one.
+    """
+    if not url or not is_public_http_url(url):
         return ""
     try:
         parts = urllib.parse.urlsplit(url.strip())
         host = parts.hostname or ""
     except ValueError:
         return ""
-    if parts.scheme.lower() not in {"http", "https"} or "." not in host:
+    if parts.scheme.lower() not in {"http", "https"} or "." not in host or _is_ip(host):
         return ""
     return host.lower().removeprefix("www.")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class PageIdentity:

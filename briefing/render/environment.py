@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from briefing.errors import TemplateError
+from briefing.netaddr import is_public_http_url
 from briefing.resources import templates_dir
 
 #: Suffixes of templates rendered without HTML escaping (the text/plain email part).
@@ -46,7 +47,7 @@ def make_environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
         auto_reload=False,
     )
     env.filters.update(
-        http_url=http_url,
+        http_url=public_http_url,
         wrap=wrap_text,
         cite_marks=cite_marks,
         host=url_host,
@@ -99,6 +100,13 @@ def http_url(url: str | None) -> str | None:
     if parts.scheme.lower() not in LINK_SCHEMES or not parts.hostname:
         return None
     return url
+
+
+def public_http_url(url: str | None) -> str | None:
+    """The ``http_url`` filter: ``url`` when it may be a link (http(s), public address as
+    written, ``briefing.netaddr``), else None: a feed's link to 169.254.169.254 is text."""
+    safe = http_url(url)
+    return safe if is_public_http_url(safe) else None
 
 
 def url_host(url: str | None) -> str:

@@ -15,10 +15,15 @@ code that brief.json counts:
 ``ungrounded-name``    a capitalised word not found in the cited articles
 ``foreign-url``     a URL or domain that is not one of the sources'
 ``injection``       repeats an instruction-like sentence found in an article
+``unsupported``     no sentence (or two adjacent ones) of a cited article states it
+``misattributed``   "X said ..." where no cited sentence has X saying it
+``negation-flipped``  the cited sentence says the opposite (a negation lost or added)
 ==================  ==========================================================
 
-The checks are deliberately conservative: a correct bullet that paraphrases
-"1.2 million" from "1,200,000" is dropped, never an invented figure kept.
+The last three are the support check (``briefing.summarize.support``, which
+documents its measure). The checks are deliberately conservative: a correct
+bullet that paraphrases "1.2 million" from "1,200,000" is dropped, never an
+invented figure kept.
 """
 
 from __future__ import annotations
@@ -31,7 +36,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
+
+# Re-exported: the LLM engine builds its prompts from text stripped here.
+from briefing.summarize.injection import strip_injections as strip_injections
+from briefing.summarize.support import check_support
 
 # -- the answer schema ----------------------------------------------------------------
 
@@ -183,6 +192,7 @@ def ground_item(
         or _check_injection(text, docs.values())
         or _check_numbers(text, corpus)
         or _check_names(text, corpus)
+        or check_support(text, [doc.text for doc in cited])
     )
     if reason:
         return Rejected(text, reason)
@@ -315,39 +325,6 @@ def _check_urls(text: str, source_urls: Sequence[str]) -> str | None:
 
 
 # -- prompt injection -----------------------------------------------------------------
-
-_INJECTION = re.compile(
-    r"(?i)\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}"
-    r"\b(?:instructions?|prompts?|rules|directions|guidelines)\b"
-    r"|\b(?:system|developer)\s+prompt\b"
-    r"|\byou\s+are\s+now\b"
-    r"|\bnew\s+instructions?\s*:"
-    r"|\b(?:as\s+an?\s+)?(?:ai|language\s+model|assistant)\s*[,:]\s*(?:you\s+must|write|say)\b"
-)
-_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+[\"'”’)]*|\n|$)")
-
-
-def strip_injections(text: str) -> tuple[str, tuple[str, ...]]:
-    """``text`` without its instruction-like sentences, and the sentences removed.
-
-    Defence in depth: the system prompt already tells the model to ignore such
-    text, and the schema fixes the answer's shape; removing the sentences means
-    a model that obeys them anyway has nothing to ground the injected content in.
-    """
-    if not _INJECTION.search(text):
-        return text, ()
-    kept: list[str] = []
-    removed: list[str] = []
-    for match in _SENTENCE.finditer(text):
-        sentence = match.group(0)
-        if _INJECTION.search(sentence):
-            removed.append(sentence.strip())
-            kept.append("\n" if sentence.endswith("\n") else " ")
-        else:
-            kept.append(sentence)
-    cleaned = re.sub(r"[ \t]{2,}", " ", "".join(kept)).strip()
-    return cleaned, tuple(s for s in removed if s)
-
 
 def _ngrams(text: str, n: int = 4) -> set[tuple[str, ...]]:
     words = [_bare(match.group(0)).casefold() for match in _WORD.finditer(text)]

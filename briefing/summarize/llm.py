@@ -95,7 +95,7 @@ def _source(label: str, article: Article) -> _Source:
                  article.id, len(removed) + len(removed_title))
     fields = {
         "id": label,
-        "outlet": _untrusted(article.outlet),
+        "outlet": _untrusted(strip_injections(article.outlet)[0]),
         "title": _untrusted(title),
         "published": article.published.date().isoformat() if article.published else "",
         "text": _untrusted(body),
@@ -103,6 +103,17 @@ def _source(label: str, article: Article) -> _Source:
     shown = "\n".join([fields["outlet"], fields["title"], fields["published"], fields["text"]])
     doc = SourceDoc(label, article.id, shown, article.url, (*removed_title, *removed))
     return _Source(fields, doc, article.content_hash)
+
+
+def _without_injections(story: Story) -> Story:
+    """``story`` with the sentences that address a model taken out of its articles: the
+    fallback quotes sentences, and a story falls back precisely when a hostile article
+    made the model's bullets fail."""
+    articles = []
+    for article in story.articles:
+        text, removed = strip_injections(article.text)
+        articles.append(dataclasses.replace(article, text=text) if removed and text else article)
+    return dataclasses.replace(story, articles=tuple(articles))
 
 
 class LLMSummarizer:
@@ -388,7 +399,7 @@ class LLMSummarizer:
     ) -> StorySummary:
         bullets = tuple(
             dataclasses.replace(bullet, origin=BulletOrigin.EXTRACTIVE_FALLBACK)
-            for bullet in self._fallback(story, self.limits)
+            for bullet in self._fallback(_without_injections(story), self.limits)
         )
         return StorySummary(
             story.id, story.headline, bullets,

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from briefing.errors import StoreError
+from briefing.redact import redact_text
 from briefing.store import Store
 
 log = logging.getLogger(__name__)
@@ -34,11 +35,12 @@ _KEY_LIKE = re.compile(r"\b(sk-[A-Za-z0-9_-]{6,}|Bearer\s+[A-Za-z0-9._~+/=-]{6,}
 
 
 def scrub(text: str, secrets: Sequence[str] = ()) -> str:
-    """``text`` with every secret (and anything shaped like an API key) masked."""
+    """``text`` with every secret (and anything shaped like an API key) masked, and
+    credentials in URLs redacted."""
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
-    return _KEY_LIKE.sub("***", text)
+    return _KEY_LIKE.sub("***", redact_text(text))
 
 
 @dataclass(frozen=True, slots=True)

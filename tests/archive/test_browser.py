@@ -90,3 +90,43 @@ def test_brief_page_from_file_links_sources(
     page.click("text=← All briefs")
     page.wait_for_url("**/out/index.html")
     assert errors == []
+
+
+def test_served_archive_works_under_its_content_security_policy(
+    browser_page: tuple[Any, list[str]], config: Config, tmp_path: Path
+) -> None:
+    """``briefing serve``'s answers carry a strict CSP: the search box and the brief pages
+    must still work, with no policy violation in the console."""
+    import threading
+
+    from briefing.archive import make_server
+
+    page, errors = browser_page
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    build_brief(config, profile="default", engine="extractive")
+    update_archive(config)
+    server = make_server(config.paths.out, 0)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        base = f"http://localhost:{server.server_address[1]}/"
+        page.goto(base + "index.html")
+        page.locator("#search").press_sequentially("saltmere", delay=10)
+        # Locators, not wait_for_function: evaluating a string is what the policy forbids.
+        page.locator("#results li.result").first.wait_for()
+        page.locator("#results li.result a").first.click()
+        page.wait_for_load_state()
+        assert page.locator("article.story").count() > 0
+        shot = tmp_path / "served-brief.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot: {shot}")
+        # The email-ready brief.html (styled inline) renders too.
+        page.goto(base + page.url.removeprefix(base).replace("index.html", "brief.html"))
+        assert page.locator("td").count() > 0
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    assert violations == [] and errors == []

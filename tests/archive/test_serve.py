@@ -31,13 +31,26 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, int]]:
         thread.join(5)
 
 
-def _get(port: int, path: str) -> tuple[int, bytes]:
+def _get(port: int, path: str, host: str | None = None) -> tuple[int, bytes]:
+    status, _, body = _fetch(port, path, host)
+    return status, body
+
+
+def _fetch(
+    port: int, path: str, host: str | None = None
+) -> tuple[int, http.client.HTTPMessage, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
         # http.client sends the path exactly as given: no client-side normalisation.
-        connection.request("GET", path)
+        if host is None:
+            connection.request("GET", path)
+        else:
+            connection.putrequest("GET", path, skip_host=True)
+            if host:
+                connection.putheader("Host", host)
+            connection.endheaders()
         response = connection.getresponse()
-        return response.status, response.read()
+        return response.status, response.headers, response.read()
     finally:
         connection.close()
 
@@ -74,3 +87,71 @@ def test_lists_no_folders(served: tuple[Path, int]) -> None:
     _, port = served
     assert _get(port, "/default/")[0] == 404
     assert _get(port, "/missing.html")[0] == 404
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["attacker.example", "attacker.example:{port}", "127.0.0.1.nip.io:{port}", "[::1]:{port}",
+     "localhost.attacker.example", "", "127.0.0.2:{port}"],
+)
+def test_answers_only_for_its_own_address(served: tuple[Path, int], host: str) -> None:
+    # A page on another name that rebinds it to 127.0.0.1 sends its own name as Host.
+    _, port = served
+    status, body = _get(port, "/index.html", host.format(port=port))
+    assert status == 421
+    assert b"archive</h1>" not in body
+
+
+def test_local_names_and_configured_names_are_answered(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<h1>archive</h1>", encoding="utf-8")
+    server = make_server(tmp_path, 0, allowed_hosts=["Briefs.Example."])
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", "LOCALHOST", "briefs.example",
+                     "briefs.example:443"):
+            assert _get(port, "/index.html", host) == (200, b"<h1>archive</h1>"), host
+        assert _get(port, "/index.html", "other.example")[0] == 421
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_never_serves_hidden_temporary_or_mail_files(served: tuple[Path, int]) -> None:
+    out, port = served
+    day = out / "default" / "2026-11-20"
+    private = {
+        ".hidden.html": "hidden",
+        ".git/config": "[core]",
+        "default/2026-11-20/.brief.pdf.x1y2.tmp": "half-written",
+        "default/2026-11-20/brief.html.tmp": "staging",
+        "staging.tmp/index.html": "staging folder",
+        "default/2026-11-20/email-desk-example.org.eml": "To: desk@example.org",
+        "default/2026-11-20/OLD.EML": "To: desk@example.org",
+    }
+    for name, text in private.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(text, encoding="utf-8")
+    (day / "innocent.html").symlink_to(out / ".hidden.html")  # a link inside out/ to a dotfile
+    for name, text in private.items():
+        for path in (f"/{name}", "/" + name.replace(".", "%2e", 1)):
+            status, body = _get(port, path)
+            assert status == 404, path
+            assert text.encode() not in body
+    assert _get(port, "/default/2026-11-20/innocent.html")[0] == 404
+    assert _get(port, "/default/2026-11-20/brief.pdf")[0] == 200
+
+
+def test_answers_say_nosniff_and_carry_a_restrictive_policy(served: tuple[Path, int]) -> None:
+    _, port = served
+    for path in ("/index.html", "/missing.html", "/default/2026-11-20/brief.pdf"):
+        _, headers, _ = _fetch(port, path)
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["Referrer-Policy"] == "no-referrer"
+    _, headers, _ = _fetch(port, "/index.html")
+    policy = headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy and "form-action 'none'" in policy
+    assert "unsafe-eval" not in policy and "script-src 'self' 'unsafe-inline'" not in policy

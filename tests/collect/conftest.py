@@ -11,7 +11,8 @@ from briefing.config import Config, FetchSettings, SourceConfig
 
 from .server import LoopbackServer
 
-#: Small limits keep the hostile cases fast; loopback must be allowed explicitly.
+#: Small limits keep the hostile cases fast; loopback must be allowed explicitly, port
+#: by port (``for_server``): the allow-list names host and port.
 TEST_FETCH = FetchSettings(
     connect_timeout=2.0,
     read_timeout=2.0,
@@ -22,9 +23,13 @@ TEST_FETCH = FetchSettings(
     concurrency=8,
     per_host_concurrency=8,
     per_host_delay=0.0,
-    allow_private=("127.0.0.1",),
     max_entries_per_feed=50,
 )
+
+
+def for_server(server: LoopbackServer, settings: FetchSettings = TEST_FETCH) -> FetchSettings:
+    """``settings`` allowed to reach ``server`` (127.0.0.1 on its port) and nothing else."""
+    return dataclasses.replace(settings, allow_private=(f"127.0.0.1:{server.port}",))
 
 
 @pytest.fixture
@@ -37,8 +42,8 @@ def server() -> Iterator[LoopbackServer]:
 
 
 @pytest.fixture
-def web_config(config: Config) -> Config:
-    return dataclasses.replace(config, fetch=TEST_FETCH)
+def web_config(config: Config, server: LoopbackServer) -> Config:
+    return dataclasses.replace(config, fetch=for_server(server))
 
 
 def with_fetch(config: Config, **changes: object) -> Config:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,13 @@ from briefing.cli import main
 from .server import LoopbackServer, status
 
 
-def write_config(tmp_path: Path, feeds: dict[str, str]) -> Path:
+def write_config(tmp_path: Path, feeds: dict[str, str], *, port: int | None = None) -> Path:
+    """A config with these feed sources, allowed to reach 127.0.0.1 on their ports and ``port``."""
+    ports = sorted({str(urllib.parse.urlsplit(url).port) for url in feeds.values()}
+                   | ({str(port)} if port else set()))
+    allowed = ", ".join(f'"127.0.0.1:{port}"' for port in ports)
     lines = [
-        "[paths]", 'out = "out"', "[fetch]", 'allow_private = ["127.0.0.1"]',
+        "[paths]", 'out = "out"', "[fetch]", f"allow_private = [{allowed}]",
         "connect_timeout = 2.0", "read_timeout = 2.0", "deadline = 3.0", "per_host_delay = 0.0",
     ]
     for name, url in feeds.items():
@@ -73,7 +78,7 @@ def test_a_rebuild_does_not_brief_the_same_entries_twice(
 
 
 def test_source_url_on_the_command_line(tmp_path: Path, server: LoopbackServer) -> None:
-    config = write_config(tmp_path, {})
+    config = write_config(tmp_path, {}, port=server.port)
     url = server.add_file("/wire.xml", "rss20.xml")
     assert main(["build", "--config", str(config), "--source", url, "--engine", "extractive"]) == 0
     assert brief_json(tmp_path)["stories"]

@@ -292,7 +292,7 @@ def test_ssrf_refused_by_default_and_on_redirects(
     assert report.failures[0].error.startswith("refused: 127.0.0.1 resolves to a loopback address")
     assert not server.requests_to("/feeds/rss20.xml")
     # Allowed by name, but a redirect leads to an address that is not: refused at that hop.
-    by_name = with_fetch(web_config, allow_private=("localhost",))
+    by_name = with_fetch(web_config, allow_private=(f"localhost:{server.port}",))
     server.handle("/jump", redirect(server.url("/feeds/rss20.xml")))
     jump = f"http://localhost:{server.port}/jump"
     report = collect(by_name, store, [feed("jump", jump)])

@@ -21,7 +21,7 @@ def test_feed_and_page_sources_and_fetch_settings(tmp_path: Path) -> None:
 [fetch]
 deadline = 5
 max_body_bytes = 1_000_000
-allow_private = ["127.0.0.1", "10.0.0.0/8", "intranet.example"]
+allow_private = ["127.0.0.1:8080", "10.0.0.0/8:443", "intranet.example:80", "[fd00::/8]:443"]
 respect_robots = false
 
 [[sources]]
@@ -40,7 +40,9 @@ name = "files"
 path = "articles"
 """))
     assert config.fetch.deadline == 5.0 and config.fetch.max_body_bytes == 1_000_000
-    assert config.fetch.allow_private == ("127.0.0.1", "10.0.0.0/8", "intranet.example")
+    assert config.fetch.allow_private == (
+        "127.0.0.1:8080", "10.0.0.0/8:443", "intranet.example:80", "[fd00::/8]:443"
+    )
     assert config.fetch.respect_robots is False and config.fetch.full_text is True
     kinds = {s.name: (s.type, s.url, s.path) for s in config.sources}
     assert kinds["ledger"] == ("feed", "https://ledger.example/rss.xml", None)
@@ -67,7 +69,15 @@ def test_defaults() -> None:
         ("[fetch]\ndeadline = 0\n", "fetch.deadline must be greater than 0"),
         ("[fetch]\nmax_redirects = -1\n", "fetch.max_redirects must be 0 or more"),
         ("[fetch]\nper_host_delay = -1\n", "fetch.per_host_delay must be 0 or more"),
-        ("[fetch]\nallow_private = ['not a host!']\n", "fetch.allow_private entry 'not a host!'"),
+        ("[fetch]\nallow_private = ['not a host!:80']\n",
+         "fetch.allow_private entry 'not a host!:80': neither a host name"),
+        # An entry names its port: a bare host would open every port of it.
+        ("[fetch]\nallow_private = ['intranet.example']\n",
+         "fetch.allow_private entry 'intranet.example': name a port"),
+        ("[fetch]\nallow_private = ['10.0.0.0/8']\n", "entry '10.0.0.0/8': name a port"),
+        ("[fetch]\nallow_private = ['10.0.0.0/8:99999']\n", "the port must be a number"),
+        ("[fetch]\nallow_private = ['fd00::/8:443']\n", "name a port"),
+        ("[fetch]\nallow_private = ['[fd00::/8]']\n", "an IPv6 address or range must be written"),
         ("[fetch]\nallow_private = '127.0.0.1'\n", "fetch.allow_private must be a list of strings"),
         ("[fetch]\nuser_agent = ''\n", "fetch.user_agent must be one non-empty line"),
         ("[fetch]\nbogus = 1\n", "unknown key fetch.bogus"),

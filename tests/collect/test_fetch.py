@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import gzip
 import time
+import urllib.parse
 
 import pytest
 
@@ -20,17 +21,22 @@ from briefing.collect.fetch import (
 )
 from briefing.config import FetchSettings
 
-from .conftest import TEST_FETCH
+from .conftest import TEST_FETCH, for_server
 from .server import Endless, LoopbackServer, drip, raw, redirect, slow
 
 
 def fetch(
     url: str,
-    settings: FetchSettings = TEST_FETCH,
+    settings: FetchSettings | None = None,
     *,
     resolver: Resolver | None = None,
     **kwargs: str,
 ) -> FetchResult:
+    """GET ``url``; by default with TEST_FETCH allowing 127.0.0.1 on the URL's own port."""
+    if settings is None:
+        port = urllib.parse.urlsplit(url).port or 80
+        settings = dataclasses.replace(TEST_FETCH, allow_private=(f"127.0.0.1:{port}",))
+
     async def run() -> FetchResult:
         async with Fetcher(settings, resolver=resolver) as fetcher:
             return await fetcher.get(url, **kwargs)
@@ -78,7 +84,7 @@ def test_redirects_are_followed_and_bounded(server: LoopbackServer) -> None:
 def test_body_cap_applies_to_declared_streamed_and_decompressed_sizes(
     server: LoopbackServer,
 ) -> None:
-    settings = dataclasses.replace(TEST_FETCH, max_body_bytes=1_000_000)
+    settings = dataclasses.replace(for_server(server), max_body_bytes=1_000_000)
     declared = Endless(100_000_000, declare_length=True)
     server.handle("/declared", declared)
     with pytest.raises(FetchError, match=r"answer \(100 MB\) is over the 1 MB limit"):
@@ -98,7 +104,7 @@ def test_body_cap_applies_to_declared_streamed_and_decompressed_sizes(
 
 def test_a_server_dripping_a_byte_a_second_is_cut_at_the_deadline(server: LoopbackServer) -> None:
     server.handle("/drip", drip(interval=1.0))
-    settings = dataclasses.replace(TEST_FETCH, deadline=1.0, read_timeout=5.0)
+    settings = dataclasses.replace(for_server(server), deadline=1.0, read_timeout=5.0)
     started = time.monotonic()
     with pytest.raises(FetchError, match="no complete answer within the 1 s deadline"):
         fetch(server.url("/drip"), settings)
@@ -142,18 +148,40 @@ def test_only_http_and_https(server: LoopbackServer) -> None:
 )
 def test_non_public_addresses_are_refused(address: str, kind: str) -> None:
     with pytest.raises(BlockedAddressError, match=f"resolves to a {kind} address"):
-        AddressPolicy().check("host.example", [address])
+        AddressPolicy().check("host.example", 80, [address])
 
 
 def test_public_addresses_and_the_allow_list() -> None:
-    AddressPolicy().check("example.org", ["93.184.216.34", "2606:4700::6810:85e5"])
-    AddressPolicy(["10.0.0.0/8"]).check("intranet", ["10.20.30.40"])
-    AddressPolicy(["Intranet.Example."]).check("intranet.example", ["192.168.0.2"])
+    AddressPolicy().check("example.org", 443, ["93.184.216.34", "2606:4700::6810:85e5"])
+    AddressPolicy(["10.0.0.0/8:443"]).check("intranet", 443, ["10.20.30.40"])
+    AddressPolicy(["Intranet.Example.:8080"]).check("intranet.example", 8080, ["192.168.0.2"])
+    AddressPolicy(["[fd00::/8]:443"]).check("v6.intranet", 443, ["fd12::1"])
     with pytest.raises(BlockedAddressError):
-        AddressPolicy(["10.0.0.0/8"]).check("other", ["192.168.0.2"])
+        AddressPolicy(["10.0.0.0/8:443"]).check("other", 443, ["192.168.0.2"])
     # One bad address among good ones is enough to refuse (DNS rebinding tricks).
     with pytest.raises(BlockedAddressError):
-        AddressPolicy().check("mixed.example", ["93.184.216.34", "127.0.0.1"])
+        AddressPolicy().check("mixed.example", 443, ["93.184.216.34", "127.0.0.1"])
+
+
+@pytest.mark.parametrize(
+    ("entries", "host", "port", "address"),
+    [
+        (["intranet.example:8080"], "intranet.example", 22, "192.168.0.2"),  # another port
+        (["intranet.example:8080"], "other.example", 8080, "192.168.0.2"),  # another host
+        (["10.0.0.0/8:443"], "intranet", 80, "10.20.30.40"),  # another port of the range
+        (["10.0.0.0/8:443"], "intranet", 443, "11.0.0.1"),  # public, but...
+        (["127.0.0.1:8080"], "localhost", 8080, "::1"),  # the entry is IPv4 only
+    ],
+)
+def test_an_allow_entry_opens_one_host_or_range_on_one_port(
+    entries: list[str], host: str, port: int, address: str
+) -> None:
+    policy = AddressPolicy(entries)
+    if address == "11.0.0.1":  # a public address needs no entry at all
+        policy.check(host, port, [address])
+        return
+    with pytest.raises(BlockedAddressError, match=f'list "{host}:{port}" in fetch.allow_private'):
+        policy.check(host, port, [address])
 
 
 def test_requests_go_to_the_checked_address_with_the_host_name(server: LoopbackServer) -> None:
@@ -163,7 +191,7 @@ def test_requests_go_to_the_checked_address_with_the_host_name(server: LoopbackS
         "rebind.example": ["8.8.8.8", "127.0.0.1"],
         "metadata.example": ["169.254.169.254"],
     })
-    settings = dataclasses.replace(TEST_FETCH, allow_private=("127.0.0.0/8",))
+    settings = dataclasses.replace(TEST_FETCH, allow_private=(f"127.0.0.0/8:{server.port}",))
     named = url.replace("127.0.0.1", "news.example")
     answer = fetch(named, settings, resolver=resolver)
     assert answer.status == 200 and answer.url == named
@@ -176,7 +204,7 @@ def test_requests_go_to_the_checked_address_with_the_host_name(server: LoopbackS
     with pytest.raises(BlockedAddressError, match=r"link-local address \(169\.254\.169\.254\)"):
         fetch("http://metadata.example/latest/meta-data/", settings, resolver=resolver)
     with pytest.raises(FetchError, match=r"cannot resolve nowhere\.example"):
-        fetch("http://nowhere.example/feed", settings, resolver=resolver)
+        fetch(f"http://nowhere.example:{server.port}/feed", settings, resolver=resolver)
 
 
 def test_per_host_concurrency_and_spacing(server: LoopbackServer) -> None:
@@ -188,9 +216,10 @@ def test_per_host_concurrency_and_spacing(server: LoopbackServer) -> None:
             await asyncio.gather(*(fetcher.get(server.url("/slow")) for _ in range(3)))
             return time.monotonic() - started
 
-    parallel = asyncio.run(three(TEST_FETCH))
-    one_at_a_time = asyncio.run(three(dataclasses.replace(TEST_FETCH, per_host_concurrency=1)))
-    spaced = asyncio.run(three(dataclasses.replace(TEST_FETCH, per_host_delay=0.25)))
+    allowed = for_server(server)
+    parallel = asyncio.run(three(allowed))
+    one_at_a_time = asyncio.run(three(dataclasses.replace(allowed, per_host_concurrency=1)))
+    spaced = asyncio.run(three(dataclasses.replace(allowed, per_host_delay=0.25)))
     assert parallel < 0.6
     assert one_at_a_time >= 0.85
     assert 0.8 <= spaced < 1.3  # starts at 0, 0.25 and 0.5 s, each taking 0.3 s

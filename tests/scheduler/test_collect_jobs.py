@@ -28,7 +28,7 @@ def test_feeds_are_collected_every_n_minutes_and_by_the_build(
 ) -> None:
     url = feeds.add_file("/ledger.xml", "rss20.xml")
     extra = "\n".join([
-        "[fetch]", 'allow_private = ["127.0.0.1"]', "connect_timeout = 2.0",
+        "[fetch]", f'allow_private = ["127.0.0.1:{feeds.port}"]', "connect_timeout = 2.0",
         "read_timeout = 2.0", "deadline = 3.0", "per_host_delay = 0.0", "full_text = false",
         "[[sources]]", 'name = "ledger"', 'type = "feed"', f'url = "{url}"',
     ])

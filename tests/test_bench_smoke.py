@@ -1,0 +1,39 @@
+"""Tiny runs of the benchmark scripts this suite owns, so they keep running at HEAD."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(script: str, *args: str, ok: tuple[int, ...] = (0,)) -> str:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode in ok, done.stderr
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_bench_security_small() -> None:
+    out = run("bench_security.py", "--small")
+    peak = re.search(r"build with 3 bombs: exit 0, [\d.]+ s, peak memory (\d+) MB", out)
+    assert peak and int(peak.group(1)) < 300, out
+    assert out.count("0 injected claims reached an output") == 2, out
+    share = re.search(r"faithful bullets kept on the bundled examples: \d+ of \d+ = ([\d.]+)%", out)
+    assert share and float(share.group(1)) >= 90, out
+
+
+def test_bench_collect_small() -> None:
+    # Exit 1 only says the all-304 ratio missed its target, meaningless at this size.
+    out = run("bench_collect.py", "--feeds", "4", "--entries", "3", "--hosts", "2", ok=(0, 1))
+    assert "4 x 3 entries = 12 entries" in out and "0 failed" in out, out
