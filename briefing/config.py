@@ -720,7 +720,8 @@ def _coerce(value: Any, hint: Any, key: str, file: Path) -> Any:
                 int: "an integer", float: "a number"}[hint]
         raise ConfigError(f"{file}: {key} must be {name}, got {value!r}")
     if hint is Path:
-        return Path(value)
+        return Path(str(value))
     if hint is float:
+        assert isinstance(value, int | float)
         return float(value)
     return value

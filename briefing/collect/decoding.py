@@ -27,7 +27,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-import brotli  # type: ignore[import-untyped]  # no stubs; used for Decompressor only
+import brotli  # no stubs (see [tool.mypy] in pyproject.toml)
 
 #: Largest piece any layer hands on at once.
 CHUNK = 64 * 1024

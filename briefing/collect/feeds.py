@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import feedparser  # type: ignore[import-untyped]
+import feedparser
 
 from briefing.collect.charsets import decode_markup, decoding_warning, unicode_family
 from briefing.collect.markup import html_to_text

@@ -120,7 +120,7 @@ class Robots:
             answer = await self._fetcher.get(f"{origin}/robots.txt", accept="text/plain, */*;q=0.5")
         except FetchError as error:
             if error.status is not None and 400 <= error.status < 500:
-                rules.allow_all = True  # no robots.txt: everything is allowed
+                rules.parse([])  # no robots.txt: no rule, everything is allowed
                 return rules
             return f"robots.txt could not be fetched ({error}), so no page there is fetched"
         rules.parse(decode_html(answer.body, answer.content_type).splitlines())

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import jsonschema  # type: ignore[import-untyped]
+import jsonschema
 
 # Re-exported: the LLM engine builds its prompts from text stripped here.
 from briefing.summarize.injection import strip_injections as strip_injections
