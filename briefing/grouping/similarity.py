@@ -1,0 +1,139 @@
+"""Pairwise similarity of articles, computed once, inside a time window.
+
+Two articles that both have text are compared by their leads (title and opening
+words); otherwise by their titles alone. Headlines and leads read differently
+(a lead names the cast again and again), so each comparison has its own link
+threshold and its own cohesion threshold. What counts towards a story's
+cohesion is that cosine times a time factor, in units of that threshold::
+
+    similarity = cosine / (1 + days apart / decay_days) / cohesion threshold
+
+so 1 is "as close as a story's articles must be on average", for titles and
+leads alike,
+and two articles more than ``window_days`` apart are not compared at all
+(undated articles meet everything at full weight). Coverage of one event
+clusters in time; the same cast doing something else a week or a year later is
+another story.
+
+A pair is a *link* -- evidence on its own that two articles report one event --
+when its cosine reaches the link threshold and the two share a distinctive term
+(a name, a place, a number: ``prior.DISTINCTIVE_ZIPF``) in what was compared.
+Clustering merges only groups joined by a link, so articles never become one
+story over common words alone; time does not weaken a link inside the window,
+so a story that runs for days keeps its days together.
+
+Articles are taken in date order, so each block of rows is multiplied only by
+the columns inside its window (plus the undated ones): the cost grows with the
+articles per window, not with the square of the batch. Only edges at or above
+``floor`` are kept, so memory grows with the number of related pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from briefing.grouping.features import FeatureSet
+
+BLOCK_ROWS = 512
+
+
+@dataclass(frozen=True)
+class Edges:
+    """Pairs ``left[k] < right[k]`` with their similarity (1: cohesive) and whether they
+    are a link."""
+
+    left: np.ndarray
+    right: np.ndarray
+    similarity: np.ndarray
+    link: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+
+@dataclass(frozen=True)
+class SimilarityRule:
+    window_days: float
+    decay_days: float
+    title_link: float
+    lead_link: float
+    title_cohesion: float
+    lead_cohesion: float
+    #: Edges below this (in cohesion units) are dropped.
+    floor: float
+
+
+def similarity_edges(features: FeatureSet, rule: SimilarityRule) -> Edges:
+    days = features.days
+    order = np.argsort(days, kind="stable")  # NaN (undated) sorts last
+    sorted_days = days[order]
+    dated = int(np.count_nonzero(~np.isnan(days)))
+    undated = order[dated:]
+    title_columns = features.titles.T.tocsc()
+    lead_columns = features.leads.T.tocsc()
+    parts: list[tuple[np.ndarray, ...]] = []
+    for start in range(0, len(order), BLOCK_ROWS):
+        rows = order[start : start + BLOCK_ROWS]
+        if start >= dated:  # undated rows meet everything
+            columns = order
+        else:
+            block_days = sorted_days[start : start + BLOCK_ROWS]
+            low = np.searchsorted(sorted_days[:dated], np.nanmin(block_days) - rule.window_days)
+            high = np.searchsorted(
+                sorted_days[:dated], np.nanmax(block_days) + rule.window_days, side="right"
+            )
+            columns = np.concatenate([order[low:high], undated])
+        parts.append(_block(features, rule, rows, columns, title_columns, lead_columns))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return Edges(empty, empty, np.zeros(0), np.zeros(0, dtype=bool))
+    left, right, similarity, link = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return Edges(left, right, similarity, link)
+
+
+def _block(
+    features: FeatureSet,
+    rule: SimilarityRule,
+    rows: np.ndarray,
+    columns: np.ndarray,
+    title_columns: sparse.csc_matrix,
+    lead_columns: sparse.csc_matrix,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    titles = (features.titles[rows] @ title_columns[:, columns]).tocoo()
+    leads = (features.leads[rows] @ lead_columns[:, columns]).tocoo()
+    width = len(columns)
+    keys = np.union1d(titles.row.astype(np.int64) * width + titles.col,
+                      leads.row.astype(np.int64) * width + leads.col)
+    r, c = rows[keys // width], columns[keys % width]
+    by_lead = features.has_text[r] & features.has_text[c]
+    cosine = np.where(by_lead, _values_at(leads, width, keys), _values_at(titles, width, keys))
+    gap = np.abs(features.days[r] - features.days[c])
+    factor = 1.0 / (1.0 + np.nan_to_num(gap) / rule.decay_days)  # undated: NaN -> 0 days
+    similarity = cosine * factor / np.where(by_lead, rule.lead_cohesion, rule.title_cohesion)
+    keep = (c > r) & (similarity >= rule.floor) & ~(gap > rule.window_days)  # NaN: kept
+    r, c, similarity = r[keep], c[keep], similarity[keep]
+    cosine, by_lead = cosine[keep], by_lead[keep]
+    link = np.zeros(len(r), dtype=bool)
+    strong = np.where(by_lead, cosine >= rule.lead_link, cosine >= rule.title_link)
+    for k in np.flatnonzero(strong):
+        i, j = int(r[k]), int(c[k])
+        marks = features.lead_marks if by_lead[k] else features.title_marks
+        link[k] = bool(marks[i] & marks[j])
+    return r, c, similarity, link
+
+
+def _values_at(matrix: sparse.coo_matrix, width: int, keys: np.ndarray) -> np.ndarray:
+    """The entries of ``matrix`` at flat positions ``keys`` (row * width + col), 0 where none."""
+    own = matrix.row.astype(np.int64) * width + matrix.col
+    order = np.argsort(own, kind="stable")
+    own, data = own[order], matrix.data[order]
+    found = np.searchsorted(own, keys)
+    found = np.minimum(found, max(len(own) - 1, 0))
+    values = np.zeros(len(keys), dtype=np.float64)
+    if len(own):
+        hit = own[found] == keys
+        values[hit] = data[found[hit]]
+    return values
