@@ -208,8 +208,8 @@ def calibrate(items: Sequence[LabelledArticle]) -> None:
     """The grid the title parameters were chosen from, on the tuning part only."""
     tuning, _ = split_by_story(items)
     truth = [item.story for item in tuning]
-    grid = {"title_link": (0.2, 0.25, 0.3), "title_cohesion": (0.04, 0.06, 0.08, 0.1),
-            "decay_days": (1.0, 2.0, 4.0)}
+    grid = {"title_link": (0.2, 0.25, 0.3), "title_cohesion": (0.04, 0.06, 0.08),
+            "title_decay_days": (0.5, 1.0, 2.0)}
     print(f"Tuning part: {len(tuning)} articles; B-cubed and pairwise scores per setting")
     print(f"  {'setting':<56} {'B3 P':>6} {'R':>6} {'F1':>6}   {'pair P':>6} {'R':>6} {'F1':>6}")
     rows = []

@@ -1,7 +1,8 @@
 """Cluster articles into events: near-copies first, then linked average linkage.
 
-1. Near-copies (``near_copies``) and any groups the caller fixes (an earlier
-   brief's stories) start as one cluster each.
+1. Near-copies (``near_copies``, checked among the pairs similarity compared)
+   and any groups the caller fixes (an earlier brief's stories) start as one
+   cluster each.
 2. Pair similarities come from ``similarity`` (titles and leads against a fixed
    word prior, a time decay, nothing beyond the time window), computed once.
 3. Agglomeration: the two clusters with the highest mean pair similarity merge,
@@ -49,8 +50,10 @@ class GroupingParams:
     lead_cohesion: float = 0.25
     #: Articles further apart than this are never compared.
     window_days: float = 4.0
-    #: Similarity halves for articles this many days apart (a third off at one day).
-    decay_days: float = 2.0
+    #: Cohesion halves for titles this many days apart.
+    title_decay_days: float = 1.0
+    #: Cohesion halves for leads this many days apart (a third off at one day).
+    lead_decay_days: float = 2.0
     #: Near-copy Jaccard (MinHash) from which articles merge before anything else;
     #: above 1 turns the shortcut off.
     near_copy: float = dedup.THRESHOLD
@@ -61,7 +64,8 @@ class GroupingParams:
     @property
     def similarity_rule(self) -> SimilarityRule:
         return SimilarityRule(
-            window_days=self.window_days, decay_days=self.decay_days,
+            window_days=self.window_days, title_decay_days=self.title_decay_days,
+            lead_decay_days=self.lead_decay_days,
             title_link=self.title_link, lead_link=self.lead_link,
             title_cohesion=self.title_cohesion, lead_cohesion=self.lead_cohesion,
             floor=self.edge_floor,
@@ -103,7 +107,7 @@ def cluster_articles(
             parent[max(ra, rb)] = min(ra, rb)
 
     if params.near_copy <= 1:
-        for a, b in near_copy_pairs(articles, params.near_copy, sketches):
+        for a, b in near_copy_pairs(articles, edges, params.near_copy, sketches):
             union(a, b)
     for group in together:
         for index in group[1:]:

@@ -34,6 +34,7 @@ from briefing.types import Article
 
 LEAD_WORDS = 100
 TITLE_REPEAT = 1
+LANGUAGE_SAMPLE = 1500
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ def term(word: str) -> str:
 
 def article_language(article: Article) -> str:
     """The prior's language for an article: guessed from its text, English when unsure."""
-    guessed = guess_language(article.text) if article.text else UNKNOWN
+    # The opening is enough to tell, and guessing on all of a long text is slow.
+    guessed = guess_language(article.text[:LANGUAGE_SAMPLE]) if article.text else UNKNOWN
     return prior.prior_language(guessed) if guessed != UNKNOWN else prior.DEFAULT_LANGUAGE
 
 
@@ -148,6 +150,6 @@ class _Rows:
 
     def matrix(self, width: int) -> sparse.csr_matrix:
         return sparse.csr_matrix(
-            (np.asarray(self.values, dtype=np.float32), (self.rows, self.cols)),
+            (np.asarray(self.values, dtype=np.float64), (self.rows, self.cols)),
             shape=(self.count, width),
         )

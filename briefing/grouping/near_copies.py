@@ -1,18 +1,25 @@
 """Near-copies: the same wire text on several sites is one event, whatever its headline.
 
-Uses the MinHash sketches of ``briefing.collect.dedup`` in an LSH index. Collecting
-already sketched every article it stored (``article_sketches``); those sketches
-are reused, and only articles that came another way (files) are sketched here.
+Uses the MinHash sketches of ``briefing.collect.dedup``. Collecting already
+sketched every article it stored (``article_sketches``); those sketches are
+reused, and only articles that came another way (files) are sketched here.
+
+Near-copies share most of their words, so they are always among the pairs
+similarity compares (``similarity.Edges``: same lead, same window); only those
+pairs are checked, with all sketches in one array, so the check costs as much
+as the pairs and needs no index of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from datasketch import MinHash, MinHashLSH
+import numpy as np
+from datasketch import MinHash
 
 from briefing.collect import dedup
 from briefing.collect.articles import stored_sketches
+from briefing.grouping.similarity import Edges
 from briefing.store import Store
 from briefing.types import Article
 
@@ -23,26 +30,38 @@ def load_sketches(store: Store, article_ids: Iterable[int]) -> dict[int, MinHash
     return {article_id: dedup.from_blob(blob) for article_id, blob in blobs.items()}
 
 
+def sketch_matrix(
+    articles: Sequence[Article], known: Mapping[int, MinHash] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(hash values, one row per article; whether each article has a sketch).
+
+    ``known`` maps article ids to sketches already made; the rest are sketched now
+    (articles too short to judge have none).
+    """
+    known = known or {}
+    values = np.zeros((len(articles), dedup.NUM_PERM), dtype=np.uint64)
+    present = np.zeros(len(articles), dtype=bool)
+    for index, article in enumerate(articles):
+        minhash = known.get(article.id) or dedup.sketch(article.title, article.text)
+        if minhash is not None:
+            values[index] = minhash.hashvalues
+            present[index] = True
+    return values, present
+
+
 def near_copy_pairs(
     articles: Sequence[Article],
+    edges: Edges,
     threshold: float,
     known: Mapping[int, MinHash] | None = None,
 ) -> list[tuple[int, int]]:
-    """Index pairs (earlier index, later index) of articles that are near-copies.
-
-    ``known`` maps article ids to sketches already made; the rest are sketched now.
-    """
-    known = known or {}
-    lsh = MinHashLSH(threshold=threshold, num_perm=dedup.NUM_PERM)
-    sketches: dict[int, MinHash] = {}
-    pairs: list[tuple[int, int]] = []
-    for i, article in enumerate(articles):
-        minhash = known.get(article.id) or dedup.sketch(article.title, article.text)
-        if minhash is None:
-            continue
-        for j in lsh.query(minhash):
-            if sketches[j].jaccard(minhash) >= threshold:
-                pairs.append((j, i))
-        lsh.insert(i, minhash)
-        sketches[i] = minhash
-    return sorted(pairs)
+    """Index pairs among ``edges`` whose estimated Jaccard similarity reaches ``threshold``."""
+    if len(edges) == 0:
+        return []
+    values, present = sketch_matrix(articles, known)
+    left, right = edges.left, edges.right
+    candidates = np.flatnonzero(present[left] & present[right])
+    # Jaccard estimate of two MinHash sketches: the share of equal hash values.
+    jaccard = (values[left[candidates]] == values[right[candidates]]).mean(axis=1)
+    hits = candidates[jaccard >= threshold]
+    return sorted(zip(left[hits].tolist(), right[hits].tolist(), strict=True))

@@ -6,7 +6,7 @@ words); otherwise by their titles alone. Headlines and leads read differently
 threshold and its own cohesion threshold. What counts towards a story's
 cohesion is that cosine times a time factor, in units of that threshold::
 
-    similarity = cosine / (1 + days apart / decay_days) / cohesion threshold
+    similarity = cosine / (1 + days apart / decay days) / cohesion threshold
 
 so 1 is "as close as a story's articles must be on average", for titles and
 leads alike,
@@ -57,7 +57,8 @@ class Edges:
 @dataclass(frozen=True)
 class SimilarityRule:
     window_days: float
-    decay_days: float
+    title_decay_days: float
+    lead_decay_days: float
     title_link: float
     lead_link: float
     title_cohesion: float
@@ -69,6 +70,8 @@ class SimilarityRule:
 def similarity_edges(features: FeatureSet, rule: SimilarityRule) -> Edges:
     days = features.days
     order = np.argsort(days, kind="stable")  # NaN (undated) sorts last
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
     sorted_days = days[order]
     dated = int(np.count_nonzero(~np.isnan(days)))
     undated = order[dated:]
@@ -77,16 +80,20 @@ def similarity_edges(features: FeatureSet, rule: SimilarityRule) -> Edges:
     parts: list[tuple[np.ndarray, ...]] = []
     for start in range(0, len(order), BLOCK_ROWS):
         rows = order[start : start + BLOCK_ROWS]
-        if start >= dated:  # undated rows meet everything
-            columns = order
+        # Each pair once: a block meets itself and what comes after it in date order,
+        # up to the window's end, and the undated articles (which meet everything).
+        if start >= dated:
+            columns = order[start:]
         else:
-            block_days = sorted_days[start : start + BLOCK_ROWS]
-            low = np.searchsorted(sorted_days[:dated], np.nanmin(block_days) - rule.window_days)
-            high = np.searchsorted(
-                sorted_days[:dated], np.nanmax(block_days) + rule.window_days, side="right"
-            )
-            columns = np.concatenate([order[low:high], undated])
-        parts.append(_block(features, rule, rows, columns, title_columns, lead_columns))
+            block_end = np.nanmax(sorted_days[start : start + BLOCK_ROWS])
+            high = np.searchsorted(sorted_days[:dated], block_end + rule.window_days,
+                                   side="right")
+            columns = np.concatenate([order[start:high], undated])
+        block = _block(features, rule, rows, columns, title_columns, lead_columns)
+        r, c = block[0], block[1]
+        later = position[c] > position[r]
+        parts.append((np.minimum(r, c)[later], np.maximum(r, c)[later],
+                      block[2][later], block[3][later]))
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Edges(empty, empty, np.zeros(0), np.zeros(0, dtype=bool))
@@ -102,18 +109,23 @@ def _block(
     title_columns: sparse.csc_matrix,
     lead_columns: sparse.csc_matrix,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    # Articles that both have text are compared by their leads, the rest by their
+    # titles: the two products have disjoint supports once pairs with text are
+    # dropped from the titles'.
     titles = (features.titles[rows] @ title_columns[:, columns]).tocoo()
     leads = (features.leads[rows] @ lead_columns[:, columns]).tocoo()
-    width = len(columns)
-    keys = np.union1d(titles.row.astype(np.int64) * width + titles.col,
-                      leads.row.astype(np.int64) * width + leads.col)
-    r, c = rows[keys // width], columns[keys % width]
-    by_lead = features.has_text[r] & features.has_text[c]
-    cosine = np.where(by_lead, _values_at(leads, width, keys), _values_at(titles, width, keys))
+    title_r, title_c = rows[titles.row], columns[titles.col]
+    by_title = ~(features.has_text[title_r] & features.has_text[title_c])
+    r = np.concatenate([title_r[by_title], rows[leads.row]])
+    c = np.concatenate([title_c[by_title], columns[leads.col]])
+    cosine = np.concatenate([titles.data[by_title], leads.data]).astype(np.float64)
+    by_lead = np.concatenate([np.zeros(int(by_title.sum()), dtype=bool),
+                              np.ones(len(leads.data), dtype=bool)])
     gap = np.abs(features.days[r] - features.days[c])
-    factor = 1.0 / (1.0 + np.nan_to_num(gap) / rule.decay_days)  # undated: NaN -> 0 days
+    decay = np.where(by_lead, rule.lead_decay_days, rule.title_decay_days)
+    factor = 1.0 / (1.0 + np.nan_to_num(gap) / decay)  # undated: NaN -> 0 days
     similarity = cosine * factor / np.where(by_lead, rule.lead_cohesion, rule.title_cohesion)
-    keep = (c > r) & (similarity >= rule.floor) & ~(gap > rule.window_days)  # NaN: kept
+    keep = (c != r) & (similarity >= rule.floor) & ~(gap > rule.window_days)  # NaN: kept
     r, c, similarity = r[keep], c[keep], similarity[keep]
     cosine, by_lead = cosine[keep], by_lead[keep]
     link = np.zeros(len(r), dtype=bool)
@@ -124,16 +136,3 @@ def _block(
         link[k] = bool(marks[i] & marks[j])
     return r, c, similarity, link
 
-
-def _values_at(matrix: sparse.coo_matrix, width: int, keys: np.ndarray) -> np.ndarray:
-    """The entries of ``matrix`` at flat positions ``keys`` (row * width + col), 0 where none."""
-    own = matrix.row.astype(np.int64) * width + matrix.col
-    order = np.argsort(own, kind="stable")
-    own, data = own[order], matrix.data[order]
-    found = np.searchsorted(own, keys)
-    found = np.minimum(found, max(len(own) - 1, 0))
-    values = np.zeros(len(keys), dtype=np.float64)
-    if len(own):
-        hit = own[found] == keys
-        values[hit] = data[found[hit]]
-    return values
