@@ -23,6 +23,8 @@ from briefing.grouping.similarity import Edges
 from briefing.store import Store
 from briefing.types import Article
 
+CHUNK_PAIRS = 8192
+
 
 def load_sketches(store: Store, article_ids: Iterable[int]) -> dict[int, MinHash]:
     """Sketches collecting stored for these articles (article id -> MinHash)."""
@@ -39,7 +41,8 @@ def sketch_matrix(
     (articles too short to judge have none).
     """
     known = known or {}
-    values = np.zeros((len(articles), dedup.NUM_PERM), dtype=np.uint64)
+    # dedup's scheme ("affine32") keeps 32-bit hash values.
+    values = np.zeros((len(articles), dedup.NUM_PERM), dtype=np.uint32)
     present = np.zeros(len(articles), dtype=bool)
     for index, article in enumerate(articles):
         minhash = known.get(article.id) or dedup.sketch(article.title, article.text)
@@ -61,7 +64,11 @@ def near_copy_pairs(
     values, present = sketch_matrix(articles, known)
     left, right = edges.left, edges.right
     candidates = np.flatnonzero(present[left] & present[right])
-    # Jaccard estimate of two MinHash sketches: the share of equal hash values.
-    jaccard = (values[left[candidates]] == values[right[candidates]]).mean(axis=1)
-    hits = candidates[jaccard >= threshold]
-    return sorted(zip(left[hits].tolist(), right[hits].tolist(), strict=True))
+    pairs: list[tuple[int, int]] = []
+    for start in range(0, len(candidates), CHUNK_PAIRS):  # bounded memory
+        chunk = candidates[start : start + CHUNK_PAIRS]
+        # Jaccard estimate of two MinHash sketches: the share of equal hash values.
+        jaccard = (values[left[chunk]] == values[right[chunk]]).mean(axis=1)
+        hits = chunk[jaccard >= threshold]
+        pairs += zip(left[hits].tolist(), right[hits].tolist(), strict=True)
+    return sorted(pairs)
