@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from datasketch import MinHash
+from datasketch import MinHash  # type: ignore[import-untyped]
 
 from briefing.config import ProfileConfig
 from briefing.grouping import GroupingParams, cluster_articles

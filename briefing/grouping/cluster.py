@@ -25,7 +25,10 @@ import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from datasketch import MinHash
+import numpy as np
+from datasketch import MinHash  # type: ignore[import-untyped]
+from scipy import sparse  # type: ignore[import-untyped]
+from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
 from briefing.collect import dedup
 from briefing.grouping.features import FeatureSet, build_features
@@ -112,8 +115,26 @@ def cluster_articles(
     for group in together:
         for index in group[1:]:
             union(group[0], index)
-    members = linked_average_linkage([find(i) for i in range(n)], edges)
+    roots = [find(i) for i in range(n)]
+    members = linked_average_linkage(roots, _within_reach(roots, edges))
     return sorted((sorted(group) for group in members), key=lambda group: group[0])
+
+
+def _within_reach(roots: list[int], edges: Edges) -> Edges:
+    """Only the edges whose two ends could ever be in one cluster.
+
+    Clusters merge only across links, so two articles in different components of
+    the link graph (seeded clusters counted as linked) never share a cluster and
+    their similarity never enters a mean: dropping it first spares the linkage
+    most of the edges of a long stream.
+    """
+    n = len(roots)
+    left = np.concatenate([edges.left[edges.link], np.arange(n)])
+    right = np.concatenate([edges.right[edges.link], np.asarray(roots)])
+    graph = sparse.coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    keep = component[edges.left] == component[edges.right]
+    return Edges(edges.left[keep], edges.right[keep], edges.similarity[keep], edges.link[keep])
 
 
 def linked_average_linkage(roots: list[int], edges: Edges) -> list[list[int]]:

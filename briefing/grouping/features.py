@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC
 
 import numpy as np
-from scipy import sparse
+from scipy import sparse  # type: ignore[import-untyped]
 
 from briefing.grouping import prior
 from briefing.grouping.language import UNKNOWN, guess_language
@@ -43,9 +43,9 @@ class FeatureSet:
 
     titles: sparse.csr_matrix
     leads: sparse.csr_matrix
-    #: Term ids of each article's distinctive title terms, and of its title and lead's.
-    title_marks: tuple[frozenset[int], ...]
-    lead_marks: tuple[frozenset[int], ...]
+    #: 1 where a title (a lead) has a distinctive term: names, places, numbers.
+    title_marks: sparse.csr_matrix
+    lead_marks: sparse.csr_matrix
     #: Published time in days since the epoch; NaN when unknown.
     days: np.ndarray
     #: Whether each article has text (else only its title can be compared).
@@ -73,25 +73,22 @@ def build_features(articles: Sequence[Article]) -> FeatureSet:
     vocabulary: dict[str, int] = {}
     titles = _Rows()
     leads = _Rows()
-    title_marks: list[frozenset[int]] = []
-    lead_marks: list[frozenset[int]] = []
     for article in articles:
         language = article_language(article)
         title_words = prior.words(article.title, language)
-        title_marks.append(titles.add(title_words, language, vocabulary))
+        titles.add(title_words, language, vocabulary)
         if article.text.strip():
             lead = " ".join(article.text.split()[:LEAD_WORDS])
             # A stated title counts extra: it is the outlet's own summary of the event.
             # A title cleaning inferred from the opening is in the lead already.
             repeat = 0 if inferred_title(article) else TITLE_REPEAT
-            lead_marks.append(leads.add(title_words * repeat + prior.words(lead, language),
-                                        language, vocabulary))
+            leads.add(title_words * repeat + prior.words(lead, language), language, vocabulary)
         else:
-            lead_marks.append(leads.add([], language, vocabulary))
+            leads.add([], language, vocabulary)
     width = max(1, len(vocabulary))
     return FeatureSet(
         titles=titles.matrix(width), leads=leads.matrix(width),
-        title_marks=tuple(title_marks), lead_marks=tuple(lead_marks),
+        title_marks=titles.marks(width), lead_marks=leads.marks(width),
         days=published_days(articles),
         has_text=np.array([bool(a.text.strip()) for a in articles], dtype=bool),
     )
@@ -120,18 +117,20 @@ class _Rows:
         self.rows: list[int] = []
         self.cols: list[int] = []
         self.values: list[float] = []
+        self.distinctive: list[bool] = []
         self.count = 0
 
-    def add(self, words: list[str], language: str, vocabulary: dict[str, int]) -> frozenset[int]:
+    def add(self, words: list[str], language: str, vocabulary: dict[str, int]) -> None:
         counts: Counter[str] = Counter()
         weights: dict[str, float] = {}
         marks: set[int] = set()
         for word in words:
-            key = term(word)
+            key, weight = term(word), prior.weight(word, language)
             counts[key] += 1
             # A term met in several forms weighs as its most common form: "strikes"
             # is no rarer an event than "strike".
-            weights[key] = min(weights.get(key, math.inf), prior.weight(word, language))
+            if weight < weights.get(key, math.inf):
+                weights[key] = weight
         row: dict[int, float] = {}
         for key, tf in counts.items():
             if weights[key] <= 0:
@@ -145,8 +144,16 @@ class _Rows:
             self.rows.append(self.count)
             self.cols.append(column)
             self.values.append(value / norm)
+            self.distinctive.append(column in marks)
         self.count += 1
-        return frozenset(marks)
+
+    def marks(self, width: int) -> sparse.csr_matrix:
+        keep = np.asarray(self.distinctive, dtype=bool)
+        return sparse.csr_matrix(
+            (np.ones(int(keep.sum())), (np.asarray(self.rows, dtype=np.int64)[keep],
+                                        np.asarray(self.cols, dtype=np.int64)[keep])),
+            shape=(self.count, width),
+        )
 
     def matrix(self, width: int) -> sparse.csr_matrix:
         return sparse.csr_matrix(

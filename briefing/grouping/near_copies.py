@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
-from datasketch import MinHash
+from datasketch import MinHash  # type: ignore[import-untyped]
 
 from briefing.collect import dedup
 from briefing.collect.articles import stored_sketches

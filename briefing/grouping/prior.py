@@ -56,9 +56,25 @@ def prior_language(language: str) -> str:
     return language if language in wordfreq.available_languages("best") else DEFAULT_LANGUAGE
 
 
-@functools.lru_cache(maxsize=200_000)
+#: Zipf frequencies looked up so far, per language. Plain dicts of str -> float: an
+#: lru_cache keyed by (word, language) tuples would leave hundreds of thousands of
+#: objects for the garbage collector to walk on every full collection.
+_ZIPF: dict[str, dict[str, float]] = {}
+_ZIPF_LIMIT = 500_000
+
+
 def zipf(word: str, language: str = DEFAULT_LANGUAGE) -> float:
     """The Zipf frequency of a lower-cased word (0 when the prior has never seen it)."""
+    known = _ZIPF.setdefault(language, {})
+    value = known.get(word)
+    if value is None:
+        if len(known) >= _ZIPF_LIMIT:
+            known.clear()
+        value = known[word] = _lookup(word, language)
+    return value
+
+
+def _lookup(word: str, language: str) -> float:
     if any(ch.isdigit() for ch in word):
         # wordfreq estimates numbers from their shape: "2014" is common, "14000" rare.
         return float(wordfreq.zipf_frequency(word, language))

@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
+from scipy import sparse  # type: ignore[import-untyped]
 
 from briefing.grouping.features import FeatureSet
 
@@ -110,17 +110,23 @@ def _block(
     lead_columns: sparse.csc_matrix,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     # Articles that both have text are compared by their leads, the rest by their
-    # titles: the two products have disjoint supports once pairs with text are
-    # dropped from the titles'.
-    titles = (features.titles[rows] @ title_columns[:, columns]).tocoo()
-    leads = (features.leads[rows] @ lead_columns[:, columns]).tocoo()
-    title_r, title_c = rows[titles.row], columns[titles.col]
-    by_title = ~(features.has_text[title_r] & features.has_text[title_c])
-    r = np.concatenate([title_r[by_title], rows[leads.row]])
-    c = np.concatenate([title_c[by_title], columns[leads.col]])
-    cosine = np.concatenate([titles.data[by_title], leads.data]).astype(np.float64)
-    by_lead = np.concatenate([np.zeros(int(by_title.sum()), dtype=bool),
-                              np.ones(len(leads.data), dtype=bool)])
+    # titles: only those pairs are multiplied in each.
+    # A pair below the floor at full time weight stays below it: dropped at once.
+    text = features.has_text
+    title_floor, lead_floor = rule.floor * rule.title_cohesion, rule.floor * rule.lead_cohesion
+    title_parts = [
+        _product(features.titles, title_columns, rows[~text[rows]], columns, title_floor),
+        _product(features.titles, title_columns, rows[text[rows]], columns[~text[columns]],
+                 title_floor),
+    ]
+    lead_part = _product(features.leads, lead_columns, rows[text[rows]], columns[text[columns]],
+                         lead_floor)
+    parts = [*title_parts, lead_part]
+    r = np.concatenate([part[0] for part in parts])
+    c = np.concatenate([part[1] for part in parts])
+    cosine = np.concatenate([part[2] for part in parts])
+    by_lead = np.concatenate([np.zeros(len(title_parts[0][0]) + len(title_parts[1][0]), bool),
+                              np.ones(len(lead_part[0]), bool)])
     gap = np.abs(features.days[r] - features.days[c])
     decay = np.where(by_lead, rule.lead_decay_days, rule.title_decay_days)
     factor = 1.0 / (1.0 + np.nan_to_num(gap) / decay)  # undated: NaN -> 0 days
@@ -130,9 +136,24 @@ def _block(
     cosine, by_lead = cosine[keep], by_lead[keep]
     link = np.zeros(len(r), dtype=bool)
     strong = np.where(by_lead, cosine >= rule.lead_link, cosine >= rule.title_link)
-    for k in np.flatnonzero(strong):
-        i, j = int(r[k]), int(c[k])
-        marks = features.lead_marks if by_lead[k] else features.title_marks
-        link[k] = bool(marks[i] & marks[j])
+    for lead, marks in ((False, features.title_marks), (True, features.lead_marks)):
+        pick = np.flatnonzero(strong & (by_lead == lead))
+        if len(pick):
+            shared = marks[r[pick]].multiply(marks[c[pick]]).sum(axis=1)
+            link[pick] = np.asarray(shared).ravel() > 0
     return r, c, similarity, link
 
+
+
+def _product(
+    matrix: sparse.csr_matrix, transposed: sparse.csc_matrix, rows: np.ndarray,
+    columns: np.ndarray, minimum: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row ids, column ids, cosines) of the products of ``rows`` and ``columns`` that
+    reach ``minimum``."""
+    if len(rows) == 0 or len(columns) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    product = (matrix[rows] @ transposed[:, columns]).tocoo()
+    keep = product.data >= minimum
+    return rows[product.row[keep]], columns[product.col[keep]], product.data[keep]
