@@ -62,6 +62,19 @@ def term(word: str) -> str:
     return word
 
 
+class _Terms(dict[str, str]):
+    """term() of every word met (plain str -> str: nothing for the collector to walk)."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= 500_000:
+            self.clear()
+        self[word] = key = term(word)
+        return key
+
+
+_TERMS = _Terms()
+
+
 def article_language(article: Article) -> str:
     """The prior's language for an article: guessed from its text, English when unsure."""
     # The opening is enough to tell, and guessing on all of a long text is slow.
@@ -125,7 +138,7 @@ class _Rows:
         weights: dict[str, float] = {}
         marks: set[int] = set()
         for word in words:
-            key, weight = term(word), prior.weight(word, language)
+            key, weight = _TERMS[word], prior.weight(word, language)
             counts[key] += 1
             # A term met in several forms weighs as its most common form: "strikes"
             # is no rarer an event than "strike".

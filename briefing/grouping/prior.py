@@ -92,12 +92,15 @@ def is_distinctive(word: str, language: str = DEFAULT_LANGUAGE) -> bool:
 
 def words(text: str, language: str = DEFAULT_LANGUAGE) -> list[str]:
     """Lower-cased words of ``text`` worth comparing: no possessive 's, no very common words."""
+    known = _ZIPF.setdefault(language, {})
     found = []
     for word in _WORD.findall(text.casefold()):
         word = _number(word) if word[0].isdigit() else _POSSESSIVE.sub("", word)
-        if len(word) < 2 or zipf(word, language) >= COMMON_ZIPF:
-            continue
-        found.append(word)
+        value = known.get(word)
+        if value is None:
+            value = zipf(word, language)
+        if len(word) >= 2 and value < COMMON_ZIPF:
+            found.append(word)
     return found
 
 
