@@ -2,10 +2,12 @@
 
 A story briefed yesterday comes back only when it has new articles, and then as
 an update linked to the brief that covered it. To recognise it, the articles of
-the profile's recent earlier briefs are grouped again together with today's:
-a story holding both is an update, one holding only earlier articles is
-unchanged and left out. A brief written to the same folder (a rebuild the same
-day, which replaces it) is not "earlier": a rebuild briefs the same stories.
+the profile's recent earlier briefs are grouped again together with today's,
+each earlier story starting whole and new coverage linked to it joining it
+(``briefing.stories``, ``grouping.continuation``): a story holding both is an
+update, one holding only earlier articles is unchanged and left out. A brief
+written to the same folder (a rebuild the same day, which replaces it) is not
+"earlier": a rebuild briefs the same stories.
 """
 
 from __future__ import annotations

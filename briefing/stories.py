@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 from datasketch import MinHash  # type: ignore[import-untyped]
+from scipy import sparse  # type: ignore[import-untyped]
 
 from briefing.config import ProfileConfig
 from briefing.grouping import GroupingParams, cluster_articles
@@ -144,7 +145,8 @@ def _central_titles(
     names the event rather than one outlet's angle on it. Uses the features
     grouping computed (title and lead vectors), not a matrix of its own.
     """
-    matrix = features.titles + features.leads
+    # Leads (title and opening) where there is text, titles where there is none.
+    matrix = features.leads + sparse.diags((~features.has_text).astype(float)) @ features.titles
     titles = []
     for group in clusters:
         if len(group) == 1:
