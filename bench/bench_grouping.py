@@ -199,7 +199,8 @@ def compare(path: Path, items: Sequence[LabelledArticle]) -> None:
     if any(item.article.text.strip() for item in test):
         print(score_line("titles only (text removed)", project_labels(titles_only(test)), test))
     print()
-    print("Tuning part (parameters were chosen here)")
+    print("Tuning part" + (" (the title parameters were chosen here)"
+                           if path.resolve() == default_data().resolve() else ""))
     print(HEADER)
     print(score_line("project (default parameters)", project_labels(tuning), tuning))
 
