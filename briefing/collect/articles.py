@@ -120,3 +120,17 @@ def duplicate_of(store: Store, article_id: int) -> int | None:
 def canonical_url_of(store: Store, article_id: int) -> str | None:
     rows = store.query("SELECT canonical_url FROM articles WHERE id = ?", (article_id,))
     return str(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
+def stored_sketches(store: Store, article_ids: Iterable[int], scheme: str) -> dict[int, bytes]:
+    """The MinHash signatures collecting stored for these articles, made by ``scheme``."""
+    wanted = list(dict.fromkeys(article_ids))
+    found: dict[int, bytes] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        rows = store.query(
+            f"SELECT article_id, signature FROM article_sketches"
+            f" WHERE scheme = ? AND article_id IN ({marks})", (scheme, *chunk))
+        found.update((int(row[0]), bytes(row[1])) for row in rows)
+    return found
