@@ -19,8 +19,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import numpy as np
+from scipy import sparse
 
-from briefing.grouping.features import tfidf_matrix
+from briefing.grouping.features import FeatureSet, build_features
 from briefing.ingest.outlet import site_host
 from briefing.text import infer_title, normalize_whitespace, split_sentences, word_set, words
 from briefing.types import Article
@@ -162,9 +163,15 @@ def story_headline(articles: Sequence[Article]) -> str:
     return central_titles(list(articles), [list(range(len(articles)))])[0]
 
 
-def central_titles(articles: Sequence[Article], clusters: list[list[int]]) -> list[str]:
-    """Each cluster's headline (clusters index into ``articles``)."""
-    matrix = None
+def central_titles(
+    articles: Sequence[Article], clusters: list[list[int]], features: FeatureSet | None = None
+) -> list[str]:
+    """Each cluster's headline (clusters index into ``articles``). ``features`` are the
+    grouping's own, row for row, so no second matrix is computed; computed here when
+    the caller has none."""
+    features = features if features is not None else build_features(articles)
+    # Leads (title and opening) where there is text, titles where there is none.
+    matrix = features.leads + sparse.diags((~features.has_text).astype(float)) @ features.titles
     titles = []
     for group in clusters:
         members = [articles[i] for i in group]
@@ -175,8 +182,6 @@ def central_titles(articles: Sequence[Article], clusters: list[list[int]]) -> li
         if len(stated) == 1:
             titles.append(_headline(articles[stated[0]]))
             continue
-        if matrix is None:
-            matrix = tfidf_matrix(articles)
         rows = matrix[stated]
         centroid = np.asarray(rows.sum(axis=0)).ravel()
         scores = rows @ centroid

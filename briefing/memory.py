@@ -2,10 +2,12 @@
 
 A story briefed yesterday comes back only when it has new articles, and then as
 an update linked to the brief that covered it. To recognise it, the articles of
-the profile's recent earlier briefs are grouped again together with today's:
-a story holding both is an update, one holding only earlier articles is
-unchanged and left out. A brief of the same local day is not "earlier": a second
-build the same day briefs the day's stories again, as a brief of its own.
+the profile's recent earlier briefs are grouped again together with today's,
+each earlier story starting whole and new coverage linked to it joining it
+(``briefing.stories``, ``grouping.continuation``): a story holding both is an
+update, one holding only earlier articles is unchanged and left out. A brief of
+the same local day is not "earlier": a second build the same day briefs the day's
+stories again, as a brief of its own.
 """
 
 from __future__ import annotations

@@ -5,27 +5,34 @@
 1. the profile filter (``grouping.filters``) keeps what the profile takes;
 2. the articles of the profile's earlier briefs join today's (``memory``), so
    today's coverage of an event briefed before is recognised;
-3. ``grouping.cluster_articles`` groups them (near-copies first, then TF-IDF
-   average linkage inside a time window);
+3. ``group_into_stories`` groups them: features and similarities once
+   (``grouping.features``, ``grouping.similarity``), near-copies and each earlier
+   story as one cluster to start with, linked average linkage
+   (``grouping.cluster``), then new coverage joined to the earlier story it
+   continues (``grouping.continuation``);
 4. stories with nothing new are dropped, updates keep only their new articles;
 5. ``ranking`` orders them, and those over the cap become "Also noted" lines.
 
-``group_into_stories`` is step 3 alone, for callers with a plain list of articles.
+Grouping depends on the articles grouped and nothing else (no statistics of the
+batch or the store), so the same articles make the same stories in any build.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from scipy import sparse
+from datasketch import MinHash
 
 from briefing.caps import cap_sources
 from briefing.config import ProfileConfig
 from briefing.grouping import GroupingParams, cluster_articles
-from briefing.grouping.features import tfidf_matrix
+from briefing.grouping.continuation import join_continuations
+from briefing.grouping.features import build_features
 from briefing.grouping.filters import filter_articles
+from briefing.grouping.near_copies import load_sketches
+from briefing.grouping.similarity import similarity_edges
 from briefing.headlines import central_titles
 from briefing.memory import EarlierCoverage, apply_memory, load_earlier
 from briefing.ranking import rank_stories, split_at_cap
@@ -49,19 +56,31 @@ def group_into_stories(
     articles: Sequence[Article],
     params: GroupingParams | None = None,
     *,
-    briefed: frozenset[int] = frozenset(),
+    briefed: Collection[int] = frozenset(),
+    story_keys: Mapping[int, str] | None = None,
+    sketches: Mapping[int, MinHash] | None = None,
 ) -> list[Story]:
     """Stories of ``articles``, newest first (undated last, then by headline).
 
-    ``briefed`` are ids of articles earlier briefs covered: a group of new
-    articles continues their story when its closest pair reaches the threshold.
+    ``briefed`` are ids of articles earlier briefs covered, ``story_keys`` their
+    stories there (article id -> key): each earlier story starts as one cluster,
+    and a group of new articles linked to it continues it. ``sketches`` are
+    near-copy sketches already made (article id -> MinHash).
     """
     ordered = sorted(articles, key=_newest_first)
     params = params or GroupingParams()
-    clusters = cluster_articles(ordered, params)
+    features = build_features(ordered)
+    edges = similarity_edges(features, params.similarity_rule)
+    keys = story_keys or {}
+    together: dict[str, list[int]] = {}
+    for index, article in enumerate(ordered):
+        if article.id in briefed and article.id in keys:
+            together.setdefault(keys[article.id], []).append(index)
+    clusters = cluster_articles(ordered, params, features=features, edges=edges,
+                                sketches=sketches, together=list(together.values()))
     if briefed:
-        clusters = _link_continuations(ordered, clusters, briefed, params)
-    headlines = central_titles(ordered, clusters)
+        clusters = join_continuations(clusters, edges, [a.id in briefed for a in ordered])
+    headlines = central_titles(ordered, clusters, features)
     stories = []
     for group, headline in zip(clusters, headlines, strict=True):
         members = tuple(sorted((ordered[i] for i in group), key=_oldest_first))
@@ -88,7 +107,9 @@ def plan_stories(
     taken = _prefer_earlier_versions(taken, earlier)
     known = {a.id for a in taken}
     pool = taken + [a for a in earlier.articles.values() if a.id not in known]
-    grouped = group_into_stories(pool, params, briefed=frozenset(earlier.articles))
+    sketches = load_sketches(store, [a.id for a in pool]) if store is not None else None
+    grouped = group_into_stories(pool, params, briefed=frozenset(earlier.articles),
+                                 story_keys=earlier.keys, sketches=sketches)
     stories = apply_memory(grouped, earlier)
     ranked = rank_stories(stories, profile, now)
     briefed, also = split_at_cap(ranked, profile.max_stories)
@@ -105,57 +126,6 @@ def _prefer_earlier_versions(articles: list[Article], earlier: EarlierCoverage) 
     """
     by_location = {a.location: a for a in earlier.articles.values() if a.location}
     return [by_location.get(a.location, a) if a.location else a for a in articles]
-
-
-def _link_continuations(
-    articles: Sequence[Article],
-    clusters: list[list[int]],
-    briefed: frozenset[int],
-    params: GroupingParams,
-) -> list[list[int]]:
-    """Join each all-new cluster to the earlier story its closest pair matches.
-
-    Average linkage is right inside one batch, but a story that goes on for days
-    drifts: today's articles (talks resume under a mediator) are close to
-    yesterday's latest (ships queue) yet not to the average of all its coverage.
-    An earlier story is settled, so the best single match is what says "this
-    continues it" -- inside the time window, at the same threshold.
-    """
-    old = [c for c in clusters if all(articles[i].id in briefed for i in c)]
-    new = [c for c in clusters if not any(articles[i].id in briefed for i in c)]
-    if not old or not new:
-        return clusters
-    matrix = tfidf_matrix(articles)
-    joined: dict[int, list[int]] = {}  # index in ``old`` -> new clusters joining it
-    for group in new:
-        best, best_index = params.threshold, -1
-        for index, earlier in enumerate(old):
-            similarity = _closest_pair(articles, matrix, group, earlier, params.window_days)
-            if similarity >= best:
-                best, best_index = similarity, index
-        if best_index >= 0:
-            joined.setdefault(best_index, []).append(group)
-    merged_new = {id(group) for groups in joined.values() for group in groups}
-    result = [c for c in clusters if id(c) not in merged_new and c not in old]
-    for index, earlier in enumerate(old):
-        result.append(sorted(earlier + [i for g in joined.get(index, []) for i in g]))
-    return sorted(result, key=lambda group: group[0])
-
-
-def _closest_pair(
-    articles: Sequence[Article],
-    matrix: sparse.csr_matrix,
-    left: list[int],
-    right: list[int],
-    window: float,
-) -> float:
-    similarities = (matrix[left] @ matrix[right].T).toarray()
-    for a, i in enumerate(left):
-        for b, j in enumerate(right):
-            first, second = articles[i].published, articles[j].published
-            if first and second and abs((first - second).total_seconds()) > window * 86400:
-                similarities[a, b] = 0.0
-    return float(similarities.max())
 
 
 def _newest_first(article: Article) -> tuple[float, str, int]:

@@ -10,11 +10,13 @@ Deterministic for a given seed. Used by the story tests and bench/bench_stories.
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from briefing.grouping import GroupingParams
 from briefing.types import Article
 
 OUTLETS = ("Harbour Ledger", "Meridian Wire", "Northgate Courier", "Continental Daily",
@@ -159,9 +161,11 @@ def write_markdown(articles: list[Article], folder: Path) -> None:
 # -- labelled pairs and their scoring --------------------------------------------------
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The shared corpus beside the project (absent on some machines).
+CORPUS_DIR = Path(os.environ.get("BRIEFING_CORPUS", ROOT.parent / "shared" / "corpus"))
 PAIRS_FILE = Path(__file__).resolve().parent / "data" / "story_pairs.tsv"
-SET_FOLDERS = {"examples": ROOT / "examples" / "articles",
-               "seeds": ROOT.parent / "shared" / "corpus" / "seeds"}
+LABELLED_FILE = Path(__file__).resolve().parent / "data" / "stories_labelled" / "stories.tsv"
+SET_FOLDERS = {"examples": ROOT / "examples" / "articles", "seeds": CORPUS_DIR / "seeds"}
 
 
 def load_folder(folder: Path) -> list[Article]:
@@ -220,12 +224,11 @@ def score_decisions(decided: list[tuple[bool, bool]]) -> PairScore:
     )
 
 
-def evaluate(threshold: float) -> dict[str, PairScore]:
-    """Pair decisions of grouping at ``threshold`` on each labelled set and the synthetic one."""
-    from briefing.grouping import GroupingParams
+def evaluate(params: GroupingParams | None = None) -> dict[str, PairScore]:
+    """Pair decisions of grouping on each labelled set, the text set and the synthetic one."""
+    from briefing.grouping.evaluation import read_labelled
     from briefing.stories import group_into_stories
 
-    params = GroupingParams(threshold=threshold)
     scores: dict[str, PairScore] = {}
     for name, pairs in labelled_pairs().items():
         articles = load_folder(SET_FOLDERS[name])
@@ -233,6 +236,13 @@ def evaluate(threshold: float) -> dict[str, PairScore]:
                     for a in s.articles}
         scores[name] = score_decisions(
             [(story_of[left] == story_of[right], same) for left, right, same in pairs])
+    labelled = read_labelled(LABELLED_FILE)
+    story_of_id = {a.id: s.id for s in group_into_stories([i.article for i in labelled], params)
+                   for a in s.articles}
+    scores["labelled"] = score_decisions([
+        (story_of_id[a.article.id] == story_of_id[b.article.id], a.story == b.story)
+        for n, a in enumerate(labelled) for b in labelled[n + 1:]
+    ])
     corpus = make_corpus(60, seed=11, days=12)
     story_of_id = {a.id: s.id for s in group_into_stories(corpus.articles, params)
                    for a in s.articles}
@@ -244,13 +254,15 @@ def evaluate(threshold: float) -> dict[str, PairScore]:
     return scores
 
 
-def calibration_table(thresholds: list[float]) -> str:
-    lines = [f"{'threshold':>9}  {'set':<10} {'pairs':>6} {'precision':>9} {'recall':>7}"]
-    for threshold in thresholds:
-        scores = evaluate(threshold)
+def calibration_table(settings: list[GroupingParams]) -> str:
+    """Precision and recall of pair decisions per set, for each of ``settings``."""
+    lines = [f"{'lead link':>9} {'cohesion':>8}  {'set':<10} {'pairs':>6} {'precision':>9}"
+             f" {'recall':>7}"]
+    for params in settings:
+        scores = evaluate(params)
         scores["all"] = sum(scores.values(), PairScore(0, 0, 0, 0))
         for name, score in scores.items():
             pairs = score.tp + score.fp + score.fn + score.tn
-            lines.append(f"{threshold:>9.2f}  {name:<10} {pairs:>6} {score.precision:>9.3f}"
-                         f" {score.recall:>7.3f}")
+            lines.append(f"{params.lead_link:>9.2f} {params.lead_cohesion:>8.2f}  {name:<10}"
+                         f" {pairs:>6} {score.precision:>9.3f} {score.recall:>7.3f}")
     return "\n".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -73,3 +74,46 @@ def test_second_brief_has_only_stories_with_new_articles(config: Config, tmp_pat
     # A rebuild the same day replaces that day's brief: it briefs the same stories.
     again = _build(config, folder, out, when + timedelta(minutes=1))
     assert [s["headline"] for s in again["stories"]] == headlines
+
+
+def test_a_story_told_over_two_days_is_one_story_in_each_brief(
+    config: Config, tmp_path: Path
+) -> None:
+    """Whatever day the first brief was built, the strike is one story the next time."""
+    everything = sorted(p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.rglob("*")
+                        if p.is_file() and p.name != "README.md")
+    for day in ("18", "19", "20"):
+        folder, out = tmp_path / f"articles-{day}", tmp_path / f"out-{day}"
+        _copy([name for name in everything if name.split("/")[1][:10] <= f"2026-11-{day}"],
+              folder)
+        config = replace(config, paths=replace(config.paths, store=tmp_path / f"{day}.db"))
+        _build(config, folder, out, datetime(2026, 11, int(day), 20, 0, tzinfo=CET))
+        _copy(everything, folder)
+        second = _build(config, folder, out, datetime(2026, 11, 22, 23, 58, tzinfo=CET))
+        headlines = [s["headline"] for s in second["stories"]]
+        headlines += [item["headline"] for item in second["also_noted"]]
+        strike = [h for h in headlines if "Saltmere" in h]
+        assert len(strike) == 1, headlines
+        assert len(set(headlines)) == len(headlines)
+        story = next(s for s in second["stories"] if "Saltmere" in s["headline"])
+        assert story["is_update"] and story["previous_brief"]["date"] == f"2026-11-{day}"
+
+
+def test_seeds_built_after_the_examples_are_still_five_stories(
+    config: Config, tmp_path: Path, seeds_dir: Path
+) -> None:
+    """Grouping does not depend on what else the store holds (the issue: the Putin-Xi video
+    call and Putin's visit to China merged once the examples had been briefed)."""
+    when = datetime(2026, 11, 22, 23, 0, tzinfo=CET)
+    alone = replace(config, paths=replace(config.paths, store=tmp_path / "alone.db"))
+    first = _build(alone, seeds_dir, tmp_path / "alone", when)
+    build_brief(config, out_root=tmp_path / "out", now=when)  # the bundled examples
+    after = _build(config, seeds_dir, tmp_path / "out", when + timedelta(days=1))
+
+    def stories(brief: dict) -> list[set[str]]:
+        titles = {n: s["title"] for n, s in enumerate(brief["sources"], 1)}
+        groups = [{titles[n] for n in story["sources"]} for story in brief["stories"]]
+        return groups + [{item["headline"]} for item in brief["also_noted"]]
+
+    assert len(stories(first)) == 5
+    assert sorted(map(sorted, stories(after))) == sorted(map(sorted, stories(first)))

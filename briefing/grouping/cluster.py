@@ -1,73 +1,101 @@
-"""Cluster articles into events: near-copies first, then average-linkage agglomeration.
+"""Cluster articles into events: near-copies first, then linked average linkage.
 
-1. Near-copies (the same wire text on several sites) are merged outright, using
-   the MinHash sketches of ``briefing.collect.dedup``: they are one event whatever
-   their wording scores.
-2. Every other pair is compared by the cosine of its TF-IDF vectors
-   (``features``), but only inside a time window: two articles published more
-   than ``window_days`` apart are never linked directly, so yearly summits with
-   the same cast stay apart. Undated articles are compared with everything.
-3. Average linkage over that sparse similarity graph: the two clusters with the
-   highest mean pair similarity merge, until no pair reaches ``threshold``.
-   Pairs without an edge count as 0, which keeps a long chain of loosely related
-   articles from growing into one story (single linkage would).
+1. Near-copies (``near_copies``, checked among the pairs similarity compared)
+   and any groups the caller fixes (an earlier brief's stories) start as one
+   cluster each.
+2. Pair similarities come from ``similarity`` (titles and leads against a fixed
+   word prior, a time decay, nothing beyond the time window), computed once.
+3. Agglomeration: the two clusters with the highest mean pair similarity merge,
+   as long as that mean is cohesive (reaches the cohesion threshold of titles or
+   leads, whichever the pairs compared: ``similarity``) *and* at least one pair across
+   them is a link (a strong, distinctive match: ``similarity``). Pairs without
+   an edge count as 0 in the mean, which keeps a long chain of loosely related
+   articles from growing into one story; the link keeps two articles from
+   merging over a faint resemblance however few they are.
 
-The similarity matrix is computed in row blocks and only edges above
-``edge_floor`` are kept, so memory grows with the number of related pairs, not
-with n².
+The title cohesion threshold is low because real stories are wide: dozens of outlets
+word one event dozens of ways, and most of their headline pairs share little.
+What holds a story together is that every part of it is strongly linked to
+some other part and the whole is, on average, about the same thing.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC
 
 import numpy as np
-from datasketch import MinHashLSH
+from datasketch import MinHash
 from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from briefing.collect import dedup
-from briefing.grouping.features import tfidf_matrix
+from briefing.grouping.features import FeatureSet, build_features
+from briefing.grouping.near_copies import near_copy_pairs
+from briefing.grouping.similarity import Edges, SimilarityRule, similarity_edges
 from briefing.types import Article
-
-BLOCK_ROWS = 512
 
 
 @dataclass(frozen=True)
 class GroupingParams:
-    """Calibrated on tests/data/story_pairs.tsv and the synthetic corpus.
+    """Chosen on the tuning part of the labelled news headlines (``bench/bench_grouping.py
+    --calibrate``) and checked on the bundled examples, the seed articles, the
+    hand-labelled pairs and a labelled set with article text (tests/data)."""
 
-    ``tests/test_stories_calibration.py`` prints precision and recall of the pair
-    decisions per threshold: 0.30 and 0.31 make no mistake on any set; below 0.28
-    same-topic events of the synthetic corpus start to merge, above 0.31 the
-    examples' multi-day stories start to split.
-    """
-
-    #: Mean cosine similarity from which two clusters are one story.
-    threshold: float = 0.30
-    #: Articles further apart than this are never linked directly.
+    #: Title cosine from which two articles sharing a distinctive term are linked.
+    title_link: float = 0.25
+    #: Lead cosine (title and opening words) from which two articles are linked.
+    lead_link: float = 0.42
+    #: Mean title similarity (time-weighted) from which two clusters are one story.
+    title_cohesion: float = 0.06
+    #: Mean lead similarity (time-weighted) from which two clusters are one story.
+    lead_cohesion: float = 0.25
+    #: Articles further apart than this are never compared.
     window_days: float = 4.0
+    #: Cohesion halves for titles this many days apart.
+    title_decay_days: float = 1.0
+    #: Cohesion halves for leads this many days apart (a third off at one day).
+    lead_decay_days: float = 3.0
     #: Near-copy Jaccard (MinHash) from which articles merge before anything else;
     #: above 1 turns the shortcut off.
     near_copy: float = dedup.THRESHOLD
+    #: Edges below this share of the cohesion threshold barely move a mean; dropping
+    #: them keeps the graph sparse.
+    edge_floor: float = 0.5
 
     @property
-    def edge_floor(self) -> float:
-        # Edges below half the threshold barely move an average; dropping them keeps
-        # the graph sparse.
-        return self.threshold / 2
+    def similarity_rule(self) -> SimilarityRule:
+        return SimilarityRule(
+            window_days=self.window_days, title_decay_days=self.title_decay_days,
+            lead_decay_days=self.lead_decay_days,
+            title_link=self.title_link, lead_link=self.lead_link,
+            title_cohesion=self.title_cohesion, lead_cohesion=self.lead_cohesion,
+            floor=self.edge_floor,
+        )
 
 
 def cluster_articles(
-    articles: Sequence[Article], params: GroupingParams | None = None
+    articles: Sequence[Article],
+    params: GroupingParams | None = None,
+    *,
+    features: FeatureSet | None = None,
+    edges: Edges | None = None,
+    sketches: Mapping[int, MinHash] | None = None,
+    together: Sequence[Sequence[int]] = (),
 ) -> list[list[int]]:
-    """Indexes into ``articles``, one list per story (each sorted), in first-index order."""
+    """Indexes into ``articles``, one list per story (each sorted), in first-index order.
+
+    ``features`` and ``edges`` are computed when not given; ``sketches`` (article id
+    -> MinHash) are near-copy sketches already made; ``together`` lists groups of
+    indexes that start as one cluster.
+    """
     params = params or GroupingParams()
     n = len(articles)
     if n == 0:
         return []
+    if edges is None:
+        edges = similarity_edges(features or build_features(articles), params.similarity_rule)
     parent = list(range(n))
 
     def find(i: int) -> int:
@@ -76,131 +104,100 @@ def cluster_articles(
             i = parent[i]
         return i
 
-    copies = _near_copies(articles, params.near_copy) if params.near_copy <= 1 else []
-    for a, b in copies:
+    def union(a: int, b: int) -> None:
         ra, rb = find(a), find(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
+
+    if params.near_copy <= 1:
+        for a, b in near_copy_pairs(articles, edges, params.near_copy, sketches):
+            union(a, b)
+    for group in together:
+        for index in group[1:]:
+            union(group[0], index)
     roots = [find(i) for i in range(n)]
-    edges = _similarity_edges(articles, params)
-    members = _average_linkage(roots, edges, params.threshold)
+    members = linked_average_linkage(roots, _within_reach(roots, edges))
     return sorted((sorted(group) for group in members), key=lambda group: group[0])
 
 
-def _near_copies(articles: Sequence[Article], threshold: float) -> list[tuple[int, int]]:
-    lsh = MinHashLSH(threshold=threshold, num_perm=dedup.NUM_PERM)
-    sketches = {}
-    pairs: list[tuple[int, int]] = []
-    for i, article in enumerate(articles):
-        minhash = dedup.sketch(article.title, article.text)
-        if minhash is None:
-            continue
-        for j in lsh.query(minhash):
-            if sketches[j].jaccard(minhash) >= threshold:
-                pairs.append((j, i))
-        lsh.insert(i, minhash)
-        sketches[i] = minhash
-    return pairs
+def _within_reach(roots: list[int], edges: Edges) -> Edges:
+    """Only the edges whose two ends could ever be in one cluster.
 
-
-def _timestamps(articles: Sequence[Article]) -> np.ndarray:
-    """Published time in days (NaN when unknown)."""
-    return np.array(
-        [
-            a.published.astimezone(UTC).timestamp() / 86400.0
-            if a.published is not None
-            else np.nan
-            for a in articles
-        ]
-    )
-
-
-def _similarity_edges(
-    articles: Sequence[Article], params: GroupingParams
-) -> sparse.coo_matrix:
-    """Edges (i < j) with cosine >= edge_floor inside the time window.
-
-    Articles are taken in date order, so each block of rows is multiplied only by
-    the columns inside its window (plus the undated ones): the cost grows with the
-    articles per window, not with the square of the whole batch.
+    Clusters merge only across links, so two articles in different components of
+    the link graph (seeded clusters counted as linked) never share a cluster and
+    their similarity never enters a mean: dropping it first spares the linkage
+    most of the edges of a long stream.
     """
-    matrix = tfidf_matrix(articles)
-    days = _timestamps(articles)
-    order = np.argsort(days, kind="stable")  # NaN (undated) sorts last
-    sorted_days = days[order]
-    dated = int(np.count_nonzero(~np.isnan(days)))
-    undated_cols = order[dated:]
-    by_column = matrix.T.tocsc()
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    values: list[np.ndarray] = []
-    for start in range(0, len(order), BLOCK_ROWS):
-        block_rows = order[start : start + BLOCK_ROWS]
-        block_days = sorted_days[start : start + BLOCK_ROWS]
-        if start >= dated:  # undated rows meet everything
-            columns = order
-        else:
-            low = np.searchsorted(sorted_days[:dated], np.nanmin(block_days) - params.window_days)
-            high = np.searchsorted(
-                sorted_days[:dated], np.nanmax(block_days) + params.window_days, side="right"
-            )
-            columns = np.concatenate([order[low:high], undated_cols])
-        block = (matrix[block_rows] @ by_column[:, columns]).tocoo()
-        r = block_rows[block.row]
-        c = columns[block.col]
-        keep = (c > r) & (block.data >= params.edge_floor)
-        keep &= ~(np.abs(days[r] - days[c]) > params.window_days)  # NaN compares False: kept
-        rows.append(r[keep])
-        cols.append(c[keep])
-        values.append(block.data[keep])
-    n = matrix.shape[0]
-    if not rows:
-        return sparse.coo_matrix((n, n))
-    return sparse.coo_matrix(
-        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
-    )
+    n = len(roots)
+    left = np.concatenate([edges.left[edges.link], np.arange(n)])
+    right = np.concatenate([edges.right[edges.link], np.asarray(roots)])
+    graph = sparse.coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    keep = component[edges.left] == component[edges.right]
+    return Edges(edges.left[keep], edges.right[keep], edges.similarity[keep], edges.link[keep])
 
 
-def _average_linkage(
-    roots: list[int], edges: sparse.coo_matrix, threshold: float
-) -> list[list[int]]:
-    """Merge clusters (seeded by ``roots``) by highest mean similarity while >= threshold."""
+def linked_average_linkage(roots: list[int], edges: Edges) -> list[list[int]]:
+    """Merge clusters (seeded by ``roots``) by highest mean similarity while it is
+    cohesive (>= 1), only across a link."""
     size: dict[int, int] = {}
     members: dict[int, list[int]] = {}
     for i, root in enumerate(roots):
         size[root] = size.get(root, 0) + 1
         members.setdefault(root, []).append(i)
-    links: dict[int, dict[int, float]] = {root: {} for root in size}
-    triples = zip(edges.row.tolist(), edges.col.tolist(), edges.data.tolist(), strict=True)
-    for i, j, value in triples:
+    total: dict[int, dict[int, float]] = {root: {} for root in size}
+    linked: dict[int, set[int]] = {root: set() for root in size}
+    quads = zip(edges.left.tolist(), edges.right.tolist(), edges.similarity.tolist(),
+                edges.link.tolist(), strict=True)
+    for i, j, value, link in quads:
         a, b = roots[i], roots[j]
-        if a != b:
-            links[a][b] = links[a].get(b, 0.0) + value
-            links[b][a] = links[b].get(a, 0.0) + value
+        if a == b:
+            continue
+        total[a][b] = total[a].get(b, 0.0) + value
+        total[b][a] = total[a][b]
+        if link:
+            linked[a].add(b)
+            linked[b].add(a)
+    # A heap entry is stale once either cluster has merged since it was pushed.
+    version = dict.fromkeys(size, 0)
+    heap: list[tuple[float, int, int, int, int]] = []
 
-    def mean(a: int, b: int) -> float:
-        return links[a][b] / (size[a] * size[b])
+    def push(a: int, b: int) -> None:
+        mean = total[a][b] / (size[a] * size[b])
+        # Only pairs that may merge now enter: a mean below 1 rises only through a
+        # merge, which pushes the pair again.
+        if mean >= 1.0:
+            heap.append((-mean, a, b, version[a], version[b]))
 
-    heap = [(-mean(a, b), a, b) for a in links for b in links[a] if a < b]
+    for a, neighbours in linked.items():
+        for b in neighbours:
+            if a < b:
+                push(a, b)
     heapq.heapify(heap)
     while heap:
-        negative, a, b = heapq.heappop(heap)
-        if -negative < threshold:
-            break
-        if a not in links or b not in links or b not in links[a]:
+        _, a, b, seen_a, seen_b = heapq.heappop(heap)
+        if version.get(a) != seen_a or version.get(b) != seen_b:
             continue
-        if abs(mean(a, b) + negative) > 1e-9:
-            continue  # stale: a fresher entry for this pair is in the heap
-        keep, gone = (a, b) if len(links[a]) >= len(links[b]) else (b, a)
-        for other, value in links.pop(gone).items():
-            links[other].pop(gone, None)
+        keep, gone = (a, b) if len(total[a]) >= len(total[b]) else (b, a)
+        for other, value in total.pop(gone).items():
+            del total[other][gone]
             if other != keep:
-                links[keep][other] = links[keep].get(other, 0.0) + value
-                links[other][keep] = links[keep][other]
+                total[keep][other] = total[keep].get(other, 0.0) + value
+                total[other][keep] = total[keep][other]
+        for other in linked.pop(gone):
+            linked[other].discard(gone)
+            if other != keep:
+                linked[other].add(keep)
+                linked[keep].add(other)
+        linked[keep].discard(gone)
         size[keep] += size.pop(gone)
         members[keep] += members.pop(gone)
-        for other in links[keep]:
-            heapq.heappush(heap, (-mean(keep, other), min(keep, other), max(keep, other)))
+        del version[gone]
+        version[keep] += 1
+        for other in linked[keep]:
+            if other in total[keep]:
+                pair = (keep, other) if keep < other else (other, keep)
+                mean = total[keep][other] / (size[keep] * size[other])
+                if mean >= 1.0:
+                    heapq.heappush(heap, (-mean, *pair, version[pair[0]], version[pair[1]]))
     return list(members.values())
-
-

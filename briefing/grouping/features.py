@@ -1,86 +1,175 @@
-"""TF-IDF vectors over an article's title and lead.
+"""What grouping compares: each article's title and lead as weighted term vectors.
 
-The title and the opening say what event an article is about; the body wanders
-into background that other stories share (the same minister, the same country),
-so only the lead is used and the title counts twice. IDF is computed over the
-batch being grouped: a word every article of the batch uses tells them apart from
-nothing. Pure Python plus scipy, so no heavy dependency is needed.
+Two vectors per article, both L2-normalised, weights ``(1 + ln tf) * prior weight``
+(``briefing.grouping.prior``: rarity in the language at large, never statistics of
+the batch):
+
+- ``titles``: the title alone. Headlines are written to name the event, and it is
+  all a headline-only feed gives, so titles are compared on their own.
+- ``leads``: the title and the opening ``LEAD_WORDS`` words of the text, for
+  articles that have text. The opening says what happened; the body wanders into
+  background other events share (the same minister, the same country).
+
+Each article also keeps the set of its distinctive terms (names, places,
+numbers, rare nouns), which decides whether a similarity may link two articles.
+
+Features are built once per grouping and passed to everything that compares
+articles (clustering, continuation of earlier stories, headline choice).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC
 
 import numpy as np
 from scipy import sparse
 
+from briefing.grouping import prior
+from briefing.grouping.language import UNKNOWN, guess_language
 from briefing.types import Article
 
 LEAD_WORDS = 100
-#: Terms in more than this share of a (large) batch carry no signal and make the
-#: similarity matrix dense; dropped when the batch has at least MIN_DOCS_FOR_MAX_DF.
-MAX_DF = 0.3
-MIN_DOCS_FOR_MAX_DF = 50
-_WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
-
-_STOPWORD_TEXT = """
-    a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each few
-    for from further had has have having he her here hers herself him himself his how i if
-    in into is it its itself just me more most my no nor not now of off on once only or other
-    our ours out over own same she should so some such than that the their theirs them then
-    there these they this those through to too under until up very was we were what when
-    where which while who whom why will with would you your said says say told on monday
-    tuesday wednesday thursday friday saturday sunday new one two three year years week
-    day days per cent percent mr mrs ms according would its it's last first since"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+TITLE_REPEAT = 1
+LANGUAGE_SAMPLE = 1500
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-cased content words, crudely de-pluralised so "strikes" meets "strike"."""
-    words = []
-    for word in _WORD.findall(text.casefold()):
-        if word in STOPWORDS:
-            continue
-        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        words.append(word)
-    return words
+@dataclass(frozen=True)
+class FeatureSet:
+    """Rows align with the articles they were built from."""
+
+    titles: sparse.csr_matrix
+    leads: sparse.csr_matrix
+    #: 1 where a title (a lead) has a distinctive term: names, places, numbers.
+    title_marks: sparse.csr_matrix
+    lead_marks: sparse.csr_matrix
+    #: Published time in days since the epoch; NaN when unknown.
+    days: np.ndarray
+    #: Whether each article has text (else only its title can be compared).
+    has_text: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.titles.shape[0])
 
 
-def article_terms(article: Article) -> list[str]:
-    lead = " ".join(article.text.split()[:LEAD_WORDS])
-    title = tokens(article.title)
-    return title + title + tokens(lead)
+def term(word: str) -> str:
+    """The comparable form of a word: crudely de-pluralised, so "strikes" meets "strike"."""
+    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
-def tfidf_matrix(articles: Sequence[Article]) -> sparse.csr_matrix:
-    """Rows are L2-normalised TF-IDF vectors (sublinear tf, smoothed idf)."""
-    counts = [Counter(article_terms(article)) for article in articles]
-    df: Counter[str] = Counter()
-    for count in counts:
-        df.update(count.keys())
-    n = len(articles)
-    limit = MAX_DF * n if n >= MIN_DOCS_FOR_MAX_DF else n + 1
-    vocab = {term: i for i, term in enumerate(t for t, d in df.items() if d <= limit)}
-    idf = {term: math.log((1 + n) / (1 + df[term])) + 1.0 for term in vocab}
-    rows: list[int] = []
-    cols: list[int] = []
-    values: list[float] = []
-    for row, count in enumerate(counts):
-        weights = {
-            vocab[term]: (1.0 + math.log(tf)) * idf[term]
-            for term, tf in count.items()
-            if term in vocab
-        }
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        for col, weight in weights.items():
-            rows.append(row)
-            cols.append(col)
-            values.append(weight / norm)
-    return sparse.csr_matrix(
-        (np.asarray(values, dtype=np.float32), (rows, cols)), shape=(n, max(1, len(vocab)))
+class _Terms(dict[str, str]):
+    """term() of every word met (plain str -> str: nothing for the collector to walk)."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= 500_000:
+            self.clear()
+        self[word] = key = term(word)
+        return key
+
+
+_TERMS = _Terms()
+
+
+def article_language(article: Article) -> str:
+    """The prior's language for an article: guessed from its text, English when unsure."""
+    # The opening is enough to tell, and guessing on all of a long text is slow.
+    guessed = guess_language(article.text[:LANGUAGE_SAMPLE]) if article.text else UNKNOWN
+    return prior.prior_language(guessed) if guessed != UNKNOWN else prior.DEFAULT_LANGUAGE
+
+
+def build_features(articles: Sequence[Article]) -> FeatureSet:
+    vocabulary: dict[str, int] = {}
+    titles = _Rows()
+    leads = _Rows()
+    for article in articles:
+        language = article_language(article)
+        title_words = prior.words(article.title, language)
+        titles.add(title_words, language, vocabulary)
+        if article.text.strip():
+            lead = " ".join(article.text.split()[:LEAD_WORDS])
+            # A stated title counts extra: it is the outlet's own summary of the event.
+            # A title cleaning inferred from the opening is in the lead already.
+            repeat = 0 if inferred_title(article) else TITLE_REPEAT
+            leads.add(title_words * repeat + prior.words(lead, language), language, vocabulary)
+        else:
+            leads.add([], language, vocabulary)
+    width = max(1, len(vocabulary))
+    return FeatureSet(
+        titles=titles.matrix(width), leads=leads.matrix(width),
+        title_marks=titles.marks(width), lead_marks=leads.marks(width),
+        days=published_days(articles),
+        has_text=np.array([bool(a.text.strip()) for a in articles], dtype=bool),
     )
+
+
+def inferred_title(article: Article) -> bool:
+    """True when the title is just the opening of the text (cleaning inferred it)."""
+    title = " ".join(article.title.split()).rstrip(".…")
+    return bool(title) and " ".join(article.text[: len(title) + 50].split()).startswith(title)
+
+
+def published_days(articles: Sequence[Article]) -> np.ndarray:
+    return np.array(
+        [
+            a.published.astimezone(UTC).timestamp() / 86400.0 if a.published else np.nan
+            for a in articles
+        ],
+        dtype=np.float64,
+    )
+
+
+class _Rows:
+    """Accumulates normalised sparse rows."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.values: list[float] = []
+        self.distinctive: list[bool] = []
+        self.count = 0
+
+    def add(self, words: list[str], language: str, vocabulary: dict[str, int]) -> None:
+        counts: Counter[str] = Counter()
+        weights: dict[str, float] = {}
+        marks: set[int] = set()
+        for word in words:
+            key, weight = _TERMS[word], prior.weight(word, language)
+            counts[key] += 1
+            # A term met in several forms weighs as its most common form: "strikes"
+            # is no rarer an event than "strike".
+            if weight < weights.get(key, math.inf):
+                weights[key] = weight
+        row: dict[int, float] = {}
+        for key, tf in counts.items():
+            if weights[key] <= 0:
+                continue
+            column = vocabulary.setdefault(key, len(vocabulary))
+            row[column] = (1.0 + math.log(tf)) * weights[key]
+            if prior.RARITY_CEILING - weights[key] < prior.DISTINCTIVE_ZIPF:
+                marks.add(column)
+        norm = math.sqrt(sum(value * value for value in row.values())) or 1.0
+        for column, value in row.items():
+            self.rows.append(self.count)
+            self.cols.append(column)
+            self.values.append(value / norm)
+            self.distinctive.append(column in marks)
+        self.count += 1
+
+    def marks(self, width: int) -> sparse.csr_matrix:
+        keep = np.asarray(self.distinctive, dtype=bool)
+        return sparse.csr_matrix(
+            (np.ones(int(keep.sum())), (np.asarray(self.rows, dtype=np.int64)[keep],
+                                        np.asarray(self.cols, dtype=np.int64)[keep])),
+            shape=(self.count, width),
+        )
+
+    def matrix(self, width: int) -> sparse.csr_matrix:
+        return sparse.csr_matrix(
+            (np.asarray(self.values, dtype=np.float64), (self.rows, self.cols)),
+            shape=(self.count, width),
+        )

@@ -7,6 +7,7 @@ is downloaded. Scripts decide first (Cyrillic, CJK, Arabic...), then stopwords.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 UNKNOWN = "und"
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -30,13 +31,14 @@ MIN_WORDS = 20
 def guess_language(text: str) -> str:
     """An ISO 639-1 code, or ``"und"`` when the text is too short or unclear to tell."""
     sample = text[:4000]
-    letters = sum(ch.isalpha() for ch in sample) or 1
+    letters = sum(map(str.isalpha, sample)) or 1
     for code, script in _SCRIPTS:
         if len(script.findall(sample)) / letters > 0.3:
             return code
-    words = [w.casefold() for w in _WORD.findall(sample)]
+    words = _WORD.findall(sample.casefold())
     if len(words) < MIN_WORDS:
         return UNKNOWN
-    scores = {lang: sum(w in stop for w in words) / len(words) for lang, stop in _STOPWORDS.items()}
+    counts = Counter(words)
+    scores = {lang: sum(counts[w] for w in stop) / len(words) for lang, stop in _STOPWORDS.items()}
     best = max(scores, key=lambda lang: scores[lang])
     return best if scores[best] >= 0.08 else UNKNOWN

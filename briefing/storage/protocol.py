@@ -109,6 +109,10 @@ class ArticleRepository(Protocol):
         """The sketches made by ``scheme`` of articles first seen from ``since`` on."""
         ...
 
+    def sketches_of(self, article_ids: Iterable[int], scheme: str) -> dict[int, bytes]:
+        """The signatures made by ``scheme`` of these articles (article id -> bytes)."""
+        ...
+
 
 class BriefRepository(Protocol):
     """Briefs as immutable artifacts, recorded in steps (``briefing.folders``).

@@ -168,6 +168,17 @@ class SqlArticles:
             for row in rows
         ]
 
+    def sketches_of(self, article_ids: Iterable[int], scheme: str) -> dict[int, bytes]:
+        found: dict[int, bytes] = {}
+        for part in chunks(sorted(set(article_ids))):
+            rows = self.db.query(
+                "SELECT article_id, signature FROM article_sketches"
+                f" WHERE scheme = ? AND article_id IN ({marks(len(part))})",
+                (scheme, *part),
+            )
+            found.update((int(row["article_id"]), bytes(row["signature"])) for row in rows)
+        return found
+
     def _article(self, row: Row) -> Article:
         read = self.db.dialect.read_time
         return Article(
