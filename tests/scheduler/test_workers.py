@@ -280,3 +280,43 @@ def test_workers_collecting_at_once_take_each_feed_once_per_interval(
     start = threading.Barrier(1)
     worker()  # again within the interval: nothing is due
     assert results[-1] == "taken" and len(fetched) == 40
+
+
+def test_several_once_runs_at_once_on_postgres_take_no_lock_and_deliver_once(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Cron runs that overlap (or a CronJob with concurrencyPolicy Allow) are workers too."""
+    import dataclasses
+
+    from briefing.schedule import run_scheduler
+
+    from .conftest import FakeClock, scheduled_config, utc
+    from .test_daemon import FakePipeline
+
+    _, config = scheduled_config(tmp_path, None)
+    config = dataclasses.replace(config, paths=dataclasses.replace(config.paths,
+                                                                   store=postgres_url))
+    clock = FakeClock(utc(2026, 3, 30, 6, 0))  # Monday 07:00 BST: the digest is due
+    fake = FakePipeline(config, clock)
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(3)
+
+    def once() -> None:
+        try:
+            start.wait(10)
+            report = run_scheduler(config, once=True, clock=clock, handle_signals=False,
+                                   build=fake.build, send=fake.send)
+            outcomes.extend(o.result for o in report.outcomes if o.kind == "deliver")
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=once) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors  # no LockHeldError: the lock is SQLite's only
+    assert outcomes.count("sent") == 1 and set(outcomes) <= {"sent", "taken"}
+    assert len(fake.builds) == 1 and len(fake.sends) == 1
+    assert not (tmp_path / "store.db.schedule.lock").exists()
