@@ -80,7 +80,8 @@ def test_a_server_that_keeps_failing_means_offline_bullets(
     [summary] = summarizer_for(server.base_url, store).summarize([story(1)])
     assert len(server.chat_requests) == 3  # one try and max_retries=2 retries
     assert summary.fell_back
-    assert summary.notes == ("summarized offline: the LLM was unavailable",)
+    assert summary.notes == ("summarized offline: the LLM server failed with an error",)
+    assert summary.fallback_reason == "server-error"
     assert summary.bullets and all(
         b.origin is BulletOrigin.EXTRACTIVE_FALLBACK for b in summary.bullets)
 

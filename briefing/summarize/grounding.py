@@ -24,14 +24,15 @@ The checks are deliberately conservative: a correct bullet that paraphrases
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
+
+from briefing.summarize.lenient_json import NotJSON, loads_object
 
 # -- the answer schema ----------------------------------------------------------------
 
@@ -82,33 +83,18 @@ class AnswerError(Exception):
         self.detail = detail
 
 
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
-
-
 def parse_answer(content: str | None, schema: Mapping[str, Any]) -> dict[str, Any]:
     """The answer's JSON object, validated against ``schema``; raises ``AnswerError``.
 
-    The ``enum`` of source ids is left to grounding: one bullet citing an id it was
-    not given costs that bullet ("unknown-source"), not the whole story's answer.
+    The object is read leniently (``lenient_json``: raw newlines inside strings, a
+    code fence, text around it), then validated strictly. The ``enum`` of source ids
+    is left to grounding: one bullet citing an id it was not given costs that bullet
+    ("unknown-source"), not the whole story's answer.
     """
-    if not content or not content.strip():
-        raise AnswerError("invalid-json", "the answer is empty")
-    text = content.strip()
-    fenced = _FENCE.search(text)  # plain-text mode: models like to wrap JSON in fences
-    if fenced:
-        text = fenced.group(1).strip()
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        start, end = text.find("{"), text.rfind("}")
-        try:
-            data = json.loads(text[start : end + 1]) if 0 <= start < end else None
-        except json.JSONDecodeError:
-            data = None
-        if data is None:
-            raise AnswerError("invalid-json", "the answer is not a JSON object") from None
-    if not isinstance(data, dict):
-        raise AnswerError("invalid-json", "the answer is not a JSON object")
+        data = loads_object(content or "")
+    except NotJSON as unreadable:
+        raise AnswerError("invalid-json", str(unreadable)) from None
     validator = jsonschema.Draft202012Validator(_without_enums(schema))
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
