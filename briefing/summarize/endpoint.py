@@ -60,10 +60,12 @@ class LLMUnavailable(Exception):
     server may have processed: the run's budget is charged for them.
     """
 
-    def __init__(self, kind: str, tokens_spent: int = 0) -> None:
+    def __init__(self, kind: str, tokens_spent: int = 0, context_tokens: int | None = None) -> None:
         super().__init__(kind)
         self.kind = kind
         self.tokens_spent = tokens_spent
+        #: For "context-overflow": the context size the server said it has, if it did.
+        self.context_tokens = context_tokens
 
 
 class AnswerFailed(Exception):
@@ -153,9 +155,32 @@ SCHEMA_INSTRUCTION = (
 )
 
 
-def _names_format(error: openai.APIStatusError) -> bool:
+def _error_text(error: openai.APIStatusError) -> str:
     body = error.body if isinstance(error.body, str) else json.dumps(error.body, default=str)
-    return bool(_FORMAT_WORDS.search(f"{error.message} {body}"))
+    return f"{error.message} {body}"
+
+
+def _names_format(error: openai.APIStatusError) -> bool:
+    return bool(_FORMAT_WORDS.search(_error_text(error)))
+
+
+#: How servers say the prompt was too long: OpenAI and llama-cpp-python answer code
+#: "context_length_exceeded", llama.cpp's C++ server type "exceed_context_size_error".
+_OVERFLOW = re.compile(
+    r"context_length_exceeded|exceed_context_size|exceeds? (?:the )?(?:available )?context",
+    re.I)
+_CONTEXT_SIZE = re.compile(
+    r"maximum context length is (\d+)|context size \((\d+) tokens\)|\"n_ctx\": ?(\d+)", re.I)
+
+
+def context_overflow(error: openai.APIStatusError) -> int | None:
+    """For an error saying the prompt did not fit: the server's context size (0 when it
+    does not say); None for any other error."""
+    text = _error_text(error)
+    if not _OVERFLOW.search(text):
+        return None
+    match = _CONTEXT_SIZE.search(text)
+    return int(next(group for group in match.groups() if group)) if match else 0
 
 
 class ChatEndpoint:
@@ -288,6 +313,8 @@ class ChatEndpoint:
                     )
                 except openai.APIError as error:
                     kind, delay = self._classify(error, mode, attempt)
+                    size = (context_overflow(error) or None
+                            if isinstance(error, openai.APIStatusError) else None)
                     if kind in ("timeout", "rate-limited") or _status(error) == 503:
                         self.pacing.overloaded(round_started)
                     if kind == "timeout":
@@ -308,6 +335,8 @@ class ChatEndpoint:
                     return dataclasses.replace(completion, abandoned_tokens=abandoned)
             if kind == "format-rejected":
                 raise _FormatRejected from None
+            if kind == "context-overflow":
+                raise LLMUnavailable(kind, abandoned, size) from None
             if delay is None or attempt >= self.retry.max_retries:
                 raise LLMUnavailable(kind, abandoned) from None
             attempt += 1
@@ -332,6 +361,8 @@ class ChatEndpoint:
         status = error.status_code
         # Whatever the status (llama-cpp-python answers 500): an error about the
         # response_format means "try the next format", not "the server is down".
+        if context_overflow(error) is not None:
+            return "context-overflow", None  # the story may go map-reduce: see llm.py
         if mode != "text" and _names_format(error):
             return "format-rejected", None
         if status == 429:

@@ -37,7 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from briefing.config import Limits, LLMConfig
+from briefing.config import MIN_PROMPT_TOKENS, Limits, LLMConfig
 from briefing.errors import SummarizerError, TemplateError
 from briefing.summarize.asker import (
     REPAIR_INSTRUCTION,
@@ -132,6 +132,14 @@ class _Fallback(Exception):
         self.code = code
 
 
+class _ContextOverflow(Exception):
+    """The server said the prompt was over its context window (``size``, if it said)."""
+
+    def __init__(self, size: int | None) -> None:
+        super().__init__(size)
+        self.size = size
+
+
 class LLMSummarizer:
     """The LLM engine. ``engine`` is "llm:<model>"; ``prompt_versions`` goes into brief.json."""
 
@@ -169,8 +177,8 @@ class LLMSummarizer:
         self._breaker_kind: str | None = None
         #: Top lines the last ``top_lines`` call dropped, with reasons (story_id "top-lines").
         self.dropped_top_lines: tuple[DroppedBullet, ...] = ()
-        #: What to change in briefing.toml, when the last run timed out (also logged).
-        self.advice: str | None = None
+        #: What to change in briefing.toml, learnt during the last run (also logged).
+        self.advice: list[str] = []
 
     def _sample_prompts(self, text: str = "", headline: str = "") -> list[RenderedPrompt]:
         """Every task rendered once, its untrusted fields set to ``text``/``headline``."""
@@ -244,7 +252,7 @@ class LLMSummarizer:
         with self._lock:
             self._breaker_kind = None
             self._unavailable_streak = 0
-        self.advice = None
+        self.advice = []
         if not stories:
             return []
         workers = max(1, min(self.llm.max_concurrency, len(stories)))
@@ -279,8 +287,22 @@ class LLMSummarizer:
         if breaker is not None:
             return self._fall_back(story, "not-sent", detail=fallback_reason(breaker))
         try:
+            return self._summarize_once(story)
+        except _ContextOverflow as overflow:
+            # The server's window is smaller than configured: learn it and plan again.
+            if self._learn_context(overflow.size):
+                try:
+                    return self._summarize_once(story)
+                except _ContextOverflow:
+                    pass
+            return self._fall_back(story, "context-overflow")
+
+    def _summarize_once(self, story: Story) -> StorySummary:
+        try:
             summary = self._summarize(story)
         except LLMUnavailable as error:
+            if error.kind == "context-overflow":
+                raise _ContextOverflow(error.context_tokens) from None
             self._note_unavailable(error.kind)
             log.warning("story %s: LLM unavailable (%s); summarized offline", story.id, error.kind)
             return self._fall_back(story, error.kind)
@@ -292,8 +314,7 @@ class LLMSummarizer:
             dropped = (DroppedBullet(story.id, error.code),) if error.code in ANSWER_CODES else ()
             return self._fall_back(story, error.code, dropped)
         except _Fallback as error:
-            log.warning("story %s: %s; summarized offline", story.id,
-                        fallback_reason(error.code))
+            log.warning("story %s: %s; summarized offline", story.id, fallback_reason(error.code))
             return self._fall_back(story, error.code)
         except TemplateError:
             raise  # the user's prompt templates are broken: a configuration error, not the LLM's
@@ -303,6 +324,23 @@ class LLMSummarizer:
             return self._fall_back(story, "failed")
         self._note_available()
         return summary
+
+    def _learn_context(self, size: int | None) -> bool:
+        """Use the server's (smaller) context window from now on; False if unusable."""
+        with self._lock:
+            current = self.llm.context_tokens
+            if not size or size >= current:
+                return False
+            smaller = dataclasses.replace(self.llm, context_tokens=size)
+            if input_budget(size, smaller.max_output_tokens) < MIN_PROMPT_TOKENS:
+                return False
+            self.llm = self.asker.llm = smaller
+            self.advice.append(
+                f"The LLM server's context window is {size} tokens, smaller than "
+                f"llm.context_tokens = {current}: set [llm] context_tokens = {size} in "
+                "briefing.toml (the run went on with it).")
+        log.warning("%s", self.advice[-1])
+        return True
 
     def _summarize(self, story: Story) -> StorySummary:
         sources = [_source(f"A{n}", article) for n, article in enumerate(story.articles, 1)]
@@ -535,8 +573,8 @@ class LLMSummarizer:
         prompts = [estimate_tokens(" ".join(a.text for a in story.articles)) for story in stories]
         prompt_tokens = min(max(prompts, default=0), input_budget(
             self.llm.context_tokens, self.llm.max_output_tokens))
-        self.advice = self.endpoint.pacing.advice(
+        self.advice.append(self.endpoint.pacing.advice(
             timed_out=timed_out, prompt_tokens=prompt_tokens,
             max_output_tokens=self.llm.max_output_tokens, concurrency=self.llm.max_concurrency,
-        )
-        log.warning("%s", self.advice)
+        ))
+        log.warning("%s", self.advice[-1])

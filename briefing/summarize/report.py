@@ -30,6 +30,7 @@ FALLBACK_REASONS: dict[str, str] = {
     "schema": "the model's answer did not have the expected shape",
     "length": "the model's answer was cut off at its output limit",
     "too-long": "the articles do not fit the model's context window",
+    "context-overflow": "the prompt was longer than the LLM server's context window",
     "no-facts": "the model found no usable facts in the articles",
     "ungrounded": "no model bullet passed the checks",
     "not-sent": "the LLM server had failed for the stories before",

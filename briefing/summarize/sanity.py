@@ -31,7 +31,7 @@ MIN_WORDS = 4
 #: ...of which at least this many are words of letters that are not ids.
 MIN_LETTER_WORDS = 3
 #: Share of a line's word trigrams found in the prompt text that makes it an echo.
-ECHO_SHARE = 0.6
+ECHO_SHARE = 0.5
 #: Share of shared words (of the shorter line) that makes two lines duplicates.
 DUPLICATE_SHARE = 0.9
 
