@@ -15,7 +15,8 @@ GOOD = {"bullets": [{"text": "Acme Corp cut 1,200 jobs on Tuesday.", "sources": 
 
 def test_a_raw_newline_ending_a_string_is_read() -> None:
     # What llama.cpp's grammar-constrained sampling really produces.
-    raw = '{"bullets": [{"text": "Talks resume on Friday, the Kremlin said.\n", "sources": ["A1"]}]}'
+    raw = ('{"bullets": [{"text": "Talks resume on Friday, the Kremlin said.\n",'
+           ' "sources": ["A1"]}]}')
     with pytest.raises(json.JSONDecodeError):
         json.loads(raw)
     data = parse_answer(raw, SCHEMA)

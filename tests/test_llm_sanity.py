@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from openai_server import FakeOpenAI, Request, Reply, answer, article_bodies, first_sentence
+from openai_server import FakeOpenAI, Reply, Request, answer, article_bodies, first_sentence
 
 from briefing.config import Config, Limits, LLMConfig
 from briefing.summarize.llm import LLMSummarizer, RetryPolicy

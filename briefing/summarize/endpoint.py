@@ -301,9 +301,10 @@ class ChatEndpoint:
             with self.pacing.slot() as round_started:
                 timeout = self.pacing.timeout_for(
                     prompt_tokens, self.llm.max_output_tokens, retry=attempt > 0)
+                client = self.client  # made before the clock starts: not the server's time
                 started = time.monotonic()
                 try:
-                    response = self.client.chat.completions.create(
+                    response = client.chat.completions.create(
                         model=self.model,
                         messages=messages,  # type: ignore[arg-type]
                         temperature=self.llm.temperature,

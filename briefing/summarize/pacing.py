@@ -15,7 +15,9 @@ reads. So:
   prompt far faster than they write); the next request gets ``SLACK`` times
   what the slowest recent sample predicts for its prompt and longest answer,
   never less than ``min_timeout`` and never more than ``llm.timeout``, which
-  stays the cap (and what a retry, or a request before any sample, gets).
+  stays the cap (and what a retry, or a request before any sample, gets). The
+  first answer pays for the connection and the client's warm-up, so it is only
+  used until a second one arrives.
 
 When a run timed out, ``advice`` says which settings to change and to what.
 """
@@ -64,6 +66,7 @@ class Pacing:
         self._round = 0  # bumped at every decrease: one halving per round of requests
         self._streak = 0
         self._samples: deque[_Sample] = deque(maxlen=WINDOW)
+        self._warm_up: _Sample | None = None
         self.lowest_limit = self.max_concurrency
         self.overloads = 0
         self.slowest_answer = 0.0
@@ -93,7 +96,11 @@ class Pacing:
     def answered(self, seconds: float, tokens_in: int, tokens_out: int) -> None:
         """A request came back (any answer the server computed): a speed sample."""
         with self._cond:
-            self._samples.append(_Sample(seconds, tokens_in, tokens_out))
+            sample = _Sample(seconds, tokens_in, tokens_out)
+            if self._warm_up is None:
+                self._warm_up = sample
+            else:
+                self._samples.append(sample)
             self.slowest_answer = max(self.slowest_answer, seconds)
             self._tokens_out += tokens_out
             self._seconds += seconds
@@ -126,17 +133,19 @@ class Pacing:
     def predict(self, prompt_tokens: int, max_output_tokens: int) -> float | None:
         """Seconds the slowest recent answer predicts for this request, or None unmeasured."""
         with self._cond:
-            if not self._samples:
+            samples = self._samples or ([self._warm_up] if self._warm_up else [])
+            if not samples:
                 return None
-            per_unit = max(sample.per_unit for sample in self._samples)
+            per_unit = max(sample.per_unit for sample in samples)
         return per_unit * (prompt_tokens * PROMPT_WEIGHT + max_output_tokens)
 
     def typical_answer_tokens(self, default: int) -> int:
         """The mean answer length of recent answers, or ``default`` before any."""
         with self._cond:
-            if not self._samples:
+            samples = [*self._samples, *([self._warm_up] if self._warm_up else [])]
+            if not samples:
                 return default
-            return round(sum(s.tokens_out for s in self._samples) / len(self._samples))
+            return round(sum(s.tokens_out for s in samples) / len(samples))
 
     @property
     def tokens_per_second(self) -> float | None:
