@@ -137,14 +137,6 @@ def test_json_schema_rejection_falls_back_to_json_object_and_is_remembered(
     assert len(server.chat_requests) == 3
 
 
-def test_llama_cpp_style_422_is_understood(server: FakeOpenAI, store: Store) -> None:
-    server.reject_formats = {"json_schema"}
-    server.reject_style = "llama.cpp"
-    [summary] = summarizer_for(server.base_url, store).summarize([story(1)])
-    assert not summary.fell_back
-    assert [r.format_type for r in server.chat_requests] == ["json_schema", "json_object"]
-
-
 def test_no_structured_output_at_all_puts_the_schema_in_the_prompt(
     server: FakeOpenAI, store: Store
 ) -> None:
