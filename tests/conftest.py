@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from briefing.config import Config, load_config
 from briefing.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The real-data corpus beside the project; BRIEFING_CORPUS points elsewhere (a worktree).
+CORPUS_DIR = Path(os.environ.get("BRIEFING_CORPUS") or ROOT.parent / "shared" / "corpus")
 #: Five real news articles provided beside the project (absent on some machines).
-SEEDS_DIR = ROOT.parent / "shared" / "corpus" / "seeds"
+SEEDS_DIR = CORPUS_DIR / "seeds"
 
 
 @pytest.fixture
