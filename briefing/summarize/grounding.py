@@ -24,6 +24,7 @@ The checks are deliberately conservative: a correct bullet that paraphrases
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -95,12 +96,19 @@ def parse_answer(content: str | None, schema: Mapping[str, Any]) -> dict[str, An
         data = loads_object(content or "")
     except NotJSON as unreadable:
         raise AnswerError("invalid-json", str(unreadable)) from None
-    validator = jsonschema.Draft202012Validator(_without_enums(schema))
+    validator = _validator(json.dumps(schema, sort_keys=True))
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "the answer"
         raise AnswerError("schema", f"{where}: {error.message[:200]}")
     return data
+
+
+@functools.lru_cache(maxsize=64)
+def _validator(schema: str) -> Any:
+    """A validator per schema (stories of as many articles share one): building it
+    costs more than validating."""
+    return jsonschema.Draft202012Validator(_without_enums(json.loads(schema)))
 
 
 def _without_enums(schema: Any) -> Any:

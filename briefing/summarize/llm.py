@@ -172,6 +172,7 @@ class LLMSummarizer:
         }
         self.asker = Asker(endpoint, log_, llm, self._settings)
         self._check_room()
+        endpoint.client  # noqa: B018  made now (no request is sent), not by the first story
         self._lock = threading.Lock()
         self._unavailable_streak = 0
         self._breaker_kind: str | None = None

@@ -15,9 +15,14 @@ reachable as the error's ``__cause__``.
 
 from __future__ import annotations
 
+import functools
+import ssl
+import threading
 import time
 from collections.abc import Iterator
 
+import certifi
+import httpcore2  # noqa: F401  httpx2 imports it on first use: ~100 ms in the first request
 import httpx2
 import openai
 
@@ -68,17 +73,41 @@ class _CappedStream(httpx2.SyncByteStream):
         self._inner.close()
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context per process: loading the CA bundle takes ~100 ms."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 class CappedTransport(httpx2.BaseTransport):
-    """An ``HTTPTransport`` whose response bodies stop at ``max_bytes``."""
+    """An ``HTTPTransport`` whose response bodies stop at ``max_bytes``.
+
+    Plain-HTTP requests (a local server) go through a transport that never makes a
+    TLS connection, so it needs no CA bundle; https requests (a hosted API, or a
+    redirect) through one that verifies certificates, made on first use.
+    """
 
     def __init__(self, max_bytes: int, inner: httpx2.BaseTransport | None = None) -> None:
         self.max_bytes = max_bytes
-        self._inner = inner or httpx2.HTTPTransport()
+        self._inner = inner
+        # verify=False only skips loading the CA bundle: no TLS is ever spoken on it.
+        self._plain = httpx2.HTTPTransport(verify=False) if inner is None else None
+        self._tls: httpx2.BaseTransport | None = None
+        self._lock = threading.Lock()
+
+    def _transport_for(self, request: httpx2.Request) -> httpx2.BaseTransport:
+        if self._inner is not None:
+            return self._inner
+        with self._lock:
+            if request.url.scheme == "http" and self._plain is not None:
+                return self._plain
+            self._tls = self._tls or httpx2.HTTPTransport(verify=_tls_context())
+            return self._tls
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         timeout = request.extensions.get("timeout", {}).get("read")
         deadline = time.monotonic() + float(timeout) if timeout else None
-        response = self._inner.handle_request(request)
+        response = self._transport_for(request).handle_request(request)
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             response.close()  # not a byte of it is read
@@ -95,7 +124,9 @@ class CappedTransport(httpx2.BaseTransport):
         )
 
     def close(self) -> None:
-        self._inner.close()
+        for transport in (self._inner, self._plain, self._tls):
+            if transport is not None:
+                transport.close()
 
 
 def http_client(max_bytes: int, timeout: float) -> httpx2.Client:
