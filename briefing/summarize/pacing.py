@@ -165,12 +165,12 @@ class Pacing:
         speed = self.tokens_per_second
         if speed is not None:
             parts.append(f"The server wrote about {speed:.1f} tokens/s and took up to "
-                         f"{self.slowest_answer:.0f} s for an answer.")
+                         f"{self.slowest_answer:.1f} s for an answer.")
         else:
             parts.append("No request was answered in time.")
         suggested_concurrency = self.lowest_limit if self.lowest_limit < concurrency else 1
         if self.lowest_limit < concurrency:
-            parts.append(f"It kept up with only {self.lowest_limit} request(s) at once.")
+            parts.append(f"Requests at once were cut to {self.lowest_limit} after the timeouts.")
         predicted = self.predict(prompt_tokens, max_output_tokens)
         needed = 1.5 * predicted if predicted is not None else 3 * self.timeout_cap
         suggested_timeout = max(2 * self.timeout_cap, 30 * math.ceil(needed / 30))
