@@ -203,9 +203,11 @@ def main() -> int:
     parser.add_argument("--max-output", type=int, default=600)
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--only-build", action="store_true")
     args = parser.parse_args()
-    capture_formats(args)
-    capture_overflow(args)
+    if not args.only_build:
+        capture_formats(args)
+        capture_overflow(args)
     if not args.skip_build:
         capture_build(args)
     return 0
