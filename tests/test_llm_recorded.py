@@ -7,13 +7,19 @@ handle each the way a user of that server needs.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
-from openai_server import RECORDED, FakeOpenAI, Reply, Request, recorded
+from e2e.outputs import read_outputs
+from openai_server import RECORDED, FakeOpenAI, Reply, Request, completion, recorded
 
-from briefing.config import Config, LLMConfig
+from briefing.config import Config, LLMConfig, PathSettings
+from briefing.pipeline import build_brief
 from briefing.store import Store
 from briefing.summarize.llm import LLMSummarizer, RetryPolicy
 from briefing.summarize.select import make_summarizer
@@ -101,3 +107,47 @@ def test_its_context_overflow_teaches_the_window(server: FakeOpenAI, store: Stor
         assert summarizer.llm.context_tokens == window
     assert f"set [llm] context_tokens = {window}" in advice
     assert not summary.fell_back
+
+
+def recorded_build() -> list[dict[str, Any]]:
+    lines = (RECORDED / "llama-cpp-python-answers.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in lines.splitlines() if line.strip()]
+
+
+def as_reply(exchange: dict[str, Any]) -> Reply:
+    if exchange["status"] != 200:
+        return Reply(exchange["status"], exchange["error"])
+    return completion(exchange["content"], finish_reason=exchange["finish_reason"],
+                      prompt_tokens=exchange["usage"]["prompt_tokens"],
+                      completion_tokens=exchange["usage"]["completion_tokens"])
+
+
+def test_a_whole_build_of_its_real_answers_shows_no_junk(
+    server: FakeOpenAI, tmp_path: Path
+) -> None:
+    """gemma-3-270m's real answers to a build of the bundled examples (issue #18): ids as
+    bullets, the top-lines prompt three times citing every source. None may reach a reader;
+    every story says why it was written offline."""
+    exchanges = recorded_build()
+    server.queue(*(as_reply(exchange) for exchange in exchanges))
+    llm = LLMConfig(base_url=server.base_url, model="gemma-3-270m", context_tokens=4096,
+                    max_output_tokens=400, max_concurrency=1, max_retries=0)
+    config = Config(llm=llm, paths=PathSettings(store=tmp_path / "b.db", out=tmp_path / "out"))
+    result = build_brief(config, engine="llm", out_root=tmp_path / "out")
+    # The same requests, in the same order, as the real server saw.
+    assert [r.task for r in server.chat_requests] == [e["task"] for e in exchanges]
+    outputs = read_outputs(result.out_dir)
+    flat = " ".join(outputs.everything().split())
+    assert "busy reader should see first" not in flat
+    data = outputs.data
+    assert data["top_lines"] == []
+    bullets = [b for story in data["stories"] for b in story["bullets"]]
+    assert bullets and not any(re.fullmatch(r"\W*A\d+\W*(: .*)?", b["text"]) for b in bullets)
+    assert {b["origin"] for b in bullets} == {"extractive-fallback"}
+    notes = [story["notes"] for story in data["stories"]]
+    assert notes.count(["summarized offline: no model bullet passed the checks"]) == 5
+    assert notes.count(["summarized offline: the model found no usable facts in the "
+                        "articles"]) == 1
+    assert "6 of 6 stories summarized offline: 5 because no model bullet passed the checks; " \
+        "1 because the model found no usable facts in the articles" in data["notes"]
+    assert data["dropped"]["reasons"].get("too-short", 0) >= 5
