@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from briefing.store import Store
+from briefing.summarize import llm_log
 from briefing.summarize.llm_log import CachedAnswer, CallRecord, LLMLog
 from briefing.usage import UsageRow, format_usage, usage_rows
 
@@ -52,3 +55,16 @@ def test_the_cache_and_endpoint_formats_survive_a_new_log(store: Store) -> None:
     assert fresh.endpoint_format("http://x/v1", "gemma") == "json_object"
     assert fresh.endpoint_format("http://x/v1", "another-model") is None
     assert fresh.cached("missing") is None
+
+
+def test_records_reach_the_store_when_due_even_before_the_run_ends(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A slow local server answers once a minute: a run killed half-way keeps its records.
+    log = LLMLog(store)
+    record(log, "gemma")
+    assert usage_rows(store) == []  # written behind, in a batch
+    monkeypatch.setattr(llm_log, "FLUSH_SECONDS", 0.0)
+    record(log, "gemma", "timeout")
+    [row] = usage_rows(store)
+    assert row.calls == 2 and row.estimated_tokens == 1350

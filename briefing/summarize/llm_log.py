@@ -22,6 +22,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -76,13 +77,17 @@ def _now() -> str:
 
 #: Rows kept in memory before they are written in one transaction.
 FLUSH_EVERY = 64
+#: ...or this many seconds after the last write: a slow local server answers once a
+#: minute, and a run stopped half-way must not lose what it already spent.
+FLUSH_SECONDS = 5.0
 
 
 class LLMLog:
     """Persistence for the LLM engine; with ``store=None`` it keeps everything in memory.
 
     Call rows and cache entries are written behind, in batches (at ``FLUSH_EVERY``
-    rows and whenever the engine finishes a run or the top lines), because a
+    rows, ``FLUSH_SECONDS`` after the last write, and whenever the engine finishes a
+    run or the top lines), because a
     commit per request serialises the worker threads on the store's lock and
     its fsync. Reads see unflushed entries, since they come from memory first.
     """
@@ -96,6 +101,7 @@ class LLMLog:
         self._pending_calls: list[tuple[object, ...]] = []
         self._pending_cache: list[tuple[object, ...]] = []
         self.calls: list[CallRecord] = []  # this process's records, for tests and summaries
+        self._flushed_at = time.monotonic()
 
     def record(self, call: CallRecord) -> None:
         if call.error is not None:
@@ -126,6 +132,7 @@ class LLMLog:
         with self._lock:
             calls, self._pending_calls = self._pending_calls, []
             cache, self._pending_cache = self._pending_cache, []
+            self._flushed_at = time.monotonic()
         if self._store is None or not (calls or cache):
             return
         try:
@@ -148,7 +155,9 @@ class LLMLog:
 
     def _flush_if_full(self) -> None:
         with self._lock:
-            full = len(self._pending_calls) + len(self._pending_cache) >= FLUSH_EVERY
+            pending = len(self._pending_calls) + len(self._pending_cache)
+            due = pending and time.monotonic() - self._flushed_at >= FLUSH_SECONDS
+            full = pending >= FLUSH_EVERY or due
         if full:
             self.flush()
 
