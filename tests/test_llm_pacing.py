@@ -207,3 +207,14 @@ def test_reported_usage_is_kept_as_reported(store: Store) -> None:
             engine.summarize([story(1)])
     [row] = store.query("SELECT tokens_in, tokens_out, tokens_estimated FROM llm_calls")
     assert tuple(row) == (321, 45, 0)
+
+
+def test_no_top_lines_are_asked_when_no_story_got_an_answer(store: Store) -> None:
+    with FakeOpenAI(latency=2.0) as server:
+        retry = RetryPolicy(max_retries=0, base_delay=0.01)
+        with engine_for(server, store, retry, timeout=0.3) as engine:
+            stories = [story(1), story(2)]
+            summaries = engine.summarize(stories)
+            sent = len(server.chat_requests)
+            assert engine.top_lines(summaries, stories) == ()
+        assert len(server.chat_requests) == sent == 2

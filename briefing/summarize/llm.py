@@ -90,6 +90,10 @@ MAX_FACT_PARTS = 4
 #: AnswerFailed codes that mean the model's answer as a whole was unusable: counted
 #: as a dropped answer. Others ("too-long", "no-facts") are about the story.
 ANSWER_CODES = frozenset(("invalid-json", "schema", "length"))
+#: Fallback reasons that mean the server did not answer: no top lines are asked then.
+UNREACHABLE = frozenset((
+    "timeout", "connection", "server-error", "rate-limited", "auth", "not-sent", "too-large",
+    "error"))
 
 
 def _untrusted(text: str) -> str:
@@ -478,6 +482,9 @@ class LLMSummarizer:
         self, summaries: Sequence[StorySummary], stories: Sequence[Story]
     ) -> tuple[Bullet, ...]:
         if self._breaker() is not None or not summaries:
+            return ()
+        if all(s.fallback_reason in UNREACHABLE for s in summaries):
+            log.info("top lines skipped: the LLM server answered for no story")
             return ()
         labels: dict[int, str] = {}
         docs: dict[str, SourceDoc] = {}
