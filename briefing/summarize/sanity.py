@@ -55,7 +55,7 @@ class PromptText:
     """Everything of our own that a request carried, indexed for echo checks."""
 
     trigrams: frozenset[tuple[str, ...]]
-    joined: str  # all the prompt words, space-separated, to find short copies
+    joined: str  # all the prompt words, space-separated and padded, to find short copies
 
     @classmethod
     def of(cls, texts: Iterable[str]) -> PromptText:
@@ -65,13 +65,13 @@ class PromptText:
             tokens = words(text)
             grams |= _trigrams(tokens)
             joined.append(" ".join(tokens))
-        return cls(frozenset(grams), " | ".join(joined))
+        return cls(frozenset(grams), f" {' | '.join(joined)} ")
 
     def echoes(self, text: str) -> bool:
         tokens = words(text)
         if not tokens:
             return False
-        if f" {' '.join(tokens)} " in f" {self.joined} ":
+        if f" {' '.join(tokens)} " in self.joined:
             return True
         grams = _trigrams(tokens)
         return bool(grams) and len(grams & self.trigrams) >= ECHO_SHARE * len(grams)
