@@ -212,6 +212,18 @@ class LLMConfig:
     #: The model's context window, in tokens; requests are kept under it with a margin.
     context_tokens: int = 16_000
     api_key_env: str = "OPENAI_API_KEY"
+    #: The longest answer read from the server, in bytes; a longer one is cut off unread
+    #: (a chat answer of max_output_tokens tokens is far smaller).
+    max_response_bytes: int = 4_000_000
+
+
+#: Prompt tokens a request needs at least: the instructions, the answer's schema and
+#: one short article (the bundled prompts need about 820).
+MIN_PROMPT_TOKENS = 900
+#: Tokens kept free between prompt plus answer and the context window (summarize.tokens).
+CONTEXT_SAFETY_TOKENS = 64
+#: The smallest ``llm.max_response_bytes`` accepted.
+MIN_RESPONSE_BYTES = 65_536
 
 
 SMTP_SECURITY = ("starttls", "tls", "none")
@@ -516,10 +528,7 @@ def _check_values(config: Config, file: Path) -> None:
             raise ConfigError(f"{file}: {key} must be greater than 0, got {value}")
     if not 1 <= config.limits.min_bullets <= config.limits.max_bullets:
         raise ConfigError(f"{file}: limits.min_bullets must be between 1 and limits.max_bullets")
-    if not 0.0 <= config.llm.temperature <= 2.0:
-        raise ConfigError(f"{file}: llm.temperature must be between 0 and 2")
-    if config.llm.base_url and not config.llm.base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"{file}: llm.base_url must start with http:// or https://")
+    _check_llm(config.llm, file)
     _check_fetch(config.fetch, file)
     for name, profile in config.profiles.items():
         if profile.max_stories <= 0:
@@ -536,6 +545,34 @@ def _check_values(config: Config, file: Path) -> None:
                 )
         _check_schedule(profile, config.smtp, file)
     _check_archive(config.archive, file)
+
+
+def _check_llm(llm: LLMConfig, file: Path) -> None:
+    if not 0.0 <= llm.temperature <= 2.0:
+        raise ConfigError(f"{file}: llm.temperature must be between 0 and 2")
+    if llm.base_url and not llm.base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{file}: llm.base_url must start with http:// or https://")
+    if llm.max_retries < 0:
+        raise ConfigError(f"{file}: llm.max_retries must be 0 or more, got {llm.max_retries}")
+    if llm.budget_tokens is not None and llm.budget_tokens <= 0:
+        raise ConfigError(f"{file}: llm.budget_tokens must be greater than 0 (or left out)")
+    if llm.max_response_bytes < MIN_RESPONSE_BYTES:
+        raise ConfigError(
+            f"{file}: llm.max_response_bytes must be at least {MIN_RESPONSE_BYTES}, "
+            f"got {llm.max_response_bytes}"
+        )
+    # Prompt and answer share the context window: an output limit that leaves no
+    # room for the prompt would make every story fall back without a request.
+    room = llm.context_tokens - llm.max_output_tokens - CONTEXT_SAFETY_TOKENS
+    if room < MIN_PROMPT_TOKENS:
+        fits = llm.context_tokens - MIN_PROMPT_TOKENS - CONTEXT_SAFETY_TOKENS
+        lower = f"lower llm.max_output_tokens to {fits} or less, or " if fits > 0 else ""
+        raise ConfigError(
+            f"{file}: llm.max_output_tokens = {llm.max_output_tokens} leaves too little of "
+            f"llm.context_tokens = {llm.context_tokens} for the prompt (it needs at least "
+            f"{MIN_PROMPT_TOKENS} tokens): {lower}raise llm.context_tokens to "
+            f"{llm.max_output_tokens + MIN_PROMPT_TOKENS + CONTEXT_SAFETY_TOKENS} or more"
+        )
 
 
 _ADDRESS = re.compile(r"[^@\s<>,;\"()\[\]]+@[A-Za-z0-9.-]+")

@@ -224,6 +224,21 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sources ADD COLUMN last_emptied INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE sources ADD COLUMN last_warning TEXT
     """,
+    # 10: the LLM log marks token counts that are estimates (requests that timed out,
+    # servers that report no usage), and the response_format an endpoint accepted is
+    # remembered per model, since one server may run models that differ. The old
+    # per-endpoint memory is dropped: the next run probes once again.
+    """
+    ALTER TABLE llm_calls ADD COLUMN tokens_estimated INTEGER NOT NULL DEFAULT 0;
+    DROP TABLE llm_endpoints;
+    CREATE TABLE llm_endpoints (
+        endpoint TEXT NOT NULL,
+        model TEXT NOT NULL,
+        response_format TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (endpoint, model)
+    )
+    """,
 ]
 
 
