@@ -254,6 +254,8 @@ def test_pdf_a_3u_is_the_same_tagged_pdf_ua_file_and_archival(
         assert annotation["/F"] == 4  # printable, as PDF/A requires
         assert str(annotation["/Contents"]).startswith(("Source ", "Also noted: "))
     _qpdf_check(data, tmp_path)
+    # Nothing random in it (a reproducible build): the same brief, the same bytes.
+    assert brief_pdf_bytes(brief, make_environment(), variant="pdf/a-3u") == data
 
 
 def test_links_to_earlier_briefs_are_never_file_links(reader: PdfReader, data: bytes) -> None:
