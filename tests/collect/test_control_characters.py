@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from briefing import load_config, publish
+from briefing.config import load_config
 from briefing.deliver import send_brief
+from briefing.publish import publish
 from briefing.store import Store
 
 from .server import LoopbackServer
