@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import pydyf  # type: ignore[import-untyped]
-import weasyprint  # type: ignore[import-untyped]
-from weasyprint.urls import iri_to_uri  # type: ignore[import-untyped]
+import pydyf
+import weasyprint
+from weasyprint.urls import iri_to_uri
 
 from briefing.brief import Brief
 from briefing.errors import RenderError
