@@ -34,6 +34,9 @@ CONFIG_FILENAME = "briefing.toml"
 CONFIG_ENV = "BRIEFING_CONFIG"
 SOURCE_TYPES = ("folder", "file", "feed", "page")
 ENGINES = ("auto", "extractive", "llm")
+#: brief.pdf's conformance: tagged PDF/UA-1, or the same file as PDF/A-3u too (for
+#: archives). Mirrors briefing.render.pdf.PDF_VARIANTS (kept here: no WeasyPrint import).
+PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class BriefSettings:
     #: IANA time zone every date a reader sees is in ("Europe/Paris"); default: this
     #: machine's. A profile's own ``timezone`` (or its schedule's) wins.
     timezone: str | None = None
+    #: "pdf/ua-1" (tagged, accessible) or "pdf/a-3u" (the same, and archival PDF/A-3u).
+    pdf_variant: str = "pdf/ua-1"
 
 
 @dataclass(frozen=True)
@@ -510,6 +515,11 @@ def _check_values(config: Config, file: Path) -> None:
     if config.brief.engine not in ENGINES:
         raise ConfigError(
             f"{file}: brief.engine must be one of {', '.join(ENGINES)}, got {config.brief.engine!r}"
+        )
+    if config.brief.pdf_variant not in PDF_VARIANTS:
+        raise ConfigError(
+            f"{file}: brief.pdf_variant must be one of {', '.join(PDF_VARIANTS)}, "
+            f"got {config.brief.pdf_variant!r}"
         )
     positive = {
         "limits.max_article_chars": config.limits.max_article_chars,

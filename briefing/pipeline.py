@@ -174,7 +174,8 @@ def build_brief(
 
             def render(brief: Brief, folder: Path) -> RenderedBrief:
                 return render_brief(brief, folder, template_dirs=templates,
-                                    page=config.archive.site)
+                                    page=config.archive.site,
+                                    pdf_variant=config.brief.pdf_variant)
 
             published, files = publish_brief(
                 store,

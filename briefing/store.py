@@ -15,6 +15,7 @@ import hashlib
 import json
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -22,11 +23,38 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from briefing.brief import Brief, brief_from_dict, slug_for
+from briefing.clock import source_date
 from briefing.errors import StoreError
 from briefing.types import Article, RawDocument
 
-# Each entry is one migration; its position + 1 is the schema version it creates.
-MIGRATIONS: list[str] = [
+
+def _installation_sql() -> str:
+    """Migration 10: one row naming this installation with a UUID, created once.
+
+    The archive's Atom ids derive from it (``urn:uuid:...``), so two installations
+    never publish under the same id, and an id survives rebuilds, a new base_url
+    and a moved out/ folder. A store created while ``$SOURCE_DATE_EPOCH`` is set
+    (a reproducible build) takes a UUID derived from that value instead, so two
+    fresh builds agree byte for byte.
+    """
+    fixed = source_date()
+    identity = (
+        uuid.uuid5(uuid.NAMESPACE_URL, f"briefing:source-date-epoch:{int(fixed.timestamp())}")
+        if fixed is not None else uuid.uuid4()
+    )
+    # A UUID's text is hex digits and hyphens: safe to write into the statement.
+    return f"""
+    CREATE TABLE installation (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        uuid TEXT NOT NULL
+    );
+    INSERT INTO installation (id, uuid) VALUES (1, '{identity}')
+    """
+
+
+# Each entry is one migration; its position + 1 is the schema version it creates. An
+# entry is its SQL, or a function returning it (for values made when it runs).
+MIGRATIONS: list[str | Callable[[], str]] = [
     # 1: articles, briefs and the articles each brief used.
     """
     CREATE TABLE articles (
@@ -239,7 +267,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (endpoint, model)
     )
     """,
+    # 11: this store's identity, made once (see _installation_sql).
+    _installation_sql,
 ]
+
 
 
 def content_hash(title: str, text: str) -> str:
@@ -342,11 +373,18 @@ class Store:
                 f"understands ({len(MIGRATIONS)}); upgrade briefing"
             )
         for version in range(current + 1, len(MIGRATIONS) + 1):
+            migration = MIGRATIONS[version - 1]
+            sql = migration() if callable(migration) else migration
             with self.transaction() as db:
-                for statement in MIGRATIONS[version - 1].split(";"):
+                for statement in sql.split(";"):
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {version}")
+
+    @property
+    def installation_id(self) -> uuid.UUID:
+        """This installation's identity, made once with the store (migration 10)."""
+        return uuid.UUID(self.query("SELECT uuid FROM installation WHERE id = 1")[0][0])
 
     def close(self) -> None:
         with self._lock:

@@ -37,3 +37,12 @@ def test_bench_collect_small() -> None:
     # Exit 1 only says the all-304 ratio missed its target, meaningless at this size.
     out = run("bench_collect.py", "--feeds", "4", "--entries", "3", "--hosts", "2", ok=(0, 1))
     assert "4 x 3 entries = 12 entries" in out and "0 failed" in out, out
+
+
+@pytest.mark.slow
+def test_bench_pdf_small() -> None:
+    out = run("bench_pdf.py", "--articles", "6", "--repeat", "1")
+    sizes = [float(kb) for kb in re.findall(r"([\d.]+) KB", out)]
+    assert len(sizes) == 3, out
+    assert sizes[1] > sizes[0], "the tagged PDF carries its structure tree"
+    assert "pdf/ua-1 (default): size x" in out and "render time x" in out, out

@@ -36,6 +36,7 @@ from briefing.archive.search import search as _search
 from briefing.archive.serve import make_server, server_url
 from briefing.archive.site import SiteSettings, write_site
 from briefing.brief import SLUG_PATTERN
+from briefing.clock import now_utc
 from briefing.config import Config
 from briefing.folders import cleanup_temporary
 from briefing.render.environment import make_environment
@@ -156,8 +157,9 @@ def _sync(
     started = time.perf_counter()
     require_fts5()
     root = out_root or config.paths.out
-    now = (now or datetime.now()).astimezone()
+    now = (now or now_utc()).astimezone()
     with Store(config.paths.store) as store:
+        installation = store.installation_id
         # Interrupted builds first: their folders are either published or removed.
         for profile_dir in _profile_dirs(root):
             cleanup_temporary(store, profile_dir)
@@ -178,7 +180,7 @@ def _sync(
     if config.archive.site:
         settings = SiteSettings(
             title=f"{config.brief.title} — archive", base_url=config.archive.base_url,
-            keep_days=config.archive.keep_days, now=now,
+            keep_days=config.archive.keep_days, now=now, installation=installation,
         )
         env = make_environment([config.paths.templates] if config.paths.templates else [])
         # A brief's page is written with the brief; only a rebuild (or a brief from

@@ -85,12 +85,21 @@ def email_content(
         html=html,
         pdf=pdf,
         pdf_filename=pdf_filename(brief),
+        pdf_ascii_filename=pdf_ascii_filename(brief),
     )
 
 
 def pdf_filename(brief: Brief) -> str:
-    """"morning-brief-2026-12-01.pdf": the title and the brief's own (local) folder name."""
-    return f"{_slug(brief.title)}-{brief.slug or brief.local_date.isoformat()}.pdf"
+    """"morning-brief-2026-12-01.pdf", "утренний-брифинг-2026-12-01.pdf": the title's
+    letters and digits in any script, and the brief's own (local) folder name."""
+    return f"{_slug(brief.title)}-{_day(brief)}.pdf"
+
+
+def pdf_ascii_filename(brief: Brief) -> str:
+    """``pdf_filename`` in ASCII, for mail clients that cannot read an RFC 2231 name:
+    accents dropped ("Ünïcode" -> "unicode"), a title in another script -> "brief"."""
+    title = unicodedata.normalize("NFKD", brief.title).encode("ascii", "ignore").decode()
+    return f"{_slug(title)}-{_day(brief)}.pdf"
 
 
 def _read_text(path: Path) -> str:
@@ -100,6 +109,23 @@ def _read_text(path: Path) -> str:
         raise DeliveryError(f"{path}: cannot read the brief: {error}") from error
 
 
+#: File names stay short: a long title (300 characters of Cyrillic are 600 bytes) would
+#: pass what file systems allow (255 bytes) and what a header line may hold.
+_MAX_SLUG_CHARS = 60
+
+
 def _slug(title: str) -> str:
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-") or "brief"
+    """Lower-case letters, marks and digits of ``title``, anything else one "-"."""
+    kept = "".join(
+        char if unicodedata.category(char)[0] in "LMN" else "-"
+        for char in unicodedata.normalize("NFC", title).lower()
+    )
+    slug = re.sub(r"-+", "-", kept).strip("-")
+    if len(slug) > _MAX_SLUG_CHARS:
+        cut = slug[: _MAX_SLUG_CHARS + 1]
+        slug = (cut.rsplit("-", 1)[0] if "-" in cut else cut[:_MAX_SLUG_CHARS]).strip("-")
+    return slug or "brief"
+
+
+def _day(brief: Brief) -> str:
+    return brief.slug or brief.local_date.isoformat()

@@ -8,6 +8,10 @@
     │   └── text/html; charset=utf-8    (brief.html, or its size-budgeted version)
     └── application/pdf                 (brief.pdf, unless smtp.attach_pdf = false)
 
+The attachment keeps its name's letters in any script: RFC 2231's
+``filename*=utf-8''...`` in Content-Disposition, an ASCII fallback as the
+Content-Type ``name`` for clients that know only the old form.
+
 Headers: Subject (title and date), From, Reply-To, To, Date, Message-ID on the
 configured domain, List-Unsubscribe and List-Unsubscribe-Post (RFC 8058).
 Serialized with CRLF line ends and a 998-character line limit, so the
@@ -19,6 +23,9 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
+import re
+import unicodedata
+import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -28,6 +35,8 @@ from email.message import EmailMessage
 #: so no header is folded (none comes near it).
 BUILD_POLICY = email.policy.SMTP
 POLICY = email.policy.SMTP.clone(max_line_length=998)
+#: What RFC 2231 (and 5987) leave unencoded in a parameter value, besides letters and digits.
+_ATTR_CHARS = "!#$&+-.^_`|~"
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,10 @@ class EmailContent:
     text: str
     html: str
     pdf: bytes | None = None
+    #: The attachment's name as readers should see it (any script).
     pdf_filename: str = "brief.pdf"
+    #: Its ASCII form for mail clients that cannot read RFC 2231 names; None: derived.
+    pdf_ascii_filename: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,10 +90,37 @@ def build_message(content: EmailContent, envelope: Envelope) -> EmailMessage:
     message.set_content(content.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(content.html, subtype="html", charset="utf-8", cte="quoted-printable")
     if content.pdf is not None:
+        fallback = content.pdf_ascii_filename or ascii_filename(content.pdf_filename)
         message.add_attachment(
-            content.pdf, maintype="application", subtype="pdf", filename=content.pdf_filename
+            content.pdf, maintype="application", subtype="pdf", filename=fallback
         )
+        if content.pdf_filename != fallback:
+            *_, attachment = message.iter_attachments()
+            assert isinstance(attachment, EmailMessage)
+            name_attachment(attachment, content.pdf_filename, fallback)
     return message
+
+
+def name_attachment(part: EmailMessage, filename: str, fallback: str) -> None:
+    """Name ``part`` ``filename`` (any script) for readers, ``fallback`` (ASCII) for the rest.
+
+    Content-Disposition carries the RFC 2231 form (``filename*=utf-8''...``), which
+    mail clients and Python's email package read in full; Content-Type's ``name``
+    carries the ASCII fallback, which clients that know only the old form use.
+    """
+    encoded = urllib.parse.quote(filename, safe=_ATTR_CHARS)
+    # Stored raw: the header parser would fold both forms into one plain filename.
+    # Short enough (names are capped) never to be refolded under POLICY's limit.
+    del part["Content-Disposition"]
+    part.set_raw("Content-Disposition", f"attachment; filename*=utf-8''{encoded}")
+    part.set_param("name", fallback, header="Content-Type")
+
+
+def ascii_filename(filename: str) -> str:
+    """``filename`` in ASCII: accents dropped, other characters gone, spaces as "-"."""
+    plain = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "-", plain).strip("-.")
+    return plain if plain and not plain.startswith(".") else "brief.pdf"
 
 
 def list_unsubscribe(mailto: str | None, url: str | None) -> str | None:

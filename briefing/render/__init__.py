@@ -53,16 +53,22 @@ class RenderedBrief:
 
 
 def render_brief(
-    brief: Brief, folder: Path, *, template_dirs: Sequence[Path] = (), page: bool = True
+    brief: Brief,
+    folder: Path,
+    *,
+    template_dirs: Sequence[Path] = (),
+    page: bool = True,
+    pdf_variant: str = "pdf/ua-1",
 ) -> RenderedBrief:
     """Write brief.json, brief.html, brief.txt, brief.pdf (and, with ``page``, the
     archive's index.html) for ``brief`` into ``folder``.
 
-    ``template_dirs`` are searched before the bundled templates. Everything is
-    rendered in memory first and written only when all of it succeeded.
+    ``template_dirs`` are searched before the bundled templates; ``pdf_variant`` is
+    ``"pdf/ua-1"`` (tagged, accessible) or ``"pdf/a-3u"`` (the same, and archival).
+    Everything is rendered in memory first and written only when all of it succeeded.
     Raises ``RenderError`` or ``TemplateError``.
     """
-    from briefing.render.pdf import pdf_bytes, render_pdf_html  # WeasyPrint: only here
+    from briefing.render.pdf import brief_pdf_bytes  # WeasyPrint: only here
 
     check_brief(brief)
     env = make_environment(template_dirs)
@@ -79,7 +85,7 @@ def render_brief(
         (outputs.json, to_json_text(data)),
         (outputs.html, render_email_html(brief, env)),
         (outputs.text, render_text(brief, env)),
-        (outputs.pdf, pdf_bytes(render_pdf_html(brief, env))),
+        (outputs.pdf, brief_pdf_bytes(brief, env, variant=pdf_variant)),
     ]
     if outputs.page is not None:
         payloads.append((outputs.page, render_page_html(brief, env)))

@@ -38,6 +38,8 @@ from urllib.parse import urlsplit
 
 import jsonschema
 
+from briefing.normalize import strip_controls
+
 # Re-exported: the LLM engine builds its prompts from text stripped here.
 from briefing.summarize.injection import strip_injections as strip_injections
 from briefing.summarize.lenient_json import NotJSON, loads_object
@@ -173,7 +175,8 @@ def ground_item(
     labels = item.get("sources")
     if not isinstance(text, str) or not isinstance(labels, list):
         return Rejected(str(text), "schema")
-    text = " ".join(text.split())
+    # A model's text is cleaned as article text is at ingest: no control characters.
+    text = " ".join(strip_controls(text).split())
     if not text:
         return Rejected(text, "empty")
     if not labels or any(not isinstance(label, str) or label not in docs for label in labels):
