@@ -14,16 +14,19 @@ import weasyprint
 from briefing.brief import Brief
 from briefing.errors import RenderError
 from briefing.fsutil import write_atomic
-from briefing.render.context import template_context
+from briefing.render.context import ReaderLinks, template_context
 from briefing.render.environment import render_template
 from briefing.render.fetcher import AssetsOnlyFetcher, assets_dir
 
 PDF_TEMPLATE = "brief.pdf.html.j2"
 
 
-def render_pdf_html(brief: Brief, env: jinja2.Environment) -> str:
-    """The print HTML for ``brief`` (input to ``pdf_bytes`` / ``write_pdf``)."""
-    return render_template(env, PDF_TEMPLATE, template_context(brief))
+def render_pdf_html(
+    brief: Brief, env: jinja2.Environment, links: ReaderLinks | None = None
+) -> str:
+    """The print HTML for ``brief`` (input to ``pdf_bytes`` / ``write_pdf``); its links to
+    earlier briefs are ``links``' absolute ones, or none (a PDF is read anywhere)."""
+    return render_template(env, PDF_TEMPLATE, template_context(brief, links or ReaderLinks()))
 
 
 def pdf_bytes(html: str) -> bytes:

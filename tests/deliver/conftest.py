@@ -40,7 +40,11 @@ from render_samples import make_brief
 from briefing.brief import write_brief_json
 from briefing.config import Config, load_config
 from briefing.folders import publish_brief
-from briefing.render import render_brief
+from briefing.render import reader_links, render_brief
+from briefing.render.context import ReaderLinks
+from briefing.render.email_html import render_email_html
+from briefing.render.environment import make_environment
+from briefing.render.text import render_text
 from briefing.store import Store
 from briefing.types import Brief
 
@@ -266,14 +270,24 @@ def rendered_brief(tmp_path_factory: pytest.TempPathFactory) -> tuple[Brief, Pat
     return brief, folder
 
 
-def record(store: Store, brief: Brief, rendered: Path, out_root: Path) -> tuple[int, Path]:
+def record(
+    store: Store, brief: Brief, rendered: Path, out_root: Path,
+    links: ReaderLinks | None = None,
+) -> tuple[int, Path]:
     """Publish ``brief`` under ``out_root`` as a build does, its files copied from
-    ``rendered`` (its articles are not stored); returns its id and folder."""
+    ``rendered`` (its articles are not stored); returns its id and folder. With
+    ``links`` (the config's), brief.html and brief.txt are rendered with them, as a
+    build does (the PDF, slow to make, is the copy)."""
 
     def render(brief: Brief, folder: Path) -> None:
         for file in rendered.iterdir():
             shutil.copy(file, folder / file.name)
         write_brief_json(brief, folder / "brief.json")
+        if links is not None:
+            env = make_environment(())
+            (folder / "brief.html").write_text(render_email_html(brief, env, links),
+                                               encoding="utf-8")
+            (folder / "brief.txt").write_text(render_text(brief, env, links), encoding="utf-8")
 
     published, _ = publish_brief(store, brief, out_root=out_root, render=render,
                                  article_ids=[], story_keys=[])
@@ -349,7 +363,8 @@ def setup(
         config = load_config(config_file)
         store = Store(config.paths.store)
         stores.append(store)
-        brief_id, folder = record(store, brief, rendered, config.paths.out)
+        brief_id, folder = record(store, brief, rendered, config.paths.out,
+                                  reader_links(config))
         return Setup(config_file, config, store, store.brief(brief_id), brief_id, folder)
 
     yield make

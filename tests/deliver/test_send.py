@@ -78,7 +78,8 @@ def test_each_recipient_gets_a_complete_standard_message(
         assert attachment.get_filename() == "morning-brief-2025-03-04.pdf"
         assert attachment.get_content() == pdf
         # Headers.
-        assert message["Subject"] == "Morning Brief · Tuesday, 4 March 2025"
+        top = s.brief.stories[0].headline
+        assert message["Subject"] == f"Morning Brief: {top}, and {len(s.brief.stories) - 1} more"
         assert message["From"] == SENDER
         assert message["To"] == recipient
         assert message["Reply-To"] == "editors@news.example"
