@@ -365,7 +365,8 @@ class _Sending:
                 connection.send(self.envelope_sender, [mailbox.wire_address], message,
                                 smtputf8=mailbox.needs_smtputf8)
             except PermanentError as error:
-                logger.error("%s: %s", row.recipient, error)
+                # A warning: whoever called reports it as an error, once (delivery_problems).
+                logger.warning("%s: %s", row.recipient, error)
                 self.outbox.mark_failed(row.id, str(error))
                 return
             except UncertainError as error:
@@ -456,7 +457,7 @@ class _Sending:
         for row in needy:
             reason = (f"smtp: {host} does not offer SMTPUTF8, which an address with "
                       "non-ASCII letters before the @ needs")
-            logger.error("%s: %s", row.recipient, reason)
+            logger.warning("%s: %s", row.recipient, reason)
             self.outbox.mark_failed(row.id, reason)
         return [row for row in rows if row not in needy]
 
