@@ -345,7 +345,9 @@ def parse_config(data: dict[str, Any], file: Path) -> Config:
         file=file,
     )
     _check_values(config, file)
-    return _resolve_paths(_normalize_recipients(config, file), file.parent)
+    resolved = _resolve_paths(_normalize_recipients(config, file), file.parent)
+    _check_dry_run_dir(resolved, file)
+    return resolved
 
 
 def _parse_sources(raw: Any, file: Path) -> tuple[SourceConfig, ...]:
@@ -663,6 +665,16 @@ def _is_http_url(url: str) -> bool:
 
 
 _HOST_NAME = re.compile(r"(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?")
+
+
+def _check_dry_run_dir(config: Config, file: Path) -> None:
+    """Dry-run messages name their recipients: never where the archive is served from."""
+    folder = config.smtp.dry_run_dir
+    if folder is not None and folder.resolve().is_relative_to(config.paths.out.resolve()):
+        raise ConfigError(
+            f"{file}: smtp.dry_run_dir ({folder}) is inside paths.out ({config.paths.out}), "
+            "which the archive publishes; choose a folder outside it"
+        )
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:

@@ -100,6 +100,8 @@ class SendReport:
     deferred: dict[str, str] = field(default_factory=dict)
     #: Being sent by another process right now.
     in_progress: list[str] = field(default_factory=list)
+    #: Failed or unknown, and dismissed on purpose (``--dismiss``): no longer a problem.
+    dismissed: dict[str, str] = field(default_factory=dict)
     #: The .eml files a dry run wrote.
     files: list[Path] = field(default_factory=list)
 
@@ -120,10 +122,11 @@ class SendReport:
         return lines
 
     def summary(self) -> str:
+        dismissed = f", {len(self.dismissed)} dismissed" if self.dismissed else ""
         return (
             f"brief {self.brief_id} ({self.profile}): {len(self.sent)} sent, "
             f"{len(self.already_sent)} already sent, {len(self.failed)} failed, "
-            f"{len(self.unknown)} unknown, {len(self.deferred)} deferred"
+            f"{len(self.unknown)} unknown, {len(self.deferred)} deferred{dismissed}"
         )
 
     def waiting_lines(self) -> list[str]:
@@ -196,7 +199,7 @@ def send_brief(
     outbox = Outbox(store)
     outbox.enqueue(record.id, recipients, lambda: make_message_id(domain))
     for orphan in outbox.mark_orphans_unknown(record.id, _lease(settings)):
-        logger.warning("%s: a previous send stopped mid-message; marked unknown", orphan.recipient)
+        logger.info("%s: a previous send stopped mid-message; marked unknown", orphan.recipient)
     todo = [
         row for row in outbox.rows(record.id)
         if row.recipient in recipients
@@ -227,7 +230,7 @@ def delivery_problems(
     """
     outbox = Outbox(store)
     for orphan in outbox.settle_orphans(_lease(config.smtp)):
-        logger.warning("brief %d: %s: a send stopped mid-message; marked unknown",
+        logger.info("brief %d: %s: a send stopped mid-message; marked unknown",
                        orphan.brief_id, orphan.recipient)
     wanted: dict[str, set[str]] = {}
     problems = []
@@ -364,13 +367,14 @@ class _Sending:
                 message = self.message(mailbox, row.message_id)
                 connection.send(self.envelope_sender, [mailbox.wire_address], message,
                                 smtputf8=mailbox.needs_smtputf8)
+            # Logged for the record only: the caller reports each problem once, as an
+            # error (SendReport, delivery_problems).
             except PermanentError as error:
-                # A warning: whoever called reports it as an error, once (delivery_problems).
-                logger.warning("%s: %s", row.recipient, error)
+                logger.info("%s: %s", row.recipient, error)
                 self.outbox.mark_failed(row.id, str(error))
                 return
             except UncertainError as error:
-                logger.warning("%s: %s", row.recipient, error)
+                logger.info("%s: %s", row.recipient, error)
                 self.outbox.mark_unknown(row.id, str(error))
                 return
             except TransientError as error:
@@ -457,7 +461,7 @@ class _Sending:
         for row in needy:
             reason = (f"smtp: {host} does not offer SMTPUTF8, which an address with "
                       "non-ASCII letters before the @ needs")
-            logger.warning("%s: %s", row.recipient, reason)
+            logger.info("%s: %s", row.recipient, reason)
             self.outbox.mark_failed(row.id, reason)
         return [row for row in rows if row not in needy]
 
@@ -469,6 +473,8 @@ def _fill_report(report: SendReport, rows: Sequence[OutboxRow], wanted: set[str]
             continue
         if row.state == "sent" and row.recipient not in sent_now:
             report.already_sent.append(row.recipient)
+        elif row.state in ("failed", "unknown") and row.dismissed:
+            report.dismissed[row.recipient] = f"{row.state}: {row.last_error or row.state}"
         elif row.state == "failed":
             report.failed[row.recipient] = row.last_error or "failed"
         elif row.state == "unknown":
@@ -482,7 +488,13 @@ def _fill_report(report: SendReport, rows: Sequence[OutboxRow], wanted: set[str]
 def dry_run_folder(config: Config) -> Path:
     """Where ``send --dry-run`` writes its .eml files: ``smtp.dry_run_dir``, by default a
     ``dry-run`` folder beside the store, never inside the published archive."""
-    return config.smtp.dry_run_dir or Path(config.paths.store).parent / "dry-run"
+    folder = config.smtp.dry_run_dir or Path(config.paths.store).parent / "dry-run"
+    if _under(folder, config.paths.out):
+        raise DeliveryError(
+            f"{folder}: the dry run's messages (which name their recipients) would be in "
+            f"the published archive ({config.paths.out}); set smtp.dry_run_dir elsewhere"
+        )
+    return folder
 
 
 def _write_eml_files(

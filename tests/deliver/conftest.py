@@ -9,6 +9,8 @@ of actions taken at successive DATA commands (then "ok" forever):
   (the client cannot know whether it was delivered);
 * ``"block"``: record the message, set ``server.blocked`` and hold the answer
   until ``server.release`` is set (the kill test kills the client meanwhile).
+
+``start_server(smtputf8=True)`` offers SMTPUTF8 (internationalized addresses).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from email import message_from_bytes, policy
+from email import message_from_string, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -60,10 +62,14 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    #: The client asked for SMTPUTF8 (MAIL FROM ... SMTPUTF8).
+    smtputf8: bool = False
 
     @property
     def message(self) -> EmailMessage:
-        parsed = message_from_bytes(self.data, policy=policy.default)
+        # A message sent with SMTPUTF8 has UTF-8 headers: read it as text so its
+        # addresses come back as written (bytes would leave them as surrogates).
+        parsed = message_from_string(self.data.decode("utf-8"), policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         return parsed
 
@@ -80,7 +86,8 @@ class ScriptedHandler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         action = self.script.pop(0) if self.script else "ok"
         self.answers.append(action)
-        record = Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
+        record = Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content),
+                          bool(getattr(envelope, "smtp_utf8", False)))
         if action in ("421", "451"):
             return f"{action} 4.3.0 Try again later"
         if action == "550":
@@ -145,9 +152,10 @@ def start_server() -> Iterator[ServerFactory]:
         implicit_tls: ssl.SSLContext | None = None,
         login: tuple[str, str] | None = None,
         host: str = "127.0.0.1",
+        smtputf8: bool = False,
     ) -> MailServer:
         handler = ScriptedHandler(script=list(script or []))
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
         if starttls is not None:
             kwargs.update(tls_context=starttls, require_starttls=True)
         if login is not None:
