@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from briefing.deliver import DeliveryProblem
     from briefing.publish import Delivery
 
-EXIT_OK, EXIT_ERROR = 0, 1
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
 def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -61,6 +61,9 @@ def cmd_send(args: argparse.Namespace, config: Config, err: Console) -> int:
     from briefing.store import Store
 
     quiet = bool(getattr(args, "quiet", False))
+    if args.dismiss and (args.retry_unknown or args.retry_failed):
+        _error(err, "error: --dismiss sends nothing; it cannot be combined with --retry-*")
+        return EXIT_USAGE
     if args.dismiss:
         with Store(config.paths.store) as store:
             brief_id = args.brief if args.brief is not None else _latest(store, args.profile)

@@ -54,8 +54,11 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 def cmd_schedule(args: argparse.Namespace, config: Config, err: Console) -> int:
     from briefing.schedule import run_scheduler
 
-    if not args.quiet and not args.verbose:
-        logging.getLogger("briefing.schedule").setLevel(logging.INFO)
+    # Set either way: a level left by an earlier call in this process (a program
+    # calling main() twice) must not let INFO through a -q run.
+    quiet_or_verbose = args.quiet or args.verbose
+    logging.getLogger("briefing.schedule").setLevel(
+        logging.NOTSET if quiet_or_verbose else logging.INFO)
     for handler in logging.getLogger("briefing").handlers:
         if type(handler) is logging.StreamHandler:  # piped (cron mail, a log file): add times
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s: %(message)s"))

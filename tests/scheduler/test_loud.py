@@ -53,6 +53,7 @@ def test_once_after_a_send_killed_mid_message_reports_it_and_exits_1(
     assert main(["schedule", "--once", "-q", "--config", str(config_file)]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
+    assert len(lines(captured.err)) == 1, captured.err
     [line] = lines(captured.err)
     assert line.startswith("error: brief 1 (morning, ") and BRIAN in line
     assert "may not have been delivered" in line and "--retry-unknown" in line
