@@ -88,7 +88,9 @@ def reduced_brief(
     if shown < listed:
         note += f", and leaves out {listed - shown} more"
     note += f": the full brief, with every source, is in {where}."
-    return replace(reduced, notes=(*brief.notes, note), sources=sources)
+    # The coverage line still counts every article: the brief is whole, its email is not.
+    return replace(reduced, notes=(*brief.notes, note), sources=sources,
+                   coverage_line=brief.coverage)
 
 
 def _with_also_noted(

@@ -48,6 +48,7 @@ def test_a_200_article_brief_fits_with_fewer_stories_in_full() -> None:
     cited = {n for b in (*brief.top_lines, *(b for s in shown for b in s.bullets))
              for n in b.sources} | {n for s in shown for n in s.sources}
     assert result.sources_listed == len(cited) < len(brief.sources)
+    assert brief.coverage.startswith("200 articles") and brief.coverage in result.html
 
 
 @pytest.mark.parametrize("budget", [40_000, 15_000, 2_000])
