@@ -231,7 +231,7 @@ def delivery_problems(
     outbox = Outbox(store)
     for orphan in outbox.settle_orphans(_lease(config.smtp)):
         logger.info("brief %d: %s: a send stopped mid-message; marked unknown",
-                       orphan.brief_id, orphan.recipient)
+                    orphan.brief_id, orphan.recipient)
     wanted: dict[str, set[str]] = {}
     problems = []
     for problem in outbox.problems(profiles):
