@@ -14,7 +14,6 @@ and SMTP password come from the environment only.
 from __future__ import annotations
 
 import dataclasses
-import email.utils
 import ipaddress
 import os
 import re
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from briefing.addresses import AddressError, Mailbox, parse_mailbox
 from briefing.errors import ConfigError
 from briefing.netaddr import parse_allow_entry
 
@@ -192,7 +192,9 @@ class ProfileConfig:
     max_sources: int = 100
     #: Terms that put a story first whatever its other scores.
     priority: tuple[str, ...] = ()
-    #: Email addresses the profile's brief is sent to (``briefing send``).
+    #: Email addresses the profile's brief is sent to (``briefing send``): "ann@example.net"
+    #: or "Ann Reader <ann@example.net>"; internationalized ones too (briefing.addresses).
+    #: Normalized when the config loads, one entry per address.
     recipients: tuple[str, ...] = ()
     #: When ``briefing schedule`` delivers this profile's digest; None: not scheduled.
     schedule: ScheduleConfig | None = None
@@ -360,7 +362,9 @@ def parse_config(data: dict[str, Any], file: Path) -> Config:
         file=file,
     )
     _check_values(config, file)
-    return _resolve_paths(config, file.parent)
+    resolved = _resolve_paths(_normalize_recipients(config, file), file.parent)
+    _check_dry_run_dir(resolved, file)
+    return resolved
 
 
 def _parse_sources(raw: Any, file: Path) -> tuple[SourceConfig, ...]:
@@ -547,12 +551,6 @@ def _check_values(config: Config, file: Path) -> None:
             raise ConfigError(f"{file}: profiles.{name}.max_sources must be greater than 0")
     _check_smtp(config.smtp, file)
     for profile in config.profiles.values():
-        for address in profile.recipients:
-            if not _is_address(address):
-                raise ConfigError(
-                    f"{file}: profiles.{profile.name}.recipients: {address!r} is not an "
-                    "email address"
-                )
         _check_schedule(profile, config.smtp, file)
     _check_archive(config.archive, file)
 
@@ -585,11 +583,32 @@ def _check_llm(llm: LLMConfig, file: Path) -> None:
         )
 
 
-_ADDRESS = re.compile(r"[^@\s<>,;\"()\[\]]+@[A-Za-z0-9.-]+")
+
+def _mailbox(value: str, key: str, file: Path, *, ascii_only: bool = False) -> Mailbox:
+    """``value`` parsed as an address ("Name <address>" allowed), or a ConfigError."""
+    try:
+        mailbox = parse_mailbox(value)
+    except AddressError as error:
+        raise ConfigError(f"{file}: {key}: {value!r} is not an email address: {error}") from None
+    if ascii_only and mailbox.needs_smtputf8:
+        raise ConfigError(
+            f"{file}: {key}: {value!r}: the part before the @ must be ASCII here "
+            "(only recipients may have internationalized addresses)"
+        )
+    return mailbox
 
 
-def _is_address(text: str) -> bool:
-    return _ADDRESS.fullmatch(text) is not None
+def _normalize_recipients(config: Config, file: Path) -> Config:
+    """Each profile's recipients as one normalized string per reader: the domain in lower
+    case, a display name kept, the same address listed twice kept once."""
+    profiles = {}
+    for name, profile in config.profiles.items():
+        seen: dict[str, str] = {}
+        for value in profile.recipients:
+            mailbox = _mailbox(value, f"profiles.{name}.recipients", file)
+            seen.setdefault(mailbox.address, str(mailbox))
+        profiles[name] = dataclasses.replace(profile, recipients=tuple(seen.values()))
+    return dataclasses.replace(config, profiles=profiles)
 
 
 def _is_loopback_host(host: str) -> bool:
@@ -628,13 +647,13 @@ def _check_smtp(smtp: SmtpSettings, file: Path) -> None:
         raise ConfigError(f"{file}: smtp.retry_delay must be 0 or more")
     for key in ("from_address", "reply_to", "list_unsubscribe_mailto"):
         value = getattr(smtp, key)
-        # "Name <address>" is fine for From and Reply-To.
-        address = email.utils.parseaddr(value)[1] if value is not None else ""
-        if value is not None and (
-            not _is_address(address.removeprefix("mailto:"))
-            or any(ch in value for ch in "\r\n")
-        ):
-            raise ConfigError(f"{file}: smtp.{key} must be an email address, got {value!r}")
+        if value is None:
+            continue
+        # "Name <address>" is fine for From and Reply-To, not for the unsubscribe mailbox.
+        mailbox = _mailbox(value.removeprefix("mailto:") if key.endswith("mailto") else value,
+                           f"smtp.{key}", file, ascii_only=True)
+        if key.endswith("mailto") and mailbox.display_name:
+            raise ConfigError(f"{file}: smtp.{key}: write the bare address, got {value!r}")
     if smtp.list_unsubscribe_url is not None and (
         not smtp.list_unsubscribe_url.startswith("https://")
         or any(ch in smtp.list_unsubscribe_url for ch in " \r\n<>,")
@@ -694,6 +713,16 @@ def _is_http_url(url: str) -> bool:
 
 
 _HOST_NAME = re.compile(r"(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?")
+
+
+def _check_dry_run_dir(config: Config, file: Path) -> None:
+    """Dry-run messages name their recipients: never where the archive is served from."""
+    folder = config.smtp.dry_run_dir
+    if folder is not None and folder.resolve().is_relative_to(config.paths.out.resolve()):
+        raise ConfigError(
+            f"{file}: smtp.dry_run_dir ({folder}) is inside paths.out ({config.paths.out}), "
+            "which the archive publishes; choose a folder outside it"
+        )
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:

@@ -269,6 +269,22 @@ MIGRATIONS: list[str | Callable[[], str]] = [
     """,
     # 11: this store's identity, made once (see _installation_sql).
     _installation_sql,
+    # 12: delivery problems people act on. An outbox row that failed or whose fate is
+    # unknown is reported by `send` and `schedule --once` until it is resent or
+    # dismissed (`briefing send --dismiss`), when it gets `dismissed_at`. And when the
+    # scheduler first ran for each profile on this store (briefing.schedule.digests):
+    # no delivery due before that is ever reported or recorded as missed. Stores that
+    # already hold scheduled digests date that first run from their oldest one.
+    """
+    ALTER TABLE outbox ADD COLUMN dismissed_at TEXT;
+    CREATE TABLE schedule_starts (
+        profile TEXT PRIMARY KEY,
+        first_run_at TEXT NOT NULL
+    );
+    INSERT INTO schedule_starts (profile, first_run_at)
+        SELECT profile, min(created_at) FROM digests
+        WHERE origin = 'schedule' GROUP BY profile
+    """,
 ]
 
 

@@ -15,7 +15,15 @@ row, exactly one sees ``rowcount == 1``; the other leaves it alone. The
 A row left in ``sending`` by a process that died is never resent by itself:
 ``mark_orphans_unknown`` turns it into ``unknown`` (reported to the user), and
 only ``claim(..., retry_unknown=True)`` (``briefing send --retry-unknown``)
-takes it again.
+takes it again; a ``failed`` one only ``claim(..., retry_failed=True)``
+(``briefing send --retry-failed``), with a fresh count of attempts.
+
+``problems`` lists the failed and unknown rows nobody has dealt with yet: until
+each is resent or dismissed (``dismiss``, ``briefing send --dismiss``), ``send``
+and ``schedule --once`` report it and exit non-zero.
+
+The outbox is generic: a row is one brief for one target (an email address
+here; a chat channel could be another), whatever the channel.
 """
 
 from __future__ import annotations
@@ -41,6 +49,17 @@ class OutboxRow:
     attempts: int
     claimed_by: str | None
     last_error: str | None
+    dismissed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A failed or unknown row not yet resent or dismissed, with its brief's place."""
+
+    row: OutboxRow
+    profile: str
+    #: The brief's folder name: its local date ("2026-12-01", "2026-12-01-2").
+    slug: str
 
 
 def _now() -> str:
@@ -77,13 +96,18 @@ class Outbox:
         result = self.store.query("SELECT * FROM outbox WHERE id = ?", (row_id,))
         return _row(result[0]) if result else None
 
-    def claim(self, row_id: int, *, retry_unknown: bool = False) -> bool:
-        """Take a pending (or, on purpose, unknown) row for sending; False if someone else has."""
-        states = ("pending", "unknown") if retry_unknown else ("pending",)
+    def claim(
+        self, row_id: int, *, retry_unknown: bool = False, retry_failed: bool = False
+    ) -> bool:
+        """Take a pending (or, on purpose, unknown or failed) row for sending; False if
+        someone else has. A failed row taken again starts a fresh count of attempts."""
+        states = ("pending",) + (("unknown",) if retry_unknown else ()) + (
+            ("failed",) if retry_failed else ())
         marks = ", ".join("?" for _ in states)
         return self._update(
             "UPDATE outbox SET state = 'sending', claimed_by = ?, claimed_at = ?,"
-            " attempts = attempts + 1, updated_at = ?"
+            " attempts = CASE WHEN state = 'failed' THEN 1 ELSE attempts + 1 END,"
+            " dismissed_at = NULL, updated_at = ?"
             f" WHERE id = ? AND state IN ({marks})",
             (self.owner, _now(), _now(), row_id, *states),
         )
@@ -122,6 +146,45 @@ class Outbox:
                 orphans.append(_row(row))
         return orphans
 
+    def settle_orphans(self, lease: timedelta) -> list[OutboxRow]:
+        """``mark_orphans_unknown`` for every brief that has a row in ``sending``."""
+        briefs = self.store.query("SELECT DISTINCT brief_id FROM outbox WHERE state = 'sending'")
+        return [orphan for row in briefs
+                for orphan in self.mark_orphans_unknown(int(row["brief_id"]), lease)]
+
+    def problems(self, profiles: Iterable[str] | None = None) -> list[Problem]:
+        """Failed and unknown rows not dismissed, of ``profiles``' briefs (default: all),
+        oldest brief first."""
+        sql = (
+            "SELECT outbox.*, briefs.profile AS brief_profile, briefs.slug AS brief_slug"
+            " FROM outbox JOIN briefs ON briefs.id = outbox.brief_id"
+            " WHERE outbox.state IN ('failed', 'unknown') AND outbox.dismissed_at IS NULL"
+        )
+        params: list[object] = []
+        if profiles is not None:
+            names = list(profiles)
+            sql += f" AND briefs.profile IN ({', '.join('?' for _ in names)})"
+            params += names
+        rows = self.store.query(sql + " ORDER BY outbox.brief_id, outbox.id", tuple(params))
+        return [Problem(_row(row), row["brief_profile"], row["brief_slug"] or "")
+                for row in rows]
+
+    def dismiss(self, brief_id: int) -> list[OutboxRow]:
+        """Mark brief ``brief_id``'s failed and unknown rows as dealt with (not resent);
+        returns them."""
+        now = _now()
+        with self.store.transaction() as db:
+            rows = db.execute(
+                "SELECT * FROM outbox WHERE brief_id = ? AND state IN ('failed', 'unknown')"
+                " AND dismissed_at IS NULL ORDER BY id", (brief_id,),
+            ).fetchall()
+            db.execute(
+                "UPDATE outbox SET dismissed_at = ?, updated_at = ? WHERE brief_id = ?"
+                " AND state IN ('failed', 'unknown') AND dismissed_at IS NULL",
+                (now, now, brief_id),
+            )
+        return [_row(row) for row in rows]
+
     def _finish(
         self, row_id: int, state: str, error: str | None, *, sent_at: str | None = None
     ) -> bool:
@@ -147,4 +210,5 @@ def _row(row: sqlite3.Row) -> OutboxRow:
         attempts=int(row["attempts"]),
         claimed_by=row["claimed_by"],
         last_error=row["last_error"],
+        dismissed=row["dismissed_at"] is not None,
     )

@@ -35,7 +35,7 @@ from weasyprint.urls import iri_to_uri
 from briefing.brief import Brief
 from briefing.errors import RenderError
 from briefing.fsutil import write_atomic
-from briefing.render.context import template_context
+from briefing.render.context import ReaderLinks, template_context
 from briefing.render.environment import http_url, render_template
 from briefing.render.fetcher import AssetsOnlyFetcher, assets_dir
 
@@ -78,13 +78,12 @@ _PDF_UA_XMP = b"""<rdf:Description rdf:about=""
 _RDF_END = b"</rdf:RDF>"
 
 
-def render_pdf_html(brief: Brief, env: jinja2.Environment) -> str:
-    """The print HTML for ``brief`` (input to ``pdf_bytes`` / ``write_pdf``)."""
-    context = template_context(brief)
-    # A PDF is read away from the archive: a relative link to an earlier brief would
-    # resolve against the assets folder and become a file: link to this machine.
-    context["earlier_links"] = dict.fromkeys(context["earlier_links"])
-    return render_template(env, PDF_TEMPLATE, context)
+def render_pdf_html(
+    brief: Brief, env: jinja2.Environment, links: ReaderLinks | None = None
+) -> str:
+    """The print HTML for ``brief`` (input to ``pdf_bytes`` / ``write_pdf``); its links to
+    earlier briefs are ``links``' absolute ones, or none (a PDF is read anywhere)."""
+    return render_template(env, PDF_TEMPLATE, template_context(brief, links or ReaderLinks()))
 
 
 def link_descriptions(brief: Brief) -> dict[str, str]:
@@ -112,11 +111,16 @@ def _describe(descriptions: dict[str, str], url: str, description: str) -> None:
 
 
 def brief_pdf_bytes(
-    brief: Brief, env: jinja2.Environment, *, variant: str | None = DEFAULT_PDF_VARIANT
+    brief: Brief,
+    env: jinja2.Environment,
+    links: ReaderLinks | None = None,
+    *,
+    variant: str | None = DEFAULT_PDF_VARIANT,
 ) -> bytes:
     """``brief`` as a PDF: its print HTML laid out, its links described."""
     return pdf_bytes(
-        render_pdf_html(brief, env), variant=variant, link_descriptions=link_descriptions(brief)
+        render_pdf_html(brief, env, links), variant=variant,
+        link_descriptions=link_descriptions(brief),
     )
 
 

@@ -31,6 +31,9 @@ Decisions:
   cut off mid-send is ``unknown`` there and not resent).
 * Times are whatever the caller passes as ``now`` (the scheduler's injectable
   clock), stored as UTC ISO strings, so tests can move time freely.
+* The ``schedule_starts`` table remembers when the scheduler first ran for each
+  profile on this store: a delivery due before then is never reported or
+  recorded as missed (the schedule did not exist yet for this store).
 """
 
 from __future__ import annotations
@@ -249,6 +252,24 @@ class Digests:
             ):
                 recovered.append(record)
         return recovered
+
+    # -- when the scheduler first ran ----------------------------------------------------
+
+    def record_first_run(self, profiles: list[str], now: datetime) -> None:
+        """Remember ``now`` as the scheduler's first run for each profile that has none."""
+        with self.store.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO schedule_starts (profile, first_run_at) VALUES (?, ?)",
+                [(profile, _iso(now)) for profile in profiles],
+            )
+
+    def first_runs(self, profiles: list[str]) -> dict[str, datetime]:
+        """When the scheduler first ran for each of ``profiles`` (those it ever ran for)."""
+        rows = self.store.query(
+            "SELECT profile, first_run_at FROM schedule_starts"
+            f" WHERE profile IN ({', '.join('?' for _ in profiles)})", tuple(profiles),
+        )
+        return {row["profile"]: datetime.fromisoformat(row["first_run_at"]) for row in rows}
 
     # -- a manual ``briefing build --send`` ---------------------------------------------
 

@@ -136,3 +136,28 @@ def test_a_manual_send_never_follows_a_partly_delivered_brief(store: Store) -> N
     assert scheduler.finish("morning", DAY, "failed", NOW, "smtp went away")
     refused = Digests(store, "host/2/manual").claim_manual("morning", DAY, add_brief(store), NOW)
     assert not refused.claimed and refused.partly_sent_brief == first
+
+
+def test_the_first_run_is_remembered_per_profile_and_never_moves(store: Store) -> None:
+    digests = Digests(store)
+    assert digests.first_runs(["morning", "evening"]) == {}
+    digests.record_first_run(["morning"], NOW)
+    digests.record_first_run(["morning", "evening"], NOW + timedelta(days=2))
+    assert digests.first_runs(["morning", "evening"]) == {
+        "morning": NOW, "evening": NOW + timedelta(days=2)}
+
+
+def test_migration_10_dates_an_existing_stores_first_run_from_its_digests(tmp_path: Any) -> None:
+    path = tmp_path / "old.db"
+    with Store(path) as store, store.transaction() as db:
+        db.execute("PRAGMA user_version = 9")  # as a store of the previous version
+        db.execute("ALTER TABLE outbox DROP COLUMN dismissed_at")
+        db.execute("DROP TABLE schedule_starts")
+        for day, created in (("2026-03-02", "2026-03-02T06:00:00+00:00"),
+                             ("2026-03-03", "2026-03-03T06:00:00+00:00")):
+            db.execute("INSERT INTO digests (profile, local_date, state, origin, created_at,"
+                       " updated_at) VALUES ('morning', ?, 'sent', 'schedule', ?, ?)",
+                       (day, created, created))
+    with Store(path) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert Digests(store).first_runs(["morning"]) == {"morning": utc(2026, 3, 2, 6, 0)}
