@@ -134,7 +134,7 @@ def run(args: argparse.Namespace, base_url: str) -> int:
     print(f"stories={args.stories} latency={args.latency:.3f}s concurrency={args.concurrency}")
     print(f"offline (extractive) build:   {offline:.3f}s")
     print(f"first LLM build (stories):    {first:.3f}s  bound {bound:.3f}s  "
-          f"{'OK' if first <= bound else 'MISSED'}")
+          f"ratio {first / bound:.2f}  {'OK' if first <= bound else 'MISSED'}")
     print(f"  + top lines (1 call):       {top:.3f}s  ({len(lines)} lines)")
     print(f"  calls: {first_calls}, stories summarized offline: {fell_back}")
     print(f"second build, no new articles: {second:.3f}s, LLM calls: {second_calls}  "

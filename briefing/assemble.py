@@ -9,10 +9,10 @@ nothing is dropped, because no uncited text may reach a reader.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
+from briefing.summarize.report import offline_note
 from briefing.types import (
     AlsoNoted,
     Article,
@@ -153,15 +153,8 @@ def _is_http(url: str | None) -> bool:
 
 def _run_notes(summaries: Sequence[StorySummary]) -> tuple[str, ...]:
     notes: list[str] = []
-    fell_back = sum(1 for summary in summaries if summary.fell_back)
-    if fell_back:
-        reasons = Counter(
-            note.removeprefix("summarized offline: ")
-            for summary in summaries
-            if summary.fell_back
-            for note in summary.notes[:1]
-        )
-        reason = reasons.most_common(1)[0][0] if reasons else "the LLM was unavailable"
-        stories = "story" if len(summaries) == 1 else "stories"
-        notes.append(f"{fell_back} of {len(summaries)} {stories} summarized offline: {reason}")
+    # Each story written offline is counted under its own reason.
+    offline = offline_note(summaries)
+    if offline:
+        notes.append(offline)
     return tuple(notes)

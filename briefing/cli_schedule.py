@@ -3,7 +3,9 @@
 ``briefing.cli`` wires this in with ``add_commands(commands, common)``. The
 work is in ``briefing.schedule``; this module only raises the scheduler's log
 level to INFO (a daemon that says nothing about its jobs is hard to trust) and
-turns the run into an exit status.
+turns the run into an exit status. ``--once`` prints one error line per message
+that failed or may not have arrived and is not yet dealt with, even with ``-q``,
+and exits 1 while there is one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from rich.console import Console
 
+from briefing.cli_deliver import print_problems
 from briefing.config import Config
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
@@ -35,7 +38,10 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         "the job). One scheduler per store.",
     )
     parser.add_argument("--once", action="store_true",
-                        help="run what is due now and exit (cron, systemd timers, CronJobs)")
+                        help="run what is due now and exit (cron, systemd timers, CronJobs); "
+                        "exit 1 when a job failed or a message failed or may not have "
+                        "arrived and is not yet resent or dismissed (one line each, even "
+                        "with -q)")
     parser.add_argument("--profile", "-p", action="append", default=[], metavar="NAME",
                         dest="profiles",
                         help="only this profile (repeatable; default: every scheduled profile)")
@@ -48,8 +54,11 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 def cmd_schedule(args: argparse.Namespace, config: Config, err: Console) -> int:
     from briefing.schedule import run_scheduler
 
-    if not args.quiet and not args.verbose:
-        logging.getLogger("briefing.schedule").setLevel(logging.INFO)
+    # Set either way: a level left by an earlier call in this process (a program
+    # calling main() twice) must not let INFO through a -q run.
+    quiet_or_verbose = args.quiet or args.verbose
+    logging.getLogger("briefing.schedule").setLevel(
+        logging.NOTSET if quiet_or_verbose else logging.INFO)
     for handler in logging.getLogger("briefing").handlers:
         if type(handler) is logging.StreamHandler:  # piped (cron mail, a log file): add times
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s: %(message)s"))
@@ -59,8 +68,12 @@ def cmd_schedule(args: argparse.Namespace, config: Config, err: Console) -> int:
     report = run_scheduler(config, profiles=args.profiles, once=args.once, lock_wait=wait)
     if report.abandoned:
         return EXIT_INTERRUPTED
-    if report.once and not args.quiet:
+    if not report.once:
+        return EXIT_OK  # the daemon logged every problem as it saw it
+    if not args.quiet:
         done = [o for o in report.outcomes if o.kind != "missed"]
         failed = sum(1 for o in done if o.failed)
         print(f"{len(done)} job(s) run, {failed} failed")
-    return EXIT_ERROR if report.once and report.failed else EXIT_OK
+    # Loud even with -q (cron mails what a job prints): until resent or dismissed.
+    print_problems(report.problems, err)
+    return EXIT_ERROR if report.failed or report.problems else EXIT_OK

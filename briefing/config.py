@@ -14,7 +14,6 @@ and SMTP password come from the environment only.
 from __future__ import annotations
 
 import dataclasses
-import email.utils
 import ipaddress
 import os
 import re
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from briefing.addresses import AddressError, Mailbox, parse_mailbox
 from briefing.errors import ConfigError
 from briefing.netaddr import parse_allow_entry
 
@@ -34,6 +34,9 @@ CONFIG_FILENAME = "briefing.toml"
 CONFIG_ENV = "BRIEFING_CONFIG"
 SOURCE_TYPES = ("folder", "file", "feed", "page")
 ENGINES = ("auto", "extractive", "llm")
+#: brief.pdf's conformance: tagged PDF/UA-1, or the same file as PDF/A-3u too (for
+#: archives). Mirrors briefing.render.pdf.PDF_VARIANTS (kept here: no WeasyPrint import).
+PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class BriefSettings:
     #: IANA time zone every date a reader sees is in ("Europe/Paris"); default: this
     #: machine's. A profile's own ``timezone`` (or its schedule's) wins.
     timezone: str | None = None
+    #: "pdf/ua-1" (tagged, accessible) or "pdf/a-3u" (the same, and archival PDF/A-3u).
+    pdf_variant: str = "pdf/ua-1"
 
 
 @dataclass(frozen=True)
@@ -199,7 +204,9 @@ class ProfileConfig:
     max_sources: int = 100
     #: Terms that put a story first whatever its other scores.
     priority: tuple[str, ...] = ()
-    #: Email addresses the profile's brief is sent to (``briefing send``).
+    #: Email addresses the profile's brief is sent to (``briefing send``): "ann@example.net"
+    #: or "Ann Reader <ann@example.net>"; internationalized ones too (briefing.addresses).
+    #: Normalized when the config loads, one entry per address.
     recipients: tuple[str, ...] = ()
     #: When ``briefing schedule`` delivers this profile's digest; None: not scheduled.
     schedule: ScheduleConfig | None = None
@@ -224,6 +231,18 @@ class LLMConfig:
     #: The model's context window, in tokens; requests are kept under it with a margin.
     context_tokens: int = 16_000
     api_key_env: str = "OPENAI_API_KEY"
+    #: The longest answer read from the server, in bytes; a longer one is cut off unread
+    #: (a chat answer of max_output_tokens tokens is far smaller).
+    max_response_bytes: int = 4_000_000
+
+
+#: Prompt tokens a request needs at least: the instructions, the answer's schema and
+#: one short article (the bundled prompts need about 820).
+MIN_PROMPT_TOKENS = 900
+#: Tokens kept free between prompt plus answer and the context window (summarize.tokens).
+CONTEXT_SAFETY_TOKENS = 64
+#: The smallest ``llm.max_response_bytes`` accepted.
+MIN_RESPONSE_BYTES = 65_536
 
 
 SMTP_SECURITY = ("starttls", "tls", "none")
@@ -358,7 +377,9 @@ def parse_config(data: dict[str, Any], file: Path) -> Config:
         file=file,
     )
     _check_values(config, file)
-    return _resolve_paths(config, file.parent)
+    resolved = _resolve_paths(_normalize_recipients(config, file), file.parent)
+    _check_dry_run_dir(resolved, file)
+    return resolved
 
 
 STORE_URL_SCHEMES = ("postgresql", "postgres")
@@ -546,6 +567,11 @@ def _check_values(config: Config, file: Path) -> None:
         raise ConfigError(
             f"{file}: brief.engine must be one of {', '.join(ENGINES)}, got {config.brief.engine!r}"
         )
+    if config.brief.pdf_variant not in PDF_VARIANTS:
+        raise ConfigError(
+            f"{file}: brief.pdf_variant must be one of {', '.join(PDF_VARIANTS)}, "
+            f"got {config.brief.pdf_variant!r}"
+        )
     positive = {
         "limits.max_article_chars": config.limits.max_article_chars,
         "limits.max_file_bytes": config.limits.max_file_bytes,
@@ -565,10 +591,7 @@ def _check_values(config: Config, file: Path) -> None:
             raise ConfigError(f"{file}: {key} must be greater than 0, got {value}")
     if not 1 <= config.limits.min_bullets <= config.limits.max_bullets:
         raise ConfigError(f"{file}: limits.min_bullets must be between 1 and limits.max_bullets")
-    if not 0.0 <= config.llm.temperature <= 2.0:
-        raise ConfigError(f"{file}: llm.temperature must be between 0 and 2")
-    if config.llm.base_url and not config.llm.base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"{file}: llm.base_url must start with http:// or https://")
+    _check_llm(config.llm, file)
     _check_fetch(config.fetch, file)
     for name, profile in config.profiles.items():
         if profile.max_stories <= 0:
@@ -577,21 +600,64 @@ def _check_values(config: Config, file: Path) -> None:
             raise ConfigError(f"{file}: profiles.{name}.max_sources must be greater than 0")
     _check_smtp(config.smtp, file)
     for profile in config.profiles.values():
-        for address in profile.recipients:
-            if not _is_address(address):
-                raise ConfigError(
-                    f"{file}: profiles.{profile.name}.recipients: {address!r} is not an "
-                    "email address"
-                )
         _check_schedule(profile, config.smtp, file)
     _check_archive(config.archive, file)
 
 
-_ADDRESS = re.compile(r"[^@\s<>,;\"()\[\]]+@[A-Za-z0-9.-]+")
+def _check_llm(llm: LLMConfig, file: Path) -> None:
+    if not 0.0 <= llm.temperature <= 2.0:
+        raise ConfigError(f"{file}: llm.temperature must be between 0 and 2")
+    if llm.base_url and not llm.base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{file}: llm.base_url must start with http:// or https://")
+    if llm.max_retries < 0:
+        raise ConfigError(f"{file}: llm.max_retries must be 0 or more, got {llm.max_retries}")
+    if llm.budget_tokens is not None and llm.budget_tokens <= 0:
+        raise ConfigError(f"{file}: llm.budget_tokens must be greater than 0 (or left out)")
+    if llm.max_response_bytes < MIN_RESPONSE_BYTES:
+        raise ConfigError(
+            f"{file}: llm.max_response_bytes must be at least {MIN_RESPONSE_BYTES}, "
+            f"got {llm.max_response_bytes}"
+        )
+    # Prompt and answer share the context window: an output limit that leaves no
+    # room for the prompt would make every story fall back without a request.
+    room = llm.context_tokens - llm.max_output_tokens - CONTEXT_SAFETY_TOKENS
+    if room < MIN_PROMPT_TOKENS:
+        fits = llm.context_tokens - MIN_PROMPT_TOKENS - CONTEXT_SAFETY_TOKENS
+        lower = f"lower llm.max_output_tokens to {fits} or less, or " if fits > 0 else ""
+        raise ConfigError(
+            f"{file}: llm.max_output_tokens = {llm.max_output_tokens} leaves too little of "
+            f"llm.context_tokens = {llm.context_tokens} for the prompt (it needs at least "
+            f"{MIN_PROMPT_TOKENS} tokens): {lower}raise llm.context_tokens to "
+            f"{llm.max_output_tokens + MIN_PROMPT_TOKENS + CONTEXT_SAFETY_TOKENS} or more"
+        )
 
 
-def _is_address(text: str) -> bool:
-    return _ADDRESS.fullmatch(text) is not None
+
+def _mailbox(value: str, key: str, file: Path, *, ascii_only: bool = False) -> Mailbox:
+    """``value`` parsed as an address ("Name <address>" allowed), or a ConfigError."""
+    try:
+        mailbox = parse_mailbox(value)
+    except AddressError as error:
+        raise ConfigError(f"{file}: {key}: {value!r} is not an email address: {error}") from None
+    if ascii_only and mailbox.needs_smtputf8:
+        raise ConfigError(
+            f"{file}: {key}: {value!r}: the part before the @ must be ASCII here "
+            "(only recipients may have internationalized addresses)"
+        )
+    return mailbox
+
+
+def _normalize_recipients(config: Config, file: Path) -> Config:
+    """Each profile's recipients as one normalized string per reader: the domain in lower
+    case, a display name kept, the same address listed twice kept once."""
+    profiles = {}
+    for name, profile in config.profiles.items():
+        seen: dict[str, str] = {}
+        for value in profile.recipients:
+            mailbox = _mailbox(value, f"profiles.{name}.recipients", file)
+            seen.setdefault(mailbox.address, str(mailbox))
+        profiles[name] = dataclasses.replace(profile, recipients=tuple(seen.values()))
+    return dataclasses.replace(config, profiles=profiles)
 
 
 def _is_loopback_host(host: str) -> bool:
@@ -630,13 +696,13 @@ def _check_smtp(smtp: SmtpSettings, file: Path) -> None:
         raise ConfigError(f"{file}: smtp.retry_delay must be 0 or more")
     for key in ("from_address", "reply_to", "list_unsubscribe_mailto"):
         value = getattr(smtp, key)
-        # "Name <address>" is fine for From and Reply-To.
-        address = email.utils.parseaddr(value)[1] if value is not None else ""
-        if value is not None and (
-            not _is_address(address.removeprefix("mailto:"))
-            or any(ch in value for ch in "\r\n")
-        ):
-            raise ConfigError(f"{file}: smtp.{key} must be an email address, got {value!r}")
+        if value is None:
+            continue
+        # "Name <address>" is fine for From and Reply-To, not for the unsubscribe mailbox.
+        mailbox = _mailbox(value.removeprefix("mailto:") if key.endswith("mailto") else value,
+                           f"smtp.{key}", file, ascii_only=True)
+        if key.endswith("mailto") and mailbox.display_name:
+            raise ConfigError(f"{file}: smtp.{key}: write the bare address, got {value!r}")
     if smtp.list_unsubscribe_url is not None and (
         not smtp.list_unsubscribe_url.startswith("https://")
         or any(ch in smtp.list_unsubscribe_url for ch in " \r\n<>,")
@@ -696,6 +762,16 @@ def _is_http_url(url: str) -> bool:
 
 
 _HOST_NAME = re.compile(r"(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?")
+
+
+def _check_dry_run_dir(config: Config, file: Path) -> None:
+    """Dry-run messages name their recipients: never where the archive is served from."""
+    folder = config.smtp.dry_run_dir
+    if folder is not None and folder.resolve().is_relative_to(config.paths.out.resolve()):
+        raise ConfigError(
+            f"{file}: smtp.dry_run_dir ({folder}) is inside paths.out ({config.paths.out}), "
+            "which the archive publishes; choose a folder outside it"
+        )
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:

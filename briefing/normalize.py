@@ -11,8 +11,10 @@ text through here once, so everything downstream can rely on plain text:
 - markup revealed by that decoding (``<b>``, ``<p>`` that were escaped twice)
   removed, with a space or a line break where its element separated words;
 - mojibake repaired where it can be (ftfy: UTF-8 read as Windows-1252,
-  Windows-1252 punctuation in C1 control characters), control characters dropped,
-  Unicode composed (NFC);
+  Windows-1252 punctuation in C1 control characters), then every control
+  character but tab and line feed (C0, DEL, C1) and every Unicode noncharacter
+  removed (``strip_controls``: line-ending ones become line breaks, separators
+  spaces), Unicode composed (NFC);
 - whitespace tidied: no-break and other spaces become plain spaces, invisible
   characters (zero-width space, soft hyphen) go, one paragraph per line, and
   words run together where a sentence ended ("budget.The") are parted.
@@ -81,8 +83,21 @@ _CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|\Z)", re.DOTALL)
 _REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 #: The few names publishers write without their semicolon.
 _BARE_REFERENCE = re.compile(r"&(nbsp|amp|quot|lt|gt)(?![;\w])")
-#: C0 and C1 control characters other than tab and line breaks, and noncharacters.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
+#: Control characters that end a line (vertical tab, form feed: a page break in a
+#: text file) become line breaks, and those that separate words (information
+#: separators, NEL) become spaces: dropped outright, they would join two words.
+_LINE_CONTROLS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+_SEPARATOR_SPACES = str.maketrans(dict.fromkeys(range(0x1C, 0x20), " "))
+_SPACE_CONTROLS = re.compile("[\x1c-\x1f\x85]")
+#: Every other C0 and C1 control character but tab and line feed (carriage returns
+#: are line breaks by then), DEL, lone surrogates, and the 66 Unicode noncharacters
+#: (U+FDD0..U+FDEF and the last two code points of every plane): none is text, the
+#: HTML standard forbids them, XML 1.0 forbids most, and a PDF draws them as boxes.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
+    + "]"
+)
 #: What only ftfy mends: C1 controls (Windows-1252 punctuation stored as Latin-1),
 #: lone surrogates (JSON "\\ud83d" escapes), terminal escape sequences.
 _FTFY_WORK = re.compile(r"[\x80-\x9f\ud800-\udfff\x1b]")
@@ -129,6 +144,8 @@ def normalize_text(
     """
     if not text:
         return ""
+    # Before ftfy, which would drop these separators and join the words around them.
+    text = text.translate(_SEPARATOR_SPACES)
     for _ in range(_MAX_ROUNDS):
         revealed = _decode_references(text)
         if (revealed != text or not plain) and _has_markup(revealed):
@@ -166,6 +183,8 @@ def markup_to_text(fragment: str, *, all_tags: bool = True) -> str:
     are left alone either way: decoding them is ``normalize_text``'s job.
     """
     parser = _TextParser(all_tags=all_tags)
+    # "&" is hidden behind a noncharacter below: one already there must not come back as "&".
+    fragment = fragment.replace(_AMPERSAND, "")
     fragment = _CDATA.sub(lambda match: match.group(1), fragment)
     fragment = _UNCLOSED_COMMENT.sub("", _COMMENT.sub("", fragment))
     # The parser would decode references (and add a ";" to "AT&T"): hide every "&".
@@ -213,10 +232,20 @@ def _repair(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (but tab and line feed) or noncharacters.
+
+    Line-ending controls (CR, VT, FF) become line feeds and word-separating ones
+    (FS, GS, RS, US, NEL) spaces; the rest are dropped. ``normalize_text`` does this
+    to every text that enters; what a model writes gets the same treatment.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_CONTROLS)
+    return _CONTROL.sub("", _SPACE_CONTROLS.sub(" ", text))
+
+
 def _tidy(text: str, *, paragraphs: bool = False) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
-    text = text.replace("\u2029", "\n")
-    text = _INVISIBLE.sub("", _CONTROL.sub("", text))
+    text = strip_controls(text).replace("\u2028", "\n").replace("\u2029", "\n")
+    text = _INVISIBLE.sub("", text)
     text = _SENTENCE_END.sub(_part_sentences, text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     if not paragraphs:

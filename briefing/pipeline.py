@@ -36,7 +36,7 @@ from briefing.errors import NoArticlesError, NothingNewError
 from briefing.folders import publish_brief
 from briefing.ingest.files import ReadResult, SkippedFile, read_paths
 from briefing.memory import story_keys
-from briefing.render import RenderedBrief, render_brief
+from briefing.render import RenderedBrief, reader_links, render_brief
 from briefing.resources import examples_dir
 from briefing.storage import NewArticle, Storage, open_storage
 from briefing.stories import plan_stories
@@ -174,9 +174,15 @@ def build_brief(
             templates = _user_dirs(config.paths.templates)
             cited = {source.article_id for source in brief.sources}
 
+            # Absolute links (earlier briefs, "View in browser") only for a brief
+            # published where [archive] base_url serves it: under paths.out.
+            links = reader_links(config, published=out_root is None
+                                 or out_root.resolve() == config.paths.out.resolve())
+
             def render(brief: Brief, folder: Path) -> RenderedBrief:
                 return render_brief(brief, folder, template_dirs=templates,
-                                    page=config.archive.site)
+                                    page=config.archive.site, links=links,
+                                    pdf_variant=config.brief.pdf_variant)
 
             published, files = publish_brief(
                 store,

@@ -184,6 +184,7 @@ class Publisher:
         profile: str | None = None,
         dry_run: bool = False,
         retry_unknown: bool = False,
+        retry_failed: bool = False,
         digest: DigestGate | None = None,
     ) -> Delivery:
         """Send brief ``brief_id`` (default: ``profile``'s latest) to its recipients.
@@ -202,7 +203,7 @@ class Publisher:
                 digest = None
             try:
                 report = self._run_send(store, brief_id, profile=profile, dry_run=dry_run,
-                                        retry_unknown=retry_unknown)
+                                        retry_unknown=retry_unknown, retry_failed=retry_failed)
             except DeliveryError as error:
                 if digest is not None:
                     digest.failed(store, one_line(error))
@@ -259,9 +260,15 @@ def deliver(
     profile: str | None = None,
     dry_run: bool = False,
     retry_unknown: bool = False,
+    retry_failed: bool = False,
 ) -> Delivery:
-    """Email brief ``brief_id`` (default: ``profile``'s latest) to its profile's recipients."""
+    """Email brief ``brief_id`` (default: ``profile``'s latest) to its profile's recipients.
+
+    ``retry_unknown`` / ``retry_failed`` resend, on purpose, messages whose fate is
+    unknown / that were refused.
+    """
     return Publisher(config).deliver(
-        brief_id, profile=profile, dry_run=dry_run, retry_unknown=retry_unknown
+        brief_id, profile=profile, dry_run=dry_run, retry_unknown=retry_unknown,
+        retry_failed=retry_failed,
     )
 

@@ -127,3 +127,5 @@ class StorySummary:
     dropped: tuple[DroppedBullet, ...] = ()
     #: True when the LLM engine could not summarize this story and fell back to extractive.
     fell_back: bool = False
+    #: Why it fell back, as a reason code (briefing.summarize.report explains each).
+    fallback_reason: str | None = None

@@ -7,23 +7,34 @@ scripts it:
 * ``server.queue(reply, ...)``: the next requests get these replies, in order;
 * ``server.handler = fn``: ``fn(request) -> Reply`` answers everything else;
 * ``server.reject_formats = {"json_schema"}``: refuse those response_format types
-  with a 400 (``reject_style="llama.cpp"`` answers 422 the way llama.cpp's Python
-  server does);
-* ``server.latency``: seconds added to every answer.
+  the way ``reject_style`` says: "openai" (400), "llama-cpp-python" (its exact
+  500 ``internal_server_error``, recorded from a real server: tests/data/servers/),
+  or "fastapi-422" (a bare FastAPI validation error);
+* ``server.latency``: seconds added to every answer; ``server.tokens_per_second``:
+  the answer's completion tokens take that long to "compute" as well;
+* ``server.slots = 1``: compute one request at a time, the others queue, like a
+  local llama.cpp server; with ``cancel_on_disconnect`` (default) a request whose
+  client hung up stops at once, otherwise it is computed to the end for nobody;
+* ``Reply(chunks=..., content_length=...)``: a body streamed chunk by chunk.
 
-By default it plays an honest model: one bullet per article, each the first
-sentence of that article, citing it. Every request is kept in ``requests``.
+The server notices a client that closes its connection while it computes and
+counts it in ``disconnects``. By default it plays an honest model: one bullet
+per article, each the first sentence of that article, citing it. Every request
+is kept in ``requests``.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import select
+import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 
@@ -78,6 +89,25 @@ class Reply:
     body: Any = None  # a JSON-able value, or str for a raw (possibly broken) body
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    #: A body sent chunk by chunk instead of ``body`` (ends with the connection).
+    chunks: Iterable[bytes] | None = None
+    #: The content-length header to declare for ``chunks`` (None: none, close at the end).
+    content_length: int | None = None
+
+    @property
+    def completion_tokens(self) -> int:
+        usage = self.body.get("usage") if isinstance(self.body, dict) else None
+        return int(usage.get("completion_tokens", 0)) if isinstance(usage, dict) else 0
+
+
+#: Answers recorded from real servers (see tests/data/servers/README.md).
+RECORDED = Path(__file__).resolve().parent / "data" / "servers"
+
+
+def recorded(name: str) -> dict[str, Any]:
+    """One recorded exchange: ``{"request": ..., "status": ..., "body": ...}``."""
+    data: dict[str, Any] = json.loads((RECORDED / name).read_text(encoding="utf-8"))
+    return data
 
 
 def completion(
@@ -179,9 +209,18 @@ class FakeOpenAI:
         self.handler: Callable[[Request], Reply] = honest_model
         self.reject_formats: set[str] = set()
         self.reject_style = "openai"
+        self.tokens_per_second: float | None = None
+        self.slots: int | None = None
+        self.cancel_on_disconnect = True
         self.requests: list[Request] = []
         self.max_in_flight = 0
+        self.disconnects = 0
+        #: Bytes of ``Reply.chunks`` bodies written before the client stopped reading.
+        self.bytes_streamed = 0
+        #: Seconds spent computing answers that nobody received.
+        self.wasted_seconds = 0.0
         self._in_flight = 0
+        self._slots: threading.Semaphore | None = None
         self._queue: list[Reply] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -207,6 +246,12 @@ class FakeOpenAI:
         self._thread.start()
         return self
 
+    def _slot(self) -> threading.Semaphore | None:
+        with self._lock:
+            if self.slots is not None and self._slots is None:
+                self._slots = threading.Semaphore(self.slots)
+            return self._slots
+
     def __exit__(self, *exc: object) -> None:
         self._stopping.set()
         self._httpd.shutdown()
@@ -223,7 +268,10 @@ class FakeOpenAI:
         return self.handler(request)
 
     def _rejection(self, kind: str) -> Reply:
-        if self.reject_style == "llama.cpp":
+        if self.reject_style == "llama-cpp-python":
+            answer = recorded("llama-cpp-python-json_schema.json")
+            return Reply(answer["status"], answer["body"])
+        if self.reject_style == "fastapi-422":
             detail = [{"type": "literal_error", "loc": ["body", "response_format", "type"],
                        "msg": "Input should be 'text' or 'json_object'", "input": kind}]
             return Reply(422, {"detail": detail})
@@ -263,13 +311,58 @@ class FakeOpenAI:
                     server.max_in_flight = max(server.max_in_flight, server._in_flight)
                 try:
                     reply = server._reply(request)
-                    server._stopping.wait(server.latency + reply.delay)
-                    self._send(reply)
+                    if self._compute(reply):
+                        self._send(reply)
                 finally:
                     with server._lock:
                         server._in_flight -= 1
 
+            def _compute(self, reply: Reply) -> bool:
+                """Wait for a slot, then "compute" the answer; False if the client left."""
+                seconds = server.latency + reply.delay
+                if server.tokens_per_second:
+                    seconds += reply.completion_tokens / server.tokens_per_second
+                slots = server._slot()
+                if slots is not None:
+                    while not slots.acquire(timeout=0.01):
+                        if server._stopping.is_set() or self._client_left():
+                            return False
+                try:
+                    deadline = time.monotonic() + seconds
+                    while (left := deadline - time.monotonic()) > 0:
+                        if server._stopping.wait(min(left, 0.01)):
+                            return False
+                        if server.cancel_on_disconnect and self._client_left():
+                            return False
+                    if self._client_left():
+                        with server._lock:
+                            server.wasted_seconds += seconds
+                        return False
+                    return True
+                finally:
+                    if slots is not None:
+                        slots.release()
+
+            def _client_left(self) -> bool:
+                """Whether the client closed the connection (EOF waiting on the socket)."""
+                connection: socket.socket = self.connection
+                try:
+                    readable, _, _ = select.select([connection], [], [], 0)
+                    if not readable:
+                        return False
+                    gone = connection.recv(1, socket.MSG_PEEK) == b""
+                except OSError:
+                    gone = True
+                if gone:
+                    with server._lock:
+                        server.disconnects += 1
+                    self.close_connection = True
+                return gone
+
             def _send(self, reply: Reply) -> None:
+                if reply.chunks is not None:
+                    self._send_chunks(reply)
+                    return
                 payload = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
                 data = payload.encode("utf-8")
                 try:
@@ -280,6 +373,23 @@ class FakeOpenAI:
                         self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def _send_chunks(self, reply: Reply) -> None:
+                self.close_connection = True
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("content-type", "application/json")
+                    if reply.content_length is not None:
+                        self.send_header("content-length", str(reply.content_length))
+                    self.send_header("connection", "close")
+                    self.end_headers()
+                    self.wfile.flush()
+                    for chunk in reply.chunks or ():
+                        self.wfile.write(chunk)
+                        with server._lock:
+                            server.bytes_streamed += len(chunk)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

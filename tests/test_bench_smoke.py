@@ -51,3 +51,12 @@ def test_bench_workers_small(postgres_server: str) -> None:
               "--batch", "4", "--postgres", postgres_server, ok=(0, 1))
     assert out.count("12 of 12 feeds collected, 0 failed, 36 articles") == 2, out
     assert "speed-up with 3 workers" in out, out
+
+
+@pytest.mark.slow
+def test_bench_pdf_small() -> None:
+    out = run("bench_pdf.py", "--articles", "6", "--repeat", "1")
+    sizes = [float(kb) for kb in re.findall(r"([\d.]+) KB", out)]
+    assert len(sizes) == 3, out
+    assert sizes[1] > sizes[0], "the tagged PDF carries its structure tree"
+    assert "pdf/ua-1 (default): size x" in out and "render time x" in out, out

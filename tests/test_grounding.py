@@ -47,6 +47,14 @@ def test_a_faithful_bullet_passes_with_its_store_ids(docs: dict[str, SourceDoc])
     )
 
 
+def test_a_models_control_characters_never_reach_the_bullet(
+    docs: dict[str, SourceDoc],
+) -> None:
+    result = check("Acme Corp\x07 will cut 1,200\x1b jobs,\x00 saving $45.7 million.\ufffe",
+                   ["A1"], docs)
+    assert result == Grounded("Acme Corp will cut 1,200 jobs, saving $45.7 million.", (11,))
+
+
 def test_numbers_match_after_normalising_separators(docs: dict[str, SourceDoc]) -> None:
     assert isinstance(check("Acme is cutting 1200 jobs.", ["A1"], docs), Grounded)
     assert isinstance(check("Acme is cutting 1 200 jobs.", ["A1"], docs), Grounded)

@@ -110,11 +110,14 @@ def test_injected_claims_a_model_writes_anyway_never_reach_a_reader(config: Conf
     reasons = data["dropped"]["reasons"]
     assert "schema" not in reasons and "invalid-json" not in reasons
     top_lines = model.injected[-2:]  # the two it put among the top lines
-    assert sum(reasons.values()) == len(model.injected) - len(top_lines), reasons
+    # Every injected bullet was dropped (other lines may be too: the sanity checks also
+    # drop a true line that merely repeats another).
+    assert sum(reasons.values()) >= len(model.injected) - len(top_lines), reasons
     # As ordered: caught by the n-gram check against the withheld order. Reworded,
     # attributed or tacked on: names the article lacks, or the support check.
+    # A rewording that repeats an earlier injected line is dropped as a duplicate first.
     support = sum(reasons.get(r, 0) for r in ("unsupported", "misattributed", "negation-flipped"))
-    assert support >= len(model.markers), reasons
+    assert support > 0 and support + reasons.get("duplicate", 0) >= len(model.markers), reasons
     assert all(line["text"] not in top_lines for line in data["top_lines"])
 
 

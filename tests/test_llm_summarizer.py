@@ -135,7 +135,7 @@ def test_a_model_that_obeys_an_injection_cannot_add_it(server: FakeOpenAI, store
         "Acme Corp said on Tuesday it would cut 1,200 jobs."
     ]
     assert {d.reason for d in summary.dropped} <= {
-        "foreign-url", "ungrounded-name", "ungrounded-number", "injection"}
+        "foreign-url", "ungrounded-name", "ungrounded-number", "injection", "too-short"}
     assert len(summary.dropped) == 2
 
 
@@ -177,7 +177,8 @@ def test_no_grounded_bullet_means_extractive_fallback(server: FakeOpenAI, store:
     server.queue(answer("bullets", ("Acme Corp fired 9,999 people.", ["A1"])))
     [summary] = llm_summarizer(server, store).summarize([acme_story()])
     assert summary.fell_back
-    assert summary.notes == ("summarized offline: no model bullet passed the grounding check",)
+    assert summary.notes == ("summarized offline: no model bullet passed the checks",)
+    assert summary.fallback_reason == "ungrounded"
     assert summary.bullets and all(
         b.origin is BulletOrigin.EXTRACTIVE_FALLBACK for b in summary.bullets)
     assert [d.reason for d in summary.dropped] == ["ungrounded-number"]
@@ -201,7 +202,9 @@ def test_an_answer_breaking_the_schema_twice_falls_back(server: FakeOpenAI, stor
     [summary] = llm_summarizer(server, store).summarize([acme_story()])
     assert len(server.chat_requests) == 2
     assert summary.fell_back
-    assert summary.notes == ("summarized offline: the model's answer was invalid",)
+    assert summary.notes == (
+        "summarized offline: the model's answer did not have the expected shape",)
+    assert summary.fallback_reason == "schema"
     assert [d.reason for d in summary.dropped] == ["schema"]
 
 

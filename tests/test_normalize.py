@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from briefing.ingest.files import read_file
-from briefing.normalize import markup_to_text, normalize_document, normalize_text, normalize_title
+from briefing.normalize import (
+    markup_to_text,
+    normalize_document,
+    normalize_text,
+    normalize_title,
+    strip_controls,
+)
 from briefing.types import RawDocument
 
 
@@ -68,6 +74,38 @@ def test_no_entity_tag_or_control_character_survives_hostile_input() -> None:
     raw = ("&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;Hello\x00\x07 &amp;#8217;"
            "&lt;iframe src=x&gt;&lt;/iframe&gt;&#x1F600;")
     assert normalize_text(raw) == "Hello ’😀"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # C0 controls and DEL go; tab and line feed are text.
+        ("bell\x07 nul\x00 esc\x1b del\x7f back\x08space", "bell nul esc del backspace"),
+        ("tab\tkept\nline", "tab kept\nline"),
+        # Controls that end a line become line breaks; separators become spaces.
+        ("page\x0cbreak vertical\x0btab", "page\nbreak vertical\ntab"),
+        ("unit\x1fsep record\x1esep", "unit sep record sep"),
+        # C1: Windows-1252 punctuation is what a C1 character in text almost always
+        # was (ftfy restores it); the ones Windows-1252 leaves undefined go.
+        ("caf\xe9 \x93quoted\x94 undefined\x81\x8d\x8f\x90\x9d here",
+         "café “quoted” undefined here"),
+        # Noncharacters, in the BMP and in other planes, go.
+        ("non\ufdd0char\ufdef \ufffe\uffffx \U0001fffey\U0010ffff", "nonchar x y"),
+    ],
+)
+def test_control_characters_and_noncharacters_are_removed(raw: str, expected: str) -> None:
+    assert normalize_text(raw) == expected
+    assert normalize_text(expected) == expected
+
+
+def test_a_noncharacter_never_comes_back_as_an_ampersand() -> None:
+    # markup_to_text hides "&" behind U+FDD0 while it parses.
+    assert markup_to_text("<p>fish\ufdd0chips &amp; peas</p>") == "\nfishchips &amp; peas\n"
+    assert normalize_text("<p>fish\ufdd0chips</p>") == "fishchips"
+
+
+def test_strip_controls_alone_for_text_that_is_not_ingested() -> None:
+    assert strip_controls("model\x85line\x07 one\r\ntwo\x9b\ufdd0") == "model line one\ntwo"
 
 
 def test_normalize_document_and_files_pass_through_it(tmp_path: Path) -> None:

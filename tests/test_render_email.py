@@ -18,7 +18,6 @@ FORBIDDEN_OPENERS = {
     "script tag": r"<script",
     "svg": r"<svg",
     "img": r"<img",
-    "style block": r"<style",
     "iframe": r"<iframe",
 }
 # Constructs forbidden inside any tag. In text they are harmless once escaped (a title
@@ -33,8 +32,12 @@ FORBIDDEN_IN_TAGS = {
 }
 FORBIDDEN_TAGS = {
     *("script", "svg", "img", "iframe", "object", "embed", "form"),
-    *("style", "link", "base", "video", "audio", "picture"),
+    *("link", "base", "video", "audio", "picture"),
 }
+#: The one <style> block left: the dark-mode colours, in <head>.
+DARK_BLOCK = re.compile(
+    r"<style>(@media \(prefers-color-scheme: dark\) \{[^<]*\})\s*</style>\s*</head>"
+)
 URL_ATTRIBUTES = {"href", "src", "action", "background", "poster", "formaction", "srcset"}
 
 
@@ -84,6 +87,11 @@ def assert_email_safe(html: str, *, trusted_text: bool = False) -> None:
     """
     for what, pattern in FORBIDDEN_OPENERS.items():
         assert _first(pattern, html) is None, f"{what}: {_first(pattern, html)!r}"
+    # One style block only, the dark-mode @media rule: no url(), no @import, nothing else.
+    assert len(re.findall(r"<style", html, flags=re.IGNORECASE)) == 1
+    dark = DARK_BLOCK.search(html)
+    assert dark is not None, "the dark-mode block"
+    assert not re.search(r"url\(|@import|expression|behavior|javascript:", dark.group(1), re.I)
     doc = parse(html)
     for raw in doc.raw_tags:
         for what, pattern in FORBIDDEN_IN_TAGS.items():
@@ -119,9 +127,17 @@ def test_email_is_under_100_kb_at_50_articles(html50: str) -> None:
     assert len(html50.encode("utf-8")) < 100_000
 
 
-def test_email_css_is_fully_inlined(html50: str) -> None:
-    assert "<style" not in html50.lower()
+def test_email_css_is_inlined_but_the_dark_mode_rules(html50: str) -> None:
     assert "<link" not in html50.lower()
+    dark = DARK_BLOCK.search(html50)
+    assert dark is not None and html50.lower().count("<style") == 1
+    # Within the first 1024 bytes, where a browser looks for it, whatever the block holds.
+    assert html50.encode("utf-8").index(b'<meta charset="utf-8">') < 1024
+    # The classes the dark rules select are kept; no other class name is left.
+    selected = set(re.findall(r"\.([a-z][a-z-]*)", dark.group(1)))
+    used = {name for attrs in (a for _, a in parse(html50).tags) if attrs.get("class")
+            for name in (attrs["class"] or "").split()}
+    assert used and used <= selected | {"preheader"}
     tags = parse(html50).tags
     styled = [tag for tag, attrs in tags if attrs.get("style")]
     assert len(styled) > 100
@@ -161,10 +177,12 @@ def test_email_has_a_hidden_preheader_with_the_first_top_line(html50: str, brief
     assert match.group(2).startswith(brief50.top_lines[0].text[:40])
 
 
-def test_preheader_falls_back_to_the_coverage_line() -> None:
+def test_preheader_without_top_lines_names_the_first_stories() -> None:
     brief = make_brief(5, with_top_lines=False)
     html = render(brief)
-    assert re.search(r'class="preheader"[^>]*>' + re.escape(brief.coverage), html)
+    headline = brief.stories[0].headline.replace("'", "&#39;")
+    assert re.search(r'class="preheader"[^>]*>' + re.escape(headline), html)
+    assert brief.coverage not in re.search(r'class="preheader"[^>]*>([^<]*)', html).group(1)  # type: ignore[union-attr]
     assert "Top lines" not in html
 
 

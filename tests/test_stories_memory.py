@@ -67,9 +67,13 @@ def test_second_brief_has_only_stories_with_new_articles(config: Config, tmp_pat
     day = out / "default" / "2026-11-22"
     html = (day / "brief.html").read_text(encoding="utf-8")
     text = (day / "brief.txt").read_text(encoding="utf-8")
-    assert "Developing stories" in html and 'href="../2026-11-19/brief.html"' in html
+    # The email and text link the earlier brief only by an absolute address ([archive]
+    # base_url, unset here): a relative one is dead in an inbox. The archive's page links it.
+    assert "Developing stories" in html and "../2026-11-19" not in html
     assert "file:" not in html
-    assert "DEVELOPING STORIES" in text and "UPDATE:" in text and "../2026-11-19/brief.html" in text
+    assert "DEVELOPING STORIES" in text and "UPDATE:" in text and "../2026-11-19" not in text
+    page = (day / "index.html").read_text(encoding="utf-8")
+    assert 'href="../2026-11-19/brief.html"' in page
 
     # A rebuild the same day replaces that day's brief: it briefs the same stories.
     again = _build(config, folder, out, when + timedelta(minutes=1))

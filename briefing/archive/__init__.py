@@ -35,6 +35,7 @@ from briefing.archive.search import search as _search
 from briefing.archive.serve import make_server, server_url
 from briefing.archive.site import SiteSettings, write_site
 from briefing.brief import SLUG_PATTERN
+from briefing.clock import now_utc
 from briefing.config import Config
 from briefing.folders import cleanup_temporary
 from briefing.render.environment import make_environment
@@ -152,9 +153,10 @@ def _sync(
 ) -> ArchiveReport:
     started = time.perf_counter()
     root = out_root or config.paths.out
-    now = (now or datetime.now()).astimezone()
+    now = (now or now_utc()).astimezone()
     with open_storage(config.paths.store) as store:
         store.search.check()
+        installation = store.installation_id
         # Interrupted builds first: their folders are either published or removed.
         lease = timedelta(seconds=config.workers.lease_seconds)
         for profile_dir in _profile_dirs(root):
@@ -176,7 +178,7 @@ def _sync(
     if config.archive.site:
         settings = SiteSettings(
             title=f"{config.brief.title} — archive", base_url=config.archive.base_url,
-            keep_days=config.archive.keep_days, now=now,
+            keep_days=config.archive.keep_days, now=now, installation=installation,
         )
         env = make_environment([config.paths.templates] if config.paths.templates else [])
         # A brief's page is written with the brief; only a rebuild (or a brief from

@@ -1,14 +1,21 @@
 """out/feed.xml: an Atom (RFC 4287) feed of the briefs, newest first.
 
 Written with ElementTree, which escapes text and attributes; characters XML
-1.0 forbids (control characters a scraped title may carry) are removed first,
-since ElementTree would write them and every feed reader would then reject
-the whole feed.
+1.0 forbids are removed first (text is cleaned at ingest already: this is the
+last fence), since ElementTree would write them and every feed reader would
+then reject the whole feed.
+
+Ids are ``urn:uuid:`` URIs (RFC 4122, a registered URN namespace) drawn from the
+store's installation id (``Store.installation_id``, made once): the feed's is the
+installation id itself, an entry's a name-based UUID of it and the brief's store
+id. Two installations never share one; rebuilding the archive, setting or
+changing ``archive.base_url`` or moving out/ changes none.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from urllib.parse import urljoin
@@ -23,13 +30,18 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def atom_feed(
-    briefs: list[ArchiveEntry], *, title: str, base_url: str | None, now: datetime
+    briefs: list[ArchiveEntry],
+    *,
+    title: str,
+    base_url: str | None,
+    now: datetime,
+    installation: uuid.UUID,
 ) -> bytes:
-    """The feed document for ``briefs`` (already newest first)."""
+    """The feed document for ``briefs`` (already newest first) of ``installation``."""
     ET.register_namespace("", ATOM_NS)
     feed = ET.Element(_tag("feed"))
     _text(feed, "title", title)
-    _text(feed, "id", _link(base_url, "feed.xml") if base_url else "urn:briefing:archive")
+    _text(feed, "id", installation.urn)
     updated = max((_updated(b) for b in briefs), default=now.astimezone(UTC))
     _text(feed, "updated", updated.isoformat())
     ET.SubElement(feed, _tag("author")).append(_element("name", "briefing"))
@@ -37,15 +49,24 @@ def atom_feed(
     ET.SubElement(feed, _tag("link"), rel="alternate", type="text/html",
                   href=_link(base_url, "index.html"))
     for brief in briefs[:FEED_LIMIT]:
-        feed.append(_entry(brief, base_url))
+        feed.append(_entry(brief, base_url, installation))
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
-def _entry(brief: ArchiveEntry, base_url: str | None) -> ET.Element:
+def entry_id(brief: ArchiveEntry, installation: uuid.UUID) -> str:
+    """The Atom id of ``brief`` in ``installation``'s feed: stable for as long as the store.
+
+    A published brief has its store id; a brief.json without one (written before
+    briefs had ids) is named by its place in the archive instead.
+    """
+    name = f"brief/{brief.brief.id}" if brief.brief.id is not None else f"key/{brief.key}"
+    return uuid.uuid5(installation, name).urn
+
+
+def _entry(brief: ArchiveEntry, base_url: str | None, installation: uuid.UUID) -> ET.Element:
     entry = ET.Element(_tag("entry"))
     _text(entry, "title", f"{brief.brief.title} — {long_date(brief.brief.generated_at)}")
-    # A tag URI (RFC 4151) is stable when the site moves; the key is unique per brief.
-    _text(entry, "id", f"tag:briefing.invalid,{brief.day.isoformat()}:{brief.key}")
+    _text(entry, "id", entry_id(brief, installation))
     _text(entry, "updated", _updated(brief).isoformat())
     ET.SubElement(entry, _tag("link"), rel="alternate", type="text/html",
                   href=_link(base_url, f"{brief.url_path}/index.html"))

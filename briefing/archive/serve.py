@@ -12,6 +12,8 @@ The standard library's file handler, narrowed:
   what is not meant for readers: dotfiles and dot-folders, temporary files and
   folders (``*.tmp``, where atomic writes stage their output) and ``.eml``
   files (``send --dry-run`` writes whole messages, recipients included);
+- feed.xml goes out as ``application/atom+xml``, and /favicon.ico (asked for by
+  pages that name no icon) as the archive's SVG icon;
 - every answer says ``X-Content-Type-Options: nosniff`` and carries a
   restrictive Content-Security-Policy (scripts and styles from the archive
   itself, nothing else loaded, no framing, no form posting), so an article's
@@ -28,6 +30,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from briefing.archive.site import FAVICON
+
 HOST = "127.0.0.1"
 #: Host names always answered: the address served, and its usual name.
 LOCAL_NAMES = frozenset({"127.0.0.1", "localhost"})
@@ -40,6 +44,7 @@ CONTENT_SECURITY_POLICY = (
 )
 #: Suffixes never served: messages written by ``send --dry-run``, staging files.
 PRIVATE_SUFFIXES = (".eml", ".tmp")
+ATOM_TYPE = "application/atom+xml"
 
 
 class ArchiveHandler(http.server.SimpleHTTPRequestHandler):
@@ -73,6 +78,9 @@ class ArchiveHandler(http.server.SimpleHTTPRequestHandler):
         if _private(segments) or _private(target.relative_to(self.root).parts):
             self.send_error(404, "not found")
             return None
+        if raw == "/favicon.ico" and not target.is_file():
+            # Browsers ask for it on pages that name no icon (brief.html, a PDF).
+            self.path = "/" + FAVICON
         return super().send_head()
 
     def _host_is_served(self) -> bool:
@@ -94,7 +102,9 @@ class ArchiveHandler(http.server.SimpleHTTPRequestHandler):
         super().end_headers()
 
     def guess_type(self, path: str | os.PathLike[str]) -> str:
-        kind = super().guess_type(path)
+        # feed.xml is an Atom feed (RFC 4287), not just any XML: feed readers and
+        # browsers tell a feed by its type.
+        kind = ATOM_TYPE if Path(path).name == "feed.xml" else super().guess_type(path)
         self._sending_pdf = kind == "application/pdf"
         return kind
 

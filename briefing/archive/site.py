@@ -9,6 +9,7 @@ so nothing but http(s) becomes a link.
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +29,9 @@ from briefing.render.page import FILE_LINKS, PAGE_FILE, render_page_html
 
 #: Folder (under out/) of the site's own assets; "_" keeps it apart from profile folders.
 ASSETS_DIR = "_archive"
-ASSETS = ("archive.css", "search.js")
+ASSETS = ("archive.css", "search.js", "favicon.svg")
+#: The icon every page names; ``briefing serve`` also answers /favicon.ico with it.
+FAVICON = f"{ASSETS_DIR}/favicon.svg"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class SiteSettings:
     base_url: str | None
     keep_days: int | None
     now: datetime
+    #: The store's installation id, which the feed's ids derive from.
+    installation: uuid.UUID
 
 
 def write_site(
@@ -56,7 +61,8 @@ def write_site(
     for name in ASSETS:
         write_atomic(out_root / ASSETS_DIR / name, _bundled_source(env, f"archive/{name}"))
     write_atomic(out_root / "search-index.js", index_script(briefs))
-    feed = atom_feed(briefs, title=settings.title, base_url=settings.base_url, now=settings.now)
+    feed = atom_feed(briefs, title=settings.title, base_url=settings.base_url, now=settings.now,
+                     installation=settings.installation)
     write_atomic(out_root / "feed.xml", feed)
     context = {
         "site_title": settings.title,

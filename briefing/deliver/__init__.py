@@ -16,14 +16,23 @@ scheduler make::
 * A message whose connection dropped after DATA, or whose sender died mid-send,
   is ``unknown``: reported, never resent by itself; ``retry_unknown=True``
   (``briefing send --retry-unknown``) resends it on purpose, with the same
-  Message-ID.
+  Message-ID. A ``failed`` one (5xx, or out of attempts) is resent on purpose by
+  ``retry_failed=True`` (``--retry-failed``).
+* Failed and unknown messages stay loud until someone deals with them:
+  ``delivery_problems`` lists them (``briefing send`` and ``schedule --once``
+  print one line each and exit 1) until they are resent or dismissed
+  (``dismiss_problems``, ``briefing send --dismiss``). A recipient taken out of
+  the config is not reported any more.
+* A recipient is a ``briefing.addresses.Mailbox``: its display name goes in the
+  To header, its address (the outbox's key) in RCPT TO. An address with a
+  non-ASCII local part is sent with SMTPUTF8 when the server offers it, and
+  otherwise fails for that recipient alone, saying why.
 * ``dry_run=True`` writes the ``.eml`` files to ``smtp.dry_run_dir`` (beside the
   store by default: never inside the published archive) and sends nothing.
 """
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import re
 import time
@@ -32,14 +41,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from briefing.addresses import Mailbox, parse_mailbox
 from briefing.claims import Liveness
 from briefing.config import Config, SmtpSettings, is_store_url
 from briefing.deliver.content import email_content, load_brief
-from briefing.deliver.links import brief_page_url
 from briefing.deliver.mime import (
     EmailContent,
     Envelope,
     build_message,
+    header_address,
     make_message_id,
     message_bytes,
 )
@@ -51,15 +61,20 @@ from briefing.deliver.smtp import (
     TransientError,
     UncertainError,
 )
+from briefing.errors import BriefingError
 from briefing.fsutil import write_atomic
+from briefing.render.context import reader_links
 from briefing.storage import Storage
 
 __all__ = [
     "DeliveryError",
+    "DeliveryProblem",
     "EmailContent",
     "Outbox",
     "OutboxRow",
     "SendReport",
+    "delivery_problems",
+    "dismiss_problems",
     "dry_run_folder",
     "send_brief",
 ]
@@ -69,7 +84,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class SendReport:
-    """What one ``send_brief`` call did, recipient by recipient."""
+    """What one ``send_brief`` call did, recipient by recipient (by address)."""
 
     brief_id: int
     profile: str
@@ -86,6 +101,8 @@ class SendReport:
     deferred: dict[str, str] = field(default_factory=dict)
     #: Being sent by another process right now.
     in_progress: list[str] = field(default_factory=list)
+    #: Failed or unknown, and dismissed on purpose (``--dismiss``): no longer a problem.
+    dismissed: dict[str, str] = field(default_factory=dict)
     #: The .eml files a dry run wrote.
     files: list[Path] = field(default_factory=list)
 
@@ -97,19 +114,54 @@ class SendReport:
         """A human summary, one line per fact (recipients named, no secrets)."""
         if self.dry_run:
             return [f"dry run: wrote {path}" for path in self.files]
-        lines = [
+        lines = [self.summary()]
+        lines += [f"failed: {who}: {why} ({_hint(self.brief_id, 'failed')})"
+                  for who, why in self.failed.items()]
+        lines += [f"unknown: {who}: {why} ({_hint(self.brief_id, 'unknown')})"
+                  for who, why in self.unknown.items()]
+        lines += self.waiting_lines()
+        return lines
+
+    def summary(self) -> str:
+        dismissed = f", {len(self.dismissed)} dismissed" if self.dismissed else ""
+        return (
             f"brief {self.brief_id} ({self.profile}): {len(self.sent)} sent, "
             f"{len(self.already_sent)} already sent, {len(self.failed)} failed, "
-            f"{len(self.unknown)} unknown, {len(self.deferred)} deferred"
-        ]
-        lines += [f"failed: {who}: {why}" for who, why in self.failed.items()]
-        lines += [
-            f"unknown: {who}: {why} (not resent; briefing send --retry-unknown resends it)"
-            for who, why in self.unknown.items()
-        ]
-        lines += [f"deferred: {who}: {why}" for who, why in self.deferred.items()]
-        lines += [f"in progress elsewhere: {who}" for who in self.in_progress]
-        return lines
+            f"{len(self.unknown)} unknown, {len(self.deferred)} deferred{dismissed}"
+        )
+
+    def waiting_lines(self) -> list[str]:
+        """Recipients not reached yet, for reasons that may pass (4xx, a busy sender)."""
+        lines = [f"deferred: {who}: {why}" for who, why in self.deferred.items()]
+        return lines + [f"in progress elsewhere: {who}" for who in self.in_progress]
+
+
+@dataclass(frozen=True)
+class DeliveryProblem:
+    """A message that failed or whose fate is unknown, not yet resent or dismissed."""
+
+    brief_id: int
+    profile: str
+    #: The brief's folder name (its local date, "2026-12-01").
+    slug: str
+    recipient: str
+    #: "failed" or "unknown".
+    state: str
+    reason: str
+
+    def line(self) -> str:
+        """One line for people: which brief, who, what happened, what to do."""
+        what = "not delivered" if self.state == "failed" else "may not have been delivered"
+        return (
+            f"brief {self.brief_id} ({self.profile}, {self.slug}) {what} to {self.recipient}: "
+            f"{self.reason} ({_hint(self.brief_id, self.state)}, or "
+            f"`briefing send --brief {self.brief_id} --dismiss` to stop this report)"
+        )
+
+
+def _hint(brief_id: int, state: str) -> str:
+    option = "--retry-failed" if state == "failed" else "--retry-unknown"
+    return f"`briefing send --brief {brief_id} {option}` resends it"
 
 
 def send_brief(
@@ -120,6 +172,7 @@ def send_brief(
     profile: str | None = None,
     dry_run: bool = False,
     retry_unknown: bool = False,
+    retry_failed: bool = False,
     environ: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     owner: str | None = None,
@@ -127,20 +180,21 @@ def send_brief(
 ) -> SendReport:
     """Send brief ``brief_id`` (default: the latest of ``profile``) to its profile's recipients.
 
-    Raises ``DeliveryError`` when nothing can be attempted (no brief, no
-    recipients, no from address, bad credentials setup, TLS not trusted);
-    per-recipient outcomes are in the returned ``SendReport``. ``owner`` names the
-    claims (a scheduler worker passes its own); ``liveness`` says whose claims
-    still hold (default: read from the store).
+    ``retry_unknown`` / ``retry_failed`` resend, on purpose, messages whose fate is
+    unknown / that failed. Raises ``DeliveryError`` when nothing can be attempted
+    (no brief, no recipients, no from address, bad credentials setup, TLS not
+    trusted); per-recipient outcomes are in the returned ``SendReport``. ``owner``
+    names the claims (a scheduler worker passes its own); ``liveness`` says whose
+    claims still hold (default: read from the store).
     """
     settings = config.smtp
     brief, record = load_brief(store, brief_id, profile)
     recipients = _recipients(config, record.profile)
     sender = _sender(settings)
-    domain = settings.message_id_domain or email.utils.parseaddr(sender)[1].rpartition("@")[2]
+    domain = settings.message_id_domain or parse_mailbox(sender).domain
     dirs = (config.paths.templates,) if config.paths.templates else ()
-    page_url = brief_page_url(config.archive.base_url, config.paths.out, record.folder)
-    content = email_content(brief, record.folder, settings, template_dirs=dirs, page_url=page_url)
+    links = reader_links(config, published=_under(record.folder, config.paths.out))
+    content = email_content(brief, record.folder, settings, template_dirs=dirs, links=links)
     report = SendReport(brief_id=record.id, profile=record.profile, dry_run=dry_run)
     if dry_run:
         folder = dry_run_folder(config) / record.folder.parent.name / record.slug
@@ -150,14 +204,16 @@ def send_brief(
     liveness = liveness or Liveness.of(store, timedelta(seconds=config.workers.lease_seconds))
     outbox = Outbox(store, owner, liveness)
     outbox.enqueue(record.id, recipients, lambda: make_message_id(domain))
-    lease = timedelta(seconds=max(600.0, settings.timeout * 10))
-    for orphan in outbox.mark_orphans_unknown(record.id, lease):
-        logger.warning("%s: a previous send stopped mid-message; marked unknown", orphan.recipient)
-    waiting = {"pending", "unknown"} if retry_unknown else {"pending"}
-    if any(row.state in waiting and row.recipient in recipients
-           for row in outbox.rows(record.id)):
-        sending = _Sending(settings, outbox, content, sender, report, sleep, record.id,
-                           recipients, retry_unknown)
+    for orphan in outbox.mark_orphans_unknown(record.id, _lease(settings)):
+        logger.info("%s: a previous send stopped mid-message; marked unknown", orphan.recipient)
+    if any(
+        row.recipient in recipients
+        and (row.state == "pending" or (retry_unknown and row.state == "unknown")
+             or (retry_failed and row.state == "failed"))
+        for row in outbox.rows(record.id)
+    ):
+        sending = _Sending(settings, outbox, content, sender, recipients, report, sleep,
+                           record.id, retry_unknown, retry_failed)
         with SmtpConnection(settings, environ) as connection:
             if settings.mode == "bcc":
                 sending.bcc(connection)
@@ -167,8 +223,69 @@ def send_brief(
     return report
 
 
-def _recipients(config: Config, profile: str) -> list[str]:
-    recipients = list(dict.fromkeys(config.profile(profile).recipients))
+def delivery_problems(
+    config: Config, store: Storage, profiles: Sequence[str] | None = None
+) -> list[DeliveryProblem]:
+    """Messages of ``profiles`` (default: every profile) that failed or whose fate is
+    unknown, and that nobody has resent or dismissed yet, oldest brief first.
+
+    A message to someone no longer among the profile's recipients is not a
+    problem any more. Rows left ``sending`` by a process that is gone are marked
+    unknown first (they are problems too).
+    """
+    outbox = Outbox(store, liveness=Liveness.of(
+        store, timedelta(seconds=config.workers.lease_seconds)))
+    for orphan in outbox.settle_orphans(_lease(config.smtp)):
+        logger.info("brief %d: %s: a send stopped mid-message; marked unknown",
+                    orphan.brief_id, orphan.recipient)
+    wanted: dict[str, set[str]] = {}
+    problems = []
+    for problem in outbox.problems(profiles):
+        if problem.profile not in wanted:
+            wanted[problem.profile] = set(_configured(config, problem.profile))
+        row = problem.row
+        if row.recipient not in wanted[problem.profile]:
+            continue
+        problems.append(DeliveryProblem(
+            brief_id=row.brief_id, profile=problem.profile, slug=problem.slug,
+            recipient=row.recipient, state=row.state, reason=row.last_error or row.state,
+        ))
+    return problems
+
+
+def dismiss_problems(store: Storage, brief_id: int) -> list[DeliveryProblem]:
+    """Stop reporting brief ``brief_id``'s failed and unknown messages (nothing is sent);
+    returns what was dismissed."""
+    record = store.briefs.record(brief_id)
+    if record is None:
+        raise DeliveryError(f"no brief with id {brief_id} in {store.location}")
+    return [
+        DeliveryProblem(row.brief_id, record.profile, record.slug, row.recipient, row.state,
+                        row.last_error or row.state)
+        for row in Outbox(store).dismiss(brief_id)
+    ]
+
+
+def _lease(settings: SmtpSettings) -> timedelta:
+    """How long a claim on a row is trusted while its owner's liveness is unknown."""
+    return timedelta(seconds=max(600.0, settings.timeout * 10))
+
+
+def _configured(config: Config, profile: str) -> dict[str, Mailbox]:
+    """The profile's recipients by address (the config normalized and checked them)."""
+    try:
+        listed = config.profile(profile).recipients
+    except BriefingError:  # a profile taken out of the config: nobody to report to
+        return {}
+    mailboxes: dict[str, Mailbox] = {}
+    for text in listed:
+        mailbox = parse_mailbox(text)
+        mailboxes.setdefault(mailbox.address, mailbox)
+    return mailboxes
+
+
+def _recipients(config: Config, profile: str) -> dict[str, Mailbox]:
+    recipients = _configured(config, profile)
     if not recipients:
         raise DeliveryError(
             f"profiles.{profile}.recipients is empty: nobody to send the brief to"
@@ -182,6 +299,14 @@ def _sender(settings: SmtpSettings) -> str:
     return settings.from_address
 
 
+def _under(folder: Path, root: Path) -> bool:
+    try:
+        folder.resolve().relative_to(root.resolve())
+    except ValueError:  # built with --out elsewhere: not in the published archive
+        return False
+    return True
+
+
 @dataclass
 class _Sending:
     """One run's sending loop: claims rows one at a time, sends, records the outcome."""
@@ -190,16 +315,17 @@ class _Sending:
     outbox: Outbox
     content: EmailContent
     sender: str
+    recipients: Mapping[str, Mailbox]
     report: SendReport
     sleep: Callable[[float], None]
     brief_id: int
-    recipients: Sequence[str]
     retry_unknown: bool
+    retry_failed: bool
     #: Rows this run has dealt with: never claimed again by it (an unknown one stays so).
     handled: set[int] = field(default_factory=set)
 
-    def message(self, to: str, message_id: str) -> bytes:
-        envelope = Envelope(
+    def envelope(self, to: Mailbox, message_id: str) -> Envelope:
+        return Envelope(
             from_address=self.sender,
             to=to,
             message_id=message_id,
@@ -208,12 +334,14 @@ class _Sending:
             unsubscribe_mailto=self.settings.list_unsubscribe_mailto,
             unsubscribe_url=self.settings.list_unsubscribe_url,
         )
-        return message_bytes(build_message(self.content, envelope))
+
+    def message(self, to: Mailbox, message_id: str) -> bytes:
+        return message_bytes(build_message(self.content, self.envelope(to, message_id)))
 
     @property
     def envelope_sender(self) -> str:
         """The bare address for MAIL FROM (From may carry a display name)."""
-        return email.utils.parseaddr(self.sender)[1]
+        return parse_mailbox(self.sender).wire_address
 
     def backoff(self, attempt: int) -> None:
         self.sleep(self.settings.retry_delay * 2 ** max(attempt - 1, 0))
@@ -241,8 +369,9 @@ class _Sending:
         """
         while True:
             self.connect(connection)
-            row = self.outbox.claim_next(self.brief_id, self.recipients,
-                                         retry_unknown=self.retry_unknown, exclude=self.handled)
+            row = self.outbox.claim_next(self.brief_id, list(self.recipients),
+                                         retry_unknown=self.retry_unknown,
+                                         retry_failed=self.retry_failed, exclude=self.handled)
             if row is None:
                 return
             self.handled.add(row.id)
@@ -250,15 +379,20 @@ class _Sending:
 
     def one(self, connection: SmtpConnection, row: OutboxRow) -> None:
         """Send one claimed row's message, retrying temporary failures."""
+        mailbox = self.recipients[row.recipient]
         while True:
             try:
-                message = self.message(row.recipient, row.message_id)
-                connection.send(self.envelope_sender, [row.recipient], message)
+                message = self.message(mailbox, row.message_id)
+                connection.send(self.envelope_sender, [mailbox.wire_address], message,
+                                smtputf8=mailbox.needs_smtputf8)
+            # Logged for the record only: the caller reports each problem once, as an
+            # error (SendReport, delivery_problems).
             except PermanentError as error:
+                logger.info("%s: %s", row.recipient, error)
                 self.outbox.mark_failed(row.id, str(error))
                 return
             except UncertainError as error:
-                logger.warning("%s: %s", row.recipient, error)
+                logger.info("%s: %s", row.recipient, error)
                 self.outbox.mark_unknown(row.id, str(error))
                 return
             except TransientError as error:
@@ -288,18 +422,27 @@ class _Sending:
 
     def bcc(self, connection: SmtpConnection) -> None:
         """One message to every waiting recipient, hidden from each other (Bcc)."""
-        retry_unknown = self.retry_unknown
+        retry_unknown, retry_failed = self.retry_unknown, self.retry_failed
         while True:
             self.connect(connection)
-            claimed = self.outbox.claim_all(self.brief_id, self.recipients,
-                                            retry_unknown=retry_unknown, exclude=self.handled)
-            retry_unknown = False  # a row that becomes unknown now stays so
+            claimed = self.outbox.claim_all(self.brief_id, list(self.recipients),
+                                            retry_unknown=retry_unknown,
+                                            retry_failed=retry_failed, exclude=self.handled)
+            # A row that becomes unknown or fails now stays so.
+            retry_unknown = retry_failed = False
             if not claimed:
                 return
-            message = self.message(self.sender, claimed[0].message_id)
+            claimed = self.drop_unsendable(connection, claimed)
+            if not claimed:
+                return
+            utf8 = any(self.recipients[row.recipient].needs_smtputf8 for row in claimed)
+            sender = parse_mailbox(self.sender)
+            message = self.message(sender, claimed[0].message_id)
             try:
-                recipients = [row.recipient for row in claimed]
-                refused = connection.send(self.envelope_sender, recipients, message)
+                addresses = {self.recipients[row.recipient].wire_address: row for row in claimed}
+                refused = connection.send(self.envelope_sender, list(addresses), message,
+                                          smtputf8=utf8)
+                refused = {addresses[who].recipient: why for who, why in refused.items()}
             except PermanentError as error:
                 for row in claimed:
                     self.outbox.mark_failed(row.id, str(error))
@@ -329,6 +472,21 @@ class _Sending:
                 return
             self.backoff(max(row.attempts for row in again))
 
+    def drop_unsendable(
+        self, connection: SmtpConnection, rows: list[OutboxRow]
+    ) -> list[OutboxRow]:
+        """Fail the rows whose address needs SMTPUTF8 when the server does not offer it."""
+        needy = [row for row in rows if self.recipients[row.recipient].needs_smtputf8]
+        if not needy or connection.offers_smtputf8:
+            return rows
+        host = f"{self.settings.host}:{self.settings.effective_port}"
+        for row in needy:
+            reason = (f"smtp: {host} does not offer SMTPUTF8, which an address with "
+                      "non-ASCII letters before the @ needs")
+            logger.info("%s: %s", row.recipient, reason)
+            self.outbox.mark_failed(row.id, reason)
+        return [row for row in rows if row not in needy]
+
 
 def _fill_report(report: SendReport, rows: Sequence[OutboxRow], wanted: set[str]) -> None:
     sent_now = set(report.sent)
@@ -337,6 +495,8 @@ def _fill_report(report: SendReport, rows: Sequence[OutboxRow], wanted: set[str]
             continue
         if row.state == "sent" and row.recipient not in sent_now:
             report.already_sent.append(row.recipient)
+        elif row.state in ("failed", "unknown") and row.dismissed:
+            report.dismissed[row.recipient] = f"{row.state}: {row.last_error or row.state}"
         elif row.state == "failed":
             report.failed[row.recipient] = row.last_error or "failed"
         elif row.state == "unknown":
@@ -351,34 +511,41 @@ def dry_run_folder(config: Config) -> Path:
     """Where ``send --dry-run`` writes its .eml files: ``smtp.dry_run_dir``, by default a
     ``dry-run`` folder beside the store (beside ``out`` for a PostgreSQL store, in
     ``.briefing/``), never inside the published archive."""
-    if config.smtp.dry_run_dir is not None:
-        return config.smtp.dry_run_dir
     store = config.paths.store
-    if is_store_url(store):
-        return config.paths.out.parent / ".briefing" / "dry-run"
-    return Path(store).parent / "dry-run"
+    folder = config.smtp.dry_run_dir or (
+        config.paths.out.parent / ".briefing" / "dry-run" if is_store_url(store)
+        else Path(store).parent / "dry-run"
+    )
+    if _under(folder, config.paths.out):
+        raise DeliveryError(
+            f"{folder}: the dry run's messages (which name their recipients) would be in "
+            f"the published archive ({config.paths.out}); set smtp.dry_run_dir elsewhere"
+        )
+    return folder
 
 
 def _write_eml_files(
     folder: Path,
     content: EmailContent,
     settings: SmtpSettings,
-    recipients: Sequence[str],
+    recipients: Mapping[str, Mailbox],
     domain: str,
 ) -> list[Path]:
     sender = _sender(settings)
     now = datetime.now(UTC)
     files: list[Path] = []
-    targets = [("bcc", sender)] if settings.mode == "bcc" else [(r, r) for r in recipients]
+    bcc = settings.mode == "bcc"
+    targets = [("bcc", parse_mailbox(sender))] if bcc else list(recipients.items())
     for name, to in targets:
         envelope = Envelope(
             from_address=sender, to=to, message_id=make_message_id(domain), date=now,
             reply_to=settings.reply_to, unsubscribe_mailto=settings.list_unsubscribe_mailto,
             unsubscribe_url=settings.list_unsubscribe_url,
+            smtputf8=bcc and any(mailbox.needs_smtputf8 for mailbox in recipients.values()),
         )
         message = build_message(content, envelope)
-        if settings.mode == "bcc":
-            message["Bcc"] = ", ".join(recipients)
+        if bcc:
+            message["Bcc"] = [header_address(mailbox) for mailbox in recipients.values()]
         path = folder / f"email-{_safe_name(name)}.eml"
         try:
             write_atomic(path, message_bytes(message))

@@ -15,7 +15,15 @@ alone. Enqueueing is idempotent (one row per brief and recipient).
 A row left in ``sending`` by a process that died is never resent by itself:
 ``mark_orphans_unknown`` turns it into ``unknown`` (reported to the user), and
 only ``claim(..., retry_unknown=True)`` (``briefing send --retry-unknown``)
-takes it again.
+takes it again; a ``failed`` one only ``claim(..., retry_failed=True)``
+(``briefing send --retry-failed``), with a fresh count of attempts.
+
+``problems`` lists the failed and unknown rows nobody has dealt with yet: until
+each is resent or dismissed (``dismiss``, ``briefing send --dismiss``), ``send``
+and ``schedule --once`` report it and exit non-zero.
+
+The outbox is generic: a row is one brief for one target (an email address
+here; a chat channel could be another), whatever the channel.
 """
 
 from __future__ import annotations
@@ -25,18 +33,21 @@ from datetime import UTC, datetime, timedelta
 
 from briefing.claims import Liveness, make_owner
 from briefing.storage import OutboxRow, Storage
-from briefing.storage.records import OUTBOX_STATES
+from briefing.storage.records import OUTBOX_STATES, OutboxProblem
 
 STATES = OUTBOX_STATES
-__all__ = ["STATES", "Outbox", "OutboxRow"]
+#: A failed or unknown row not yet resent or dismissed, with its brief's place.
+Problem = OutboxProblem
+__all__ = ["STATES", "Outbox", "OutboxRow", "Problem"]
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _states(retry_unknown: bool) -> tuple[str, ...]:
-    return ("pending", "unknown") if retry_unknown else ("pending",)
+def _states(retry_unknown: bool, retry_failed: bool = False) -> tuple[str, ...]:
+    return ("pending",) + (("unknown",) if retry_unknown else ()) + (
+        ("failed",) if retry_failed else ())
 
 
 class Outbox:
@@ -61,10 +72,13 @@ class Outbox:
     def row(self, row_id: int) -> OutboxRow | None:
         return self.store.outbox.row(row_id)
 
-    def claim(self, row_id: int, *, retry_unknown: bool = False) -> bool:
-        """Take a pending (or, on purpose, unknown) row for sending; False if someone else has."""
+    def claim(
+        self, row_id: int, *, retry_unknown: bool = False, retry_failed: bool = False
+    ) -> bool:
+        """Take a pending (or, on purpose, unknown or failed) row for sending; False if
+        someone else has. A failed row taken again starts a fresh count of attempts."""
         return self.store.outbox.claim(row_id, owner=self.owner, now=_now(),
-                                       states=_states(retry_unknown))
+                                       states=_states(retry_unknown, retry_failed))
 
     def claim_next(
         self,
@@ -72,12 +86,13 @@ class Outbox:
         recipients: Sequence[str],
         *,
         retry_unknown: bool = False,
+        retry_failed: bool = False,
         exclude: Iterable[int] = (),
     ) -> OutboxRow | None:
         """The next row of ``brief_id`` this process may send, claimed; None when done."""
         return self.store.outbox.claim_next(
             brief_id, owner=self.owner, now=_now(), recipients=recipients,
-            states=_states(retry_unknown), exclude=exclude,
+            states=_states(retry_unknown, retry_failed), exclude=exclude,
         )
 
     def claim_all(
@@ -86,12 +101,13 @@ class Outbox:
         recipients: Sequence[str],
         *,
         retry_unknown: bool = False,
+        retry_failed: bool = False,
         exclude: Iterable[int] = (),
     ) -> list[OutboxRow]:
         """Every row of ``brief_id`` this process may send now, claimed (one Bcc message)."""
         return self.store.outbox.claim_all(
             brief_id, owner=self.owner, now=_now(), recipients=recipients,
-            states=_states(retry_unknown), exclude=exclude,
+            states=_states(retry_unknown, retry_failed), exclude=exclude,
         )
 
     def mark_sent(self, row_id: int) -> bool:
@@ -127,3 +143,18 @@ class Outbox:
             ):
                 orphans.append(row)
         return orphans
+
+    def settle_orphans(self, lease: timedelta) -> list[OutboxRow]:
+        """``mark_orphans_unknown`` for every brief that has a row in ``sending``."""
+        return [orphan for brief_id in self.store.outbox.briefs_sending()
+                for orphan in self.mark_orphans_unknown(brief_id, lease)]
+
+    def problems(self, profiles: Iterable[str] | None = None) -> list[Problem]:
+        """Failed and unknown rows not dismissed, of ``profiles``' briefs (default: all),
+        oldest brief first."""
+        return self.store.outbox.problems(None if profiles is None else list(profiles))
+
+    def dismiss(self, brief_id: int) -> list[OutboxRow]:
+        """Mark brief ``brief_id``'s failed and unknown rows as dealt with (not resent);
+        returns them."""
+        return self.store.outbox.dismiss(brief_id, now=_now())

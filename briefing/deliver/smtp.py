@@ -180,18 +180,37 @@ class SmtpConnection:
             ) from None
         logger.debug("connected to %s:%d (%s)", host, port, settings.security)
 
-    def send(self, sender: str, recipients: Sequence[str], message: bytes) -> dict[str, str]:
+    @property
+    def offers_smtputf8(self) -> bool:
+        """Whether the server takes internationalized addresses (RFC 6531); connects first."""
+        self.open()
+        assert self._smtp is not None
+        return bool(self._smtp.has_extn("smtputf8"))
+
+    def send(
+        self, sender: str, recipients: Sequence[str], message: bytes, *, smtputf8: bool = False
+    ) -> dict[str, str]:
         """Send ``message``; returns the recipients refused, with the reason.
 
         A refusal of every recipient raises (4xx: ``TransientError``, 5xx:
         ``PermanentError``) so the caller can treat one-recipient sends simply.
+        ``smtputf8``: the message has UTF-8 headers or addresses; a server that
+        does not offer SMTPUTF8 gets a ``PermanentError`` before anything is sent.
         """
         self.open()
         smtp = self._smtp
         assert smtp is not None
         smtp.body_sent = False
+        options: list[str] = []
+        if smtputf8:
+            if not smtp.has_extn("smtputf8"):
+                raise PermanentError(
+                    f"smtp: {self.settings.host}:{self.settings.effective_port} does not offer "
+                    "SMTPUTF8, which an address with non-ASCII letters before the @ needs"
+                )
+            options = ["SMTPUTF8"] + (["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else [])
         try:
-            code, reply = smtp.mail(sender)
+            code, reply = smtp.mail(sender, options)
             if code != 250:
                 self._reset()
                 raise classify(code, reply, "MAIL FROM")
@@ -222,6 +241,13 @@ class SmtpConnection:
             raise TransientError(f"smtp: connection lost: {_describe(error)}") from None
         except DeliveryError:
             raise
+        except Exception as error:  # e.g. an address smtplib cannot encode: never a traceback
+            body_sent = smtp.body_sent
+            self.close()
+            if body_sent:
+                raise UncertainError(f"smtp: the send failed after the message was sent: "
+                                     f"{_describe(error)}") from None
+            raise PermanentError(f"smtp: cannot send: {_describe(error)}") from None
         return {
             recipient: _reply_text(code, reply) for recipient, (code, reply) in refused.items()
         }

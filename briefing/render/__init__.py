@@ -21,13 +21,14 @@ from pathlib import Path
 from briefing.brief import Brief, brief_to_dict, to_json_text, validate_brief_dict
 from briefing.errors import RenderError
 from briefing.fsutil import write_atomic
+from briefing.render.context import ReaderLinks, reader_links
 from briefing.render.email_html import render_email_html
 from briefing.render.environment import make_environment
 from briefing.render.page import PAGE_FILE, render_page_html
 from briefing.render.text import render_text
 from briefing.render.validate import check_brief
 
-__all__ = ["BRIEF_FILES", "RenderedBrief", "render_brief"]
+__all__ = ["BRIEF_FILES", "ReaderLinks", "RenderedBrief", "reader_links", "render_brief"]
 
 #: The files every brief's folder holds (the archive's page, index.html, comes beside them).
 BRIEF_FILES = ("brief.pdf", "brief.html", "brief.txt", "brief.json")
@@ -53,16 +54,25 @@ class RenderedBrief:
 
 
 def render_brief(
-    brief: Brief, folder: Path, *, template_dirs: Sequence[Path] = (), page: bool = True
+    brief: Brief,
+    folder: Path,
+    *,
+    template_dirs: Sequence[Path] = (),
+    page: bool = True,
+    links: ReaderLinks | None = None,
+    pdf_variant: str = "pdf/ua-1",
 ) -> RenderedBrief:
     """Write brief.json, brief.html, brief.txt, brief.pdf (and, with ``page``, the
     archive's index.html) for ``brief`` into ``folder``.
 
-    ``template_dirs`` are searched before the bundled templates. Everything is
-    rendered in memory first and written only when all of it succeeded.
-    Raises ``RenderError`` or ``TemplateError``.
+    ``template_dirs`` are searched before the bundled templates. ``links`` are the
+    absolute links the email, text and PDF carry (earlier briefs, "View in browser",
+    unsubscribe: ``briefing.render.context.reader_links``); without them they have
+    none. ``pdf_variant`` is ``"pdf/ua-1"`` (tagged, accessible) or ``"pdf/a-3u"``
+    (the same, and archival). Everything is rendered in memory first and written only
+    when all of it succeeded. Raises ``RenderError`` or ``TemplateError``.
     """
-    from briefing.render.pdf import pdf_bytes, render_pdf_html  # WeasyPrint: only here
+    from briefing.render.pdf import brief_pdf_bytes  # WeasyPrint: only here
 
     check_brief(brief)
     env = make_environment(template_dirs)
@@ -77,9 +87,9 @@ def render_brief(
     )
     payloads: list[tuple[Path, str | bytes]] = [
         (outputs.json, to_json_text(data)),
-        (outputs.html, render_email_html(brief, env)),
-        (outputs.text, render_text(brief, env)),
-        (outputs.pdf, pdf_bytes(render_pdf_html(brief, env))),
+        (outputs.html, render_email_html(brief, env, links)),
+        (outputs.text, render_text(brief, env, links)),
+        (outputs.pdf, brief_pdf_bytes(brief, env, links, variant=pdf_variant)),
     ]
     if outputs.page is not None:
         payloads.append((outputs.page, render_page_html(brief, env)))

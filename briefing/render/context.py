@@ -1,23 +1,79 @@
 """The values every report template receives, computed once per brief.
 
 Templates stay declarative: anything that needs Python (lookups by source
-number, date formatting, the preheader choice) is prepared here.
+number, date formatting, where a link points) is prepared here.
+
+Links that leave the brief's own folder depend on where it is read:
+
+* the archive's page of a brief sits in the browsable archive, so its link to an
+  earlier brief is relative (``../2026-12-01/brief.html``);
+* the email, the plain text and the PDF are read anywhere (an inbox, a download),
+  where a relative link points nowhere: their links to earlier briefs, "View in
+  browser" and the body's unsubscribe link come from ``ReaderLinks``, built from
+  the config (``[archive] base_url``, ``[smtp] list_unsubscribe_*``) when the brief
+  is built, and are absolute or absent.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urljoin
 
-from briefing.brief import Brief, BriefStory, SourceRef
-from briefing.render.environment import generated_line, long_date, short_date
+from briefing.brief import SLUG_PATTERN, Brief, BriefStory, SourceRef
+from briefing.folders import safe_segment
+from briefing.render.environment import generated_line, http_url, long_date, short_date
+
+if TYPE_CHECKING:
+    from briefing.config import Config
 
 #: A link to an earlier brief is relative and plain: no scheme (so never file:), no "..:".
 _RELATIVE_HREF = re.compile(r"^(?![A-Za-z][A-Za-z0-9+.-]*:)[A-Za-z0-9._/-]+$")
 
 
-def template_context(brief: Brief) -> dict[str, Any]:
-    """The context shared by the email, text and PDF templates."""
+@dataclass(frozen=True)
+class ReaderLinks:
+    """Where links for a reader outside the archive point (all absolute, or none)."""
+
+    #: The published address of the out folder (``[archive] base_url``), or None.
+    base_url: str | None = None
+    #: The file of a brief's folder such a link opens: its archive page when the
+    #: archive site is written, else brief.html.
+    page_file: str = "index.html"
+    #: The body's unsubscribe link: an https URL, else a mailto: URI; None when unset.
+    unsubscribe: str | None = None
+
+    def brief_url(self, profile: str, slug: str | None) -> str | None:
+        """The published address of a brief's page, or None without a base URL."""
+        base = http_url(self.base_url)
+        if base is None or not slug or not SLUG_PATTERN.fullmatch(slug):
+            return None
+        path = f"{safe_segment(profile)}/{slug}/{self.page_file}"
+        return urljoin(base.rstrip("/") + "/", quote(path))
+
+
+def reader_links(config: Config, *, published: bool = True) -> ReaderLinks:
+    """The links of ``config`` for briefs built under ``paths.out`` (``published``); a
+    brief built elsewhere (``build --out``) is not at the archive's address."""
+    smtp = config.smtp
+    unsubscribe = smtp.list_unsubscribe_url or (
+        f"mailto:{smtp.list_unsubscribe_mailto.removeprefix('mailto:')}?subject=unsubscribe"
+        if smtp.list_unsubscribe_mailto else None
+    )
+    return ReaderLinks(
+        base_url=config.archive.base_url if published else None,
+        page_file="index.html" if config.archive.site else "brief.html",
+        unsubscribe=unsubscribe,
+    )
+
+
+def template_context(brief: Brief, links: ReaderLinks | None = None) -> dict[str, Any]:
+    """The context shared by the email, text, PDF and archive-page templates.
+
+    ``links`` None: the archive's page (relative links to earlier briefs). Given:
+    a rendering read outside the archive (absolute links, or none).
+    """
     return {
         "brief": brief,
         "sources": sources_by_number(brief),
@@ -25,10 +81,12 @@ def template_context(brief: Brief) -> dict[str, Any]:
         # Machine-readable, for document metadata only: readers see ``generated_line``.
         "generated_iso": brief.generated_at.isoformat(timespec="seconds"),
         "generated_line": generated_line(brief.generated_at),
-        "preheader": preheader(brief),
         "dropped_count": len(brief.dropped),
         "spans": {story.id: story_span(story) for story in brief.stories},
-        "earlier_links": {story.id: earlier_link(story) for story in brief.stories},
+        "earlier_links": {story.id: earlier_link(story, brief, links) for story in brief.stories},
+        "view_url": links.brief_url(brief.profile, brief.slug) if links else None,
+        "unsubscribe_url": _unsubscribe(links.unsubscribe) if links else None,
+        "more_stories": max(len(brief.stories) - 1, 0),
     }
 
 
@@ -40,13 +98,19 @@ def story_span(story: BriefStory) -> str:
     return first if first == last else f"{first} – {last}"
 
 
-def earlier_link(story: BriefStory) -> str | None:
-    """The href of the earlier brief an update links to, when it is a safe relative one."""
+def earlier_link(
+    story: BriefStory, brief: Brief | None = None, links: ReaderLinks | None = None
+) -> str | None:
+    """Where an update's link to the earlier brief points: relative inside the archive
+    (``links`` None), else the earlier brief's published address, or None."""
     previous = story.previous_brief
-    if previous is None or not previous.href:
+    if previous is None:
         return None
+    if links is not None:
+        profile = brief.profile if brief is not None else ""
+        return links.brief_url(profile, previous.slug) if profile else None
     href = previous.href
-    return href if _RELATIVE_HREF.match(href) else None
+    return href if href and _RELATIVE_HREF.match(href) else None
 
 
 def sources_by_number(brief: Brief) -> dict[int, SourceRef]:
@@ -54,8 +118,7 @@ def sources_by_number(brief: Brief) -> dict[int, SourceRef]:
     return {source.number: source for source in brief.sources}
 
 
-def preheader(brief: Brief) -> str:
-    """The inbox preview line: the first top line, else the coverage line."""
-    if brief.top_lines:
-        return brief.top_lines[0].text
-    return brief.coverage
+def _unsubscribe(target: str | None) -> str | None:
+    if target is None:
+        return None
+    return target if target.startswith("mailto:") else http_url(target)

@@ -1,23 +1,25 @@
 """The email's HTML part, kept under a size budget.
 
 Gmail clips an HTML part larger than about 102 KB behind a "View entire
-message" link (and drops what follows, the source list included). brief.html on
-disk is the whole brief; the email gets a *reduced* brief rendered with the same
-template, so no template change is needed:
+message" link (and drops what follows). brief.html on disk is the whole brief;
+the email gets a *reduced* brief rendered with the same template, so no
+template change is needed:
 
 * the first ``k`` stories in full, ``k`` as large as the budget allows (binary
-  search over ``k``: the rendered size grows with it);
-* every other story as a one-liner (its headline and citations), all gathered
-  in one extra section, "More stories (in full in the attached PDF)";
-* a note at the top saying so, and every source still listed, so each cited
-  URL remains in the HTML.
+  search over ``k``: the rendered size grows with it), and never fewer than
+  one: the top story is always there in full;
+* every other story as a one-liner, its headline linked to its first article
+  (under "Also noted" when the template shows that section, else in one extra
+  section, "More stories");
+* the source list shrinks with the stories: it lists the sources the top lines
+  and the stories in full cite (every citation marker links to its article
+  anyway), and a note at the top says the full brief, with every source, is in
+  the attached PDF (or the plain-text part).
 
-When even ``k = 0`` does not fit (a long source list: about 400 bytes per
-source once the CSS is inlined, so 200 sources alone take 80 KB), the search is
-repeated in a compact form: the one-liners lose their citations and the source
-list keeps only the sources cited by what is shown in full (the text part and
-the PDF list them all). If that still does not fit, the smallest version is
-returned with ``BudgetedHtml.fits`` false.
+When even the top story with every one-liner does not fit, the one-liners are
+cut too (as many as fit, the rest counted in the note). If the top story alone
+is over the budget, it is returned anyway with ``BudgetedHtml.fits`` false: a
+clipped email beats one without its main story.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from dataclasses import dataclass, replace
 import jinja2
 
 from briefing.brief import AlsoNoted, Brief, BriefBullet, BriefStory, SourceRef
+from briefing.render.context import ReaderLinks
 from briefing.render.email_html import EMAIL_TEMPLATE, render_email_html
 
 #: Gmail clips at about 102 KB (102,400 bytes). Quoted-printable, the part's
@@ -45,12 +48,14 @@ class BudgetedHtml:
     #: Stories shown in full, and shown as one-liners.
     full_stories: int
     one_liners: int
-    #: Whether ``html`` is within the budget (encoded as UTF-8).
+    #: Whether ``html`` is within the budget (as sent: UTF-8, CRLF line ends).
     fits: bool
+    #: Sources listed in the HTML (the text part and the PDF list them all).
+    sources_listed: int = 0
 
     @property
     def size(self) -> int:
-        return len(self.html.encode("utf-8"))
+        return html_size(self.html)
 
 
 def reduced_brief(
@@ -58,52 +63,39 @@ def reduced_brief(
     full: int,
     *,
     pdf_attached: bool = True,
-    compact: bool = False,
     use_also_noted: bool = False,
+    one_liners: int | None = None,
 ) -> Brief:
-    """``brief`` with its first ``full`` stories kept and the rest as one-liners.
-
-    ``compact``: the one-liners cite nothing and only the sources cited by the
-    top lines and the full stories are listed. ``use_also_noted``: the one-liners
-    go to the front of ``brief.also_noted`` (for a template that renders it)
-    instead of an extra "More stories" section.
-    """
-    if full >= len(brief.stories):
+    """``brief`` with its first ``full`` stories (at least one) kept and the rest as
+    one-liners, ``one_liners`` of them at most (default: all); only the sources the
+    top lines and the kept stories cite are listed."""
+    full = max(full, 1)
+    if full >= len(brief.stories) and one_liners is None:
         return brief
     kept, rest = brief.stories[:full], brief.stories[full:]
+    cited = _cited_by(brief, kept)
+    sources = tuple(source for source in brief.sources if source.number in cited)
     if use_also_noted:
-        return _reduced_with_also_noted(brief, kept, rest, pdf_attached, compact)
-    lines = tuple(
-        BriefBullet(text=story.headline, sources=() if compact else _citations(story))
-        for story in rest
-    )
+        reduced = _with_also_noted(brief, kept, rest, one_liners)
+    else:
+        reduced = _with_more_section(brief, kept, rest, one_liners, pdf_attached)
+    shown = len(reduced.also_noted) if use_also_noted else _more_count(reduced)
+    listed = len(rest) + (len(brief.also_noted) if use_also_noted else 0)
     where = "the attached PDF" if pdf_attached else "the plain-text part of this email"
-    note = (
-        f"This email shows {len(kept)} of {len(brief.stories)} stories in full and the "
-        f"other {len(rest)} as one-liners: the full brief"
-        f"{', with every source,' if compact else ''} is in {where}."
-    )
-    more = BriefStory(
-        id=MORE_STORY_ID,
-        headline=MORE_HEADLINE if pdf_attached else MORE_HEADLINE_NO_PDF,
-        bullets=lines,
-        outlets=(),
-        sources=tuple(sorted({n for line in lines for n in line.sources})),
-    )
-    sources = brief.sources
-    if compact:
-        sources = tuple(s for s in brief.sources if s.number in _cited_by(brief, kept))
-    return replace(
-        brief, stories=(*kept, more), notes=(*brief.notes, note), sources=sources
-    )
+    note = f"This email shows {len(kept)} of {len(brief.stories)} stories in full"
+    if shown:
+        note += f", the headlines of {shown} more"
+    if shown < listed:
+        note += f", and leaves out {listed - shown} more"
+    note += f": the full brief, with every source, is in {where}."
+    # The coverage line still counts every article: the brief is whole, its email is not.
+    return replace(reduced, notes=(*brief.notes, note), sources=sources,
+                   coverage_line=brief.coverage)
 
 
-def _reduced_with_also_noted(
-    brief: Brief,
-    kept: tuple[BriefStory, ...],
-    rest: tuple[BriefStory, ...],
-    pdf_attached: bool,
-    compact: bool,
+def _with_also_noted(
+    brief: Brief, kept: tuple[BriefStory, ...], rest: tuple[BriefStory, ...],
+    limit: int | None,
 ) -> Brief:
     by_number = {source.number: source for source in brief.sources}
     demoted = tuple(
@@ -116,21 +108,32 @@ def _reduced_with_also_noted(
         )
         for story in rest
     )
-    where = "the attached PDF" if pdf_attached else "the plain-text part of this email"
-    note = (
-        f"This email shows {len(kept)} of {len(brief.stories)} stories in full and the "
-        f"other {len(rest)} under \"Also noted\": the full brief is in {where}."
+    also = (*demoted, *brief.also_noted)
+    return replace(brief, stories=kept, also_noted=also if limit is None else also[:limit])
+
+
+def _with_more_section(
+    brief: Brief, kept: tuple[BriefStory, ...], rest: tuple[BriefStory, ...],
+    limit: int | None, pdf_attached: bool,
+) -> Brief:
+    """For a template without "Also noted": one extra story listing the others' headlines."""
+    shown = rest if limit is None else rest[:limit]
+    if not shown:
+        return replace(brief, stories=kept)
+    lines = tuple(BriefBullet(text=story.headline, sources=()) for story in shown)
+    more = BriefStory(
+        id=MORE_STORY_ID,
+        headline=MORE_HEADLINE if pdf_attached else MORE_HEADLINE_NO_PDF,
+        bullets=lines,
+        outlets=(),
+        sources=(),
     )
-    sources = brief.sources
-    if compact:
-        sources = tuple(s for s in brief.sources if s.number in _cited_by(brief, kept))
-    return replace(
-        brief,
-        stories=kept,
-        also_noted=(*demoted, *brief.also_noted),
-        notes=(*brief.notes, note),
-        sources=sources,
-    )
+    return replace(brief, stories=(*kept, more))
+
+
+def _more_count(brief: Brief) -> int:
+    more = [story for story in brief.stories if story.id == MORE_STORY_ID]
+    return len(more[0].bullets) if more else 0
 
 
 def _url(by_number: dict[int, SourceRef], number: int) -> str | None:
@@ -162,51 +165,57 @@ def budgeted_email_html(
     *,
     budget: int = DEFAULT_BUDGET,
     pdf_attached: bool = True,
+    links: ReaderLinks | None = None,
 ) -> BudgetedHtml:
     """The email HTML for ``brief``, with as many full stories as fit in ``budget`` bytes."""
     total = len(brief.stories)
     also = template_renders_also_noted(env)
-    whole = render_email_html(brief, env)
-    if _size(whole) <= budget:
-        return BudgetedHtml(whole, total, 0, True)
-    for compact in (False, True):
+    whole = render_email_html(brief, env, links)
+    if html_size(whole) <= budget or total == 0:
+        return BudgetedHtml(whole, total, 0, html_size(whole) <= budget, len(brief.sources))
 
-        def render(full: int, compact: bool = compact) -> str:
-            reduced = reduced_brief(
-                brief, full, pdf_attached=pdf_attached, compact=compact, use_also_noted=also
-            )
-            return render_email_html(reduced, env)
+    def render(full: int, one_liners: int | None = None) -> tuple[str, Brief]:
+        reduced = reduced_brief(brief, full, pdf_attached=pdf_attached, use_also_noted=also,
+                                one_liners=one_liners)
+        return render_email_html(reduced, env, links), reduced
 
-        best = _largest_fitting(render, total - 1, budget)
-        if best is not None:
-            full, html = best
-            return BudgetedHtml(html, full, total - full, True)
-    smallest = render_email_html(
-        reduced_brief(brief, 0, pdf_attached=pdf_attached, compact=True, use_also_noted=also),
-        env,
-    )
-    return BudgetedHtml(smallest, 0, total, False)
+    best = _largest_fitting(lambda k: render(k), 1, total - 1, budget)
+    if best is not None:
+        full, (html, reduced) = best
+        return BudgetedHtml(html, full, total - full, True, len(reduced.sources))
+    # The top story with every one-liner is still too big: list fewer one-liners.
+    most = (total - 1) + (len(brief.also_noted) if also else 0)
+    cut = _largest_fitting(lambda m: render(1, m), 0, most, budget)
+    if cut is not None:
+        shown, (html, reduced) = cut
+        return BudgetedHtml(html, 1, min(shown, total - 1), True, len(reduced.sources))
+    html, reduced = render(1, 0)
+    return BudgetedHtml(html, 1, 0, False, len(reduced.sources))
+
+
+Rendering = tuple[str, Brief]
 
 
 def _largest_fitting(
-    render: Callable[[int], str], most: int, budget: int
-) -> tuple[int, str] | None:
-    """The largest ``k`` in 0..most whose rendering fits (size grows with ``k``)."""
-    low, high = 0, most
-    best: tuple[int, str] | None = None
+    render: Callable[[int], Rendering], least: int, most: int, budget: int
+) -> tuple[int, Rendering] | None:
+    """The largest ``k`` in least..most whose rendering fits (size grows with ``k``)."""
+    low, high = least, most
+    best: tuple[int, Rendering] | None = None
     while low <= high:
         middle = (low + high) // 2
-        html = render(middle)
-        if _size(html) <= budget:
-            best = (middle, html)
+        rendering = render(middle)
+        if html_size(rendering[0]) <= budget:
+            best = (middle, rendering)
             low = middle + 1
         else:
             high = middle - 1
     return best
 
 
-def _size(html: str) -> int:
-    return len(html.encode("utf-8"))
+def html_size(html: str) -> int:
+    """Bytes as sent: UTF-8, and every line end a CRLF."""
+    return len(html.encode("utf-8")) + html.count("\n") - html.count("\r\n")
 
 
 def _citations(story: BriefStory) -> tuple[int, ...]:

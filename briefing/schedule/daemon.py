@@ -28,6 +28,11 @@ Decisions:
   PostgreSQL store, any other worker does, one worker lease later).
 * Handlers are installed only in the main thread (``signal.signal`` allows
   nothing else) and restored on exit: the library never keeps them.
+* **Delivery problems are loud.** A message that failed or whose fate is
+  unknown, and that nobody has resent or dismissed (``briefing.deliver.
+  delivery_problems``), is logged as an error: by the daemon when it first
+  sees it (at start, then after each tick), and by ``--once`` in
+  ``RunReport.problems`` every run, for the CLI to print and exit 1 on.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import schedule
 
@@ -59,6 +64,9 @@ from briefing.schedule.runner import (
 )
 from briefing.schedule.workers import WorkerHeartbeat
 from briefing.storage import open_storage
+
+if TYPE_CHECKING:
+    from briefing.deliver import DeliveryProblem
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +118,9 @@ class RunReport:
     failed: int = 0
     abandoned: bool = False
     outcomes: list[JobOutcome] = field(default_factory=list)
+    #: Messages of the scheduled profiles that failed or may not have arrived, not yet
+    #: resent or dismissed (``--once``: as the run left them).
+    problems: list[DeliveryProblem] = field(default_factory=list)
 
 
 class Daemon:
@@ -130,6 +141,8 @@ class Daemon:
         self.scheduler = schedule.Scheduler()
         self.heartbeat = ClockedJob(tick_seconds, self.scheduler, clock).seconds.do(self.tick)
         self.report = RunReport(once=False)
+        #: The problems already logged (each is logged once, when first seen).
+        self._reported: set[tuple[int, str, str]] = set()
 
     def tick(self) -> None:
         try:
@@ -142,6 +155,17 @@ class Daemon:
         self.report.ticks += 1
         self.report.jobs += sum(1 for o in result.outcomes if o.kind != "missed")
         self.report.failed += len(result.failed)
+        self.log_problems()
+
+    def log_problems(self) -> None:
+        """Log, as errors, the delivery problems not logged yet; forget solved ones."""
+        problems = problems_of(self.runner)
+        current = {(p.brief_id, p.recipient, p.state): p for p in problems}
+        for key, problem in current.items():
+            if key not in self._reported:
+                logger.error("%s", problem.line())
+        self._reported = set(current)
+        self.report.problems = problems
 
     def run(self) -> RunReport:
         self._log_start()
@@ -259,4 +283,16 @@ def _run_once(runner: Runner) -> RunReport:
     report.ticks, report.outcomes = 1, result.outcomes
     report.jobs = sum(1 for o in result.outcomes if o.kind != "missed")
     report.failed = len(result.failed)
+    report.problems = problems_of(runner)
     return report
+
+
+def problems_of(runner: Runner) -> list[DeliveryProblem]:
+    """The runner's profiles' unresolved delivery problems; never raises ``Exception``."""
+    from briefing.deliver import delivery_problems  # the renderer's imports: only here
+
+    try:
+        return delivery_problems(runner.config, runner.store, [p.name for p in runner.profiles])
+    except Exception as error:  # a store that fails is logged; the run goes on
+        logger.error("cannot list delivery problems: %s", one_line(error))
+        return []

@@ -34,6 +34,9 @@ Decisions:
   ``unknown`` there and not resent).
 * Times are whatever the caller passes as ``now`` (the scheduler's injectable
   clock), stored as UTC ISO strings, so tests can move time freely.
+* The ``schedule_starts`` table remembers when the scheduler first ran for each
+  profile on this store: a delivery due before then is never reported or
+  recorded as missed (the schedule did not exist yet for this store).
 """
 
 from __future__ import annotations
@@ -143,6 +146,16 @@ class Digests:
             if self.store.digests.interrupt(record, now=now, error=error):
                 recovered.append(record)
         return recovered
+
+    # -- when the scheduler first ran ----------------------------------------------------
+
+    def record_first_run(self, profiles: list[str], now: datetime) -> None:
+        """Remember ``now`` as the scheduler's first run for each profile that has none."""
+        self.store.digests.record_first_run(profiles, now=now)
+
+    def first_runs(self, profiles: list[str]) -> dict[str, datetime]:
+        """When the scheduler first ran for each of ``profiles`` (those it ever ran for)."""
+        return self.store.digests.first_runs(profiles)
 
     # -- a manual ``briefing build --send`` ---------------------------------------------
 

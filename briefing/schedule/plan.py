@@ -18,7 +18,9 @@ Rules (decisions):
 * **Catch-up.** A first attempt is due from the delivery time until
   ``catch_up_grace_minutes`` after it, so a scheduler that was down at 07:00
   and starts at 08:30 delivers at once. Later than that the delivery is
-  *missed*: reported (and recorded as ``skipped``), never made.
+  *missed*: reported (and recorded as ``skipped``), never made; unless it was
+  due before the scheduler first ran for the profile on this store
+  (``first_run``): a schedule that did not exist yet missed nothing.
 * **Never doubled.** A digest with a record is never started afresh: ``sent``
   and ``skipped`` are final, and so is ``built`` when the schedule does not
   send; ``building``/``sending`` belong to a job in progress (stale ones are
@@ -157,8 +159,13 @@ def profile_plan(
     schedule: ScheduleConfig,
     records: Mapping[date, DigestRecord],
     now: datetime,
+    first_run: datetime | None = None,
 ) -> tuple[list[Delivery], list[Missed]]:
-    """One profile's due deliveries and newly missed ones, oldest day first."""
+    """One profile's due deliveries and newly missed ones, oldest day first.
+
+    ``first_run``: when the scheduler first ran for this profile; nothing due
+    before it is missed.
+    """
     now = _aware(now)
     grace = timedelta(minutes=schedule.catch_up_grace_minutes)
     today = local_day(schedule, now)
@@ -178,7 +185,9 @@ def profile_plan(
             if now < due_at + grace:
                 reason: Reason = "on time" if now - due_at < ON_TIME else "catch-up"
                 deliveries.append(Delivery(profile, current, due_at, "build", reason, 1))
-            elif current >= today - timedelta(days=1):
+            elif current >= today - timedelta(days=1) and (
+                first_run is None or due_at >= first_run
+            ):
                 missed.append(Missed(profile, current, due_at))
             continue
         again = _again(schedule, record, due_at, now)
@@ -224,12 +233,14 @@ def make_plan(
     *,
     profiles: Sequence[str] | None = None,
     last_collected: Mapping[str, datetime | None] | None = None,
+    first_runs: Mapping[str, datetime] | None = None,
 ) -> Plan:
     """Everything due at ``now`` for ``profiles`` (default: every scheduled profile).
 
     ``last_collected`` maps each profile that has feed or page sources to its
     least recent collection attempt (None: never); profiles absent from it
-    have nothing to collect.
+    have nothing to collect. ``first_runs`` maps profiles to the scheduler's
+    first run on this store: deliveries due before it are never missed.
     """
     chosen = scheduled_profiles(config, profiles)
     by_key = {(r.profile, r.local_date): r for r in records}
@@ -239,7 +250,8 @@ def make_plan(
     for profile in chosen:
         assert profile.schedule is not None
         mine = {day: r for (name, day), r in by_key.items() if name == profile.name}
-        due, gone = profile_plan(profile.name, profile.schedule, mine, now)
+        due, gone = profile_plan(profile.name, profile.schedule, mine, now,
+                                 (first_runs or {}).get(profile.name))
         deliveries += due
         missed += gone
         if (

@@ -159,7 +159,8 @@ class Runner:
         names = [p.name for p in self.profiles]
         records = self.digests.records(names, since=earliest_day(self.config, self.profiles, now))
         return make_plan(self.config, records, now, profiles=names,
-                         last_collected=self._last_collected())
+                         last_collected=self._last_collected(),
+                         first_runs=self.digests.first_runs(names))
 
     def run_due(self) -> TickReport:
         """Run everything due now; never raises ``Exception``."""
@@ -173,6 +174,8 @@ class Runner:
                     record.profile, record.local_date, record.state, record.claimer_pid,
                 )
             report.recovered = len(recovered)
+            # The first run on this store dates the schedule: nothing before it is missed.
+            self.digests.record_first_run([p.name for p in self.profiles], now)
             plan = self.plan(now)
             for missed in plan.missed:
                 report.outcomes.append(self._record_missed(missed.profile, missed.day,

@@ -2,7 +2,8 @@
 
 Every table is copied row for row, ids kept (so brief N is still brief N, and
 the brief.json files in ``paths.out`` still match), in one PostgreSQL
-transaction: the copy is all there or not at all. The search index is
+transaction: the copy is all there or not at all. The installation id comes
+along too (the new store's own is replaced), so the archive's Atom ids stay. The search index is
 re-made from the SQLite one in PostgreSQL's own form; the workers table is not
 copied (no worker runs on the new store yet). The SQLite store is only read.
 """
@@ -22,11 +23,14 @@ from briefing.storage.sqlite import SqliteStorage
 TABLES = (
     "articles", "article_urls", "article_sketches", "briefs", "brief_articles",
     "brief_stories", "llm_calls", "llm_cache", "llm_endpoints", "sources", "outbox", "digests",
+    "schedule_starts", "installation",
 )
+#: Tables whose rows the target's migrations made, replaced by the source's.
+_REPLACED = ("installation",)
 #: Tables whose ids PostgreSQL generates: their sequences continue after the copy.
 _IDENTITIES = ("articles", "briefs", "llm_calls", "outbox")
 _DATES = {"local_date"}
-_BOOLEANS = {"cache_hit", "interrupted"}
+_BOOLEANS = {"cache_hit", "interrupted", "tokens_estimated"}
 _BATCH = 1000
 
 Progress = Callable[[str, int], None]
@@ -51,6 +55,10 @@ def copy_store(
     with target.db.transaction():
         for table in TABLES:
             count = 0
+            if table in _REPLACED and source.db.query_one(
+                f"SELECT 1 AS present FROM {table} LIMIT 1"
+            ) is not None:
+                target.db.execute(f"DELETE FROM {table}")
             for rows in _batches(source, table):
                 columns = list(rows[0])
                 target.db.executemany(

@@ -24,6 +24,7 @@ Rules every implementation keeps:
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -38,6 +39,7 @@ from briefing.storage.records import (
     Identity,
     ManualClaim,
     NewArticle,
+    OutboxProblem,
     OutboxRow,
     SearchDocument,
     SearchHit,
@@ -215,7 +217,9 @@ class OutboxRepository(Protocol):
     def claim(
         self, row_id: int, *, owner: str, now: datetime, states: Sequence[str] = ("pending",)
     ) -> bool:
-        """Take row ``row_id`` for sending if it is in one of ``states``."""
+        """Take row ``row_id`` for sending if it is in one of ``states``. A ``failed`` row
+        taken again starts a fresh count of attempts; a claimed row is no longer
+        dismissed."""
         ...
 
     def claim_next(
@@ -260,6 +264,20 @@ class OutboxRepository(Protocol):
 
     def reached_anyone(self, brief_id: int) -> bool:
         """Whether a message of ``brief_id`` was (or may have been) delivered."""
+        ...
+
+    def briefs_sending(self) -> list[int]:
+        """The briefs that have a row in ``sending``, lowest id first."""
+        ...
+
+    def problems(self, profiles: Sequence[str] | None = None) -> list[OutboxProblem]:
+        """Failed and unknown rows not dismissed, of ``profiles``' briefs (default: all),
+        oldest brief first, each with its brief's profile and folder name."""
+        ...
+
+    def dismiss(self, brief_id: int, *, now: datetime) -> list[OutboxRow]:
+        """Mark brief ``brief_id``'s failed and unknown rows as dealt with (nothing is
+        resent), in one transaction; returns the rows this call dismissed."""
         ...
 
 
@@ -323,6 +341,16 @@ class DigestRepository(Protocol):
         unless it was sent, is in progress, or an earlier brief of it reached someone."""
         ...
 
+    def record_first_run(self, profiles: Sequence[str], *, now: datetime) -> None:
+        """Remember ``now`` as the scheduler's first run on this store for each of
+        ``profiles`` that has none (in one transaction): a delivery due before it is
+        never missed."""
+        ...
+
+    def first_runs(self, profiles: Sequence[str]) -> dict[str, datetime]:
+        """When the scheduler first ran for each of ``profiles`` (those it ever ran for)."""
+        ...
+
 
 class SourceHealthRepository(Protocol):
     """Each web source's fetch state, health and collection claim."""
@@ -373,9 +401,13 @@ class LLMRepository(Protocol):
 
     def cached(self, key: str) -> CacheEntry | None: ...
 
-    def endpoint_format(self, endpoint: str) -> str | None: ...
+    def endpoint_format(self, endpoint: str, model: str) -> str | None:
+        """The ``response_format`` mode ``endpoint`` accepted for ``model``, if known."""
+        ...
 
-    def set_endpoint_format(self, endpoint: str, mode: str, *, now: datetime) -> None: ...
+    def set_endpoint_format(
+        self, endpoint: str, model: str, mode: str, *, now: datetime
+    ) -> None: ...
 
     def calls(self) -> list[CallRow]:
         """Every recorded call, oldest first."""
@@ -475,6 +507,11 @@ class Storage(Protocol):
     @property
     def workers(self) -> WorkerRepository: ...
 
+    @property
+    def installation_id(self) -> uuid.UUID:
+        """This installation's identity: a UUID made once with the store (the archive's
+        Atom ids derive from it; ``briefing store copy`` keeps it)."""
+        ...
 
     @property
     def schema_version(self) -> int: ...

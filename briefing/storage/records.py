@@ -106,6 +106,18 @@ class OutboxRow:
     claimed_by: str | None
     last_error: str | None
     claimed_at: datetime | None = None
+    #: A failed or unknown row someone dealt with on purpose (``briefing send --dismiss``).
+    dismissed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxProblem:
+    """A failed or unknown row not yet resent or dismissed, with its brief's place."""
+
+    row: OutboxRow
+    profile: str
+    #: The brief's folder name: its local date ("2026-12-01", "2026-12-01-2").
+    slug: str
 
 
 # -- digests ----------------------------------------------------------------------------
@@ -216,6 +228,8 @@ class CallRow:
     latency_ms: int = 0
     cache_hit: bool = False
     error: str | None = None
+    #: The token counts are our estimate: the server reported none.
+    tokens_estimated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +255,7 @@ class UsageRow:
     tokens_in: int
     tokens_out: int
     errors: int  # requests that failed or were answered unusably
+    estimated_tokens: int = 0  # of tokens in + out, how many are our estimate
 
 
 # -- archive search ---------------------------------------------------------------------

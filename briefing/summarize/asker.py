@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from briefing.config import LLMConfig
-from briefing.summarize.endpoint import AnswerFailed, CallContext, ChatEndpoint, Completion
+from briefing.summarize.endpoint import (
+    AnswerFailed,
+    CallContext,
+    ChatEndpoint,
+    Completion,
+    LLMUnavailable,
+)
 from briefing.summarize.grounding import (
     AnswerError,
 )
@@ -31,6 +37,14 @@ from briefing.summarize.tokens import (
 )
 
 log = logging.getLogger(__name__)
+
+#: Added to the prompt when the answer was cut off at the output limit.
+SHORTER_INSTRUCTION = "Keep the answer short: fewer, shorter items."
+#: Sent after an unusable answer, followed by the schema.
+REPAIR_INSTRUCTION = (
+    "Answer again with only a JSON object that is valid against this JSON Schema, "
+    "and nothing else:"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +130,12 @@ class Asker:
         used = 0
         try:
             completion = self.endpoint.complete(messages, ask.schema, ask.context)
-            # Servers that report no usage are charged the estimate, never nothing.
-            used = (completion.tokens_in or estimate) + completion.tokens_out
+            # Timed-out attempts before the answer count too: the server may have run them.
+            used = completion.tokens_in + completion.tokens_out + completion.abandoned_tokens
             return completion
+        except LLMUnavailable as error:
+            used = error.tokens_spent
+            raise
         finally:
             self.budget.settle(reserved, used)
 
@@ -140,11 +157,10 @@ class Asker:
             base = chat_messages(smaller) if smaller is not None else messages
             return [*base[:1], {
                 "role": "user",
-                "content": base[1]["content"] + "\n\nKeep the answer short: fewer, shorter items.",
+                "content": base[1]["content"] + "\n\n" + SHORTER_INSTRUCTION,
             }]
         repair = (
-            f"Your previous answer was not usable ({error.detail}). Answer again with only a "
-            "JSON object that is valid against this JSON Schema, and nothing else:\n"
+            f"Your previous answer was not usable ({error.detail}). {REPAIR_INSTRUCTION}\n"
             + json.dumps(ask.schema, separators=(",", ":"))
         )
         previous = truncate_to_tokens(completion.content or "", 400)

@@ -1,15 +1,25 @@
 """One OpenAI-compatible chat endpoint: requests, retries and response formats.
 
-Servers differ in what ``response_format`` they take, so the endpoint tries
-json_schema, then json_object with the schema (llama.cpp), then plain
-json_object, then text with the schema in the prompt, and remembers per
-endpoint what worked. Timeouts, 429 (Retry-After honoured), 5xx and refused
-connections are retried with backoff and jitter; then ``LLMUnavailable``.
+Servers differ in what ``response_format`` they take, and in how they say no:
+OpenAI answers 400, llama.cpp's C++ server 400, llama-cpp-python's server 500
+(``internal_server_error``, "Input should be 'text' or 'json_object'"), others
+422. So any 4xx or 5xx whose error names response_format, json_schema,
+json_object or the schema moves one step down the chain: json_schema, then
+json_object with the schema (llama.cpp), then plain json_object, then text with
+the schema in the prompt. What worked is remembered per base URL and model.
+
+Timeouts, 429 (Retry-After honoured), 5xx and refused connections are retried
+with backoff and jitter; then ``LLMUnavailable``. Requests pass through the
+endpoint's ``Pacing`` (adaptive concurrency, timeouts from the measured speed).
+A timed-out request's connection is closed, so a server that checks can stop
+computing it; its tokens are recorded as an estimate, since the server may
+have processed it without ever telling us.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import random
@@ -23,6 +33,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import openai
+from openai.types.chat import ChatCompletion
 
 from briefing.config import LLMConfig
 from briefing.summarize.grounding import (
@@ -30,6 +41,9 @@ from briefing.summarize.grounding import (
     parse_answer,
 )
 from briefing.summarize.llm_log import CallRecord, LLMLog, scrub
+from briefing.summarize.pacing import Pacing
+from briefing.summarize.tokens import estimate_messages, estimate_tokens
+from briefing.summarize.transport import is_too_large
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +56,18 @@ FORMAT_MODES = ("json_schema", "json_object_schema", "json_object", "text")
 
 
 class LLMUnavailable(Exception):
-    """The endpoint could not answer after retries; ``kind`` is a short code."""
+    """The endpoint could not answer after retries; ``kind`` is a short code.
 
-    def __init__(self, kind: str) -> None:
+    ``tokens_spent`` counts the estimated tokens of timed-out attempts, which the
+    server may have processed: the run's budget is charged for them.
+    """
+
+    def __init__(self, kind: str, tokens_spent: int = 0, context_tokens: int | None = None) -> None:
         super().__init__(kind)
         self.kind = kind
+        self.tokens_spent = tokens_spent
+        #: For "context-overflow": the context size the server said it has, if it did.
+        self.context_tokens = context_tokens
 
 
 class AnswerFailed(Exception):
@@ -75,6 +96,8 @@ class RetryPolicy:
     max_retry_after: float = 60.0
     #: After this many stories in a row found the endpoint unavailable, stop trying it.
     breaker_threshold: int = 3
+    #: The shortest timeout the measured speed may set (``llm.timeout`` is the longest).
+    min_timeout: float = 10.0
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Exponential backoff with "equal jitter": half fixed, half random."""
@@ -92,6 +115,8 @@ class Completion:
     #: The validated answer, or why there is none (checked once, where it arrives).
     answer: dict[str, Any] | None = None
     problem: AnswerError | None = None
+    #: Estimated tokens of earlier attempts that timed out (for the budget).
+    abandoned_tokens: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +147,42 @@ def _retry_after(error: openai.APIStatusError) -> float | None:
             return None
 
 
-_FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|schema|format", re.I)
+#: An error naming one of these is about the response_format we sent.
+_FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|\bschema\b", re.I)
+
+#: Appended to the system message when the server does not enforce the schema itself.
+SCHEMA_INSTRUCTION = (
+    "Your answer must be a single JSON object, with no other text, that is valid "
+    "against this JSON Schema:"
+)
+
+
+def _error_text(error: openai.APIStatusError) -> str:
+    body = error.body if isinstance(error.body, str) else json.dumps(error.body, default=str)
+    return f"{error.message} {body}"
+
+
+def _names_format(error: openai.APIStatusError) -> bool:
+    return bool(_FORMAT_WORDS.search(_error_text(error)))
+
+
+#: How servers say the prompt was too long: OpenAI and llama-cpp-python answer code
+#: "context_length_exceeded", llama.cpp's C++ server type "exceed_context_size_error".
+_OVERFLOW = re.compile(
+    r"context_length_exceeded|exceed_context_size|exceeds? (?:the )?(?:available )?context",
+    re.I)
+_CONTEXT_SIZE = re.compile(
+    r"maximum context length is (\d+)|context size \((\d+) tokens\)|\"n_ctx\": ?(\d+)", re.I)
+
+
+def context_overflow(error: openai.APIStatusError) -> int | None:
+    """For an error saying the prompt did not fit: the server's context size (0 when it
+    does not say); None for any other error."""
+    text = _error_text(error)
+    if not _OVERFLOW.search(text):
+        return None
+    match = _CONTEXT_SIZE.search(text)
+    return int(next(group for group in match.groups() if group)) if match else 0
 
 
 class ChatEndpoint:
@@ -140,6 +200,7 @@ class ChatEndpoint:
         secrets: Sequence[str] = (),
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         self._client_factory = client_factory
         self._client: openai.OpenAI | None = None
@@ -152,14 +213,17 @@ class ChatEndpoint:
         self.secrets = tuple(secrets)
         self.sleep = sleep
         self.rng = rng or random.Random()
+        self.pacing = pacing or Pacing(llm.max_concurrency, llm.timeout, retry.min_timeout)
+        _build_response_types()
         self._lock = threading.Lock()
-        remembered = log_.endpoint_format(endpoint)
+        remembered = log_.endpoint_format(endpoint, model)
         self._mode = remembered if remembered in FORMAT_MODES else FORMAT_MODES[0]
 
     @property
     def client(self) -> openai.OpenAI:
-        """The SDK client, made on first use and kept, so connections are reused
-        across stories, runs and the top lines (building one costs ~25 ms)."""
+        """The SDK client, made on first use (or by ``LLMSummarizer``, before its first
+        run) and kept, so connections are reused across stories, runs and the top lines
+        (building one costs ~25 ms)."""
         with self._lock:
             if self._client is None:
                 self._client = self._client_factory()
@@ -198,8 +262,9 @@ class ChatEndpoint:
                 raise LLMUnavailable("rejected")
             self._mode = FORMAT_MODES[position + 1]
             mode = self._mode
-        log.info("%s rejected response_format %s; using %s", self.endpoint, rejected, mode)
-        self.log.set_endpoint_format(self.endpoint, mode)
+        log.info("%s (%s) rejected response_format %s; using %s",
+                 self.endpoint, self.model, rejected, mode)
+        self.log.set_endpoint_format(self.endpoint, self.model, mode)
 
     @staticmethod
     def _for_mode(
@@ -209,10 +274,7 @@ class ChatEndpoint:
             return messages
         # Without enforced structured output the schema goes into the (static) system
         # message, ahead of the articles, so prompt caching still covers the prefix.
-        instruction = (
-            "\n\nYour answer must be a single JSON object, with no other text, that is valid "
-            f"against this JSON Schema:\n{json.dumps(schema, separators=(',', ':'))}"
-        )
+        instruction = f"\n\n{SCHEMA_INSTRUCTION}\n{json.dumps(schema, separators=(',', ':'))}"
         first, *rest = messages
         return [{**first, "content": first["content"] + instruction}, *rest]
 
@@ -227,7 +289,21 @@ class ChatEndpoint:
             return {"type": "json_object", "schema": schema}
         if mode == "json_object":
             return {"type": "json_object"}
-        return openai.omit
+        return None
+
+    def _body(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], mode: str, name: str
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": self.llm.temperature,
+            "max_tokens": self.llm.max_output_tokens,
+        }
+        response_format = self._response_format(schema, mode, name)
+        if response_format is not None:
+            body["response_format"] = response_format
+        return body
 
     def _send(
         self,
@@ -236,28 +312,58 @@ class ChatEndpoint:
         mode: str,
         context: CallContext,
     ) -> Completion:
+        prompt_tokens = estimate_messages(messages)
+        abandoned = 0
         attempt = 0
         while True:
-            started = time.monotonic()
-            try:
-                response = self.client.chat.completions.create(
-                    model=self.model,
-                    messages=messages,  # type: ignore[arg-type]
-                    temperature=self.llm.temperature,
-                    max_tokens=self.llm.max_output_tokens,
-                    response_format=self._response_format(schema, mode, context.task),
-                )
-            except openai.APIError as error:
-                kind, delay = self._classify(error, mode, attempt)
-                self._record(context, mode, started, outcome=kind, error=error)
-                if kind == "format-rejected":
-                    raise _FormatRejected from None
-                if delay is None or attempt >= self.retry.max_retries:
-                    raise LLMUnavailable(kind) from None
-                attempt += 1
-                self.sleep(delay)
-                continue
-            return self._completion(response, schema, mode, context, started)
+            with self.pacing.slot() as round_started:
+                timeout = self.pacing.timeout_for(
+                    prompt_tokens, self.llm.max_output_tokens, retry=attempt > 0)
+                client = self.client  # made before the clock starts: not the server's time
+                started = time.monotonic()
+                try:
+                    # The SDK's own POST: its auth, errors and response types, without the
+                    # recursive transform of ``chat.completions.create``'s parameters, which
+                    # costs ~10 ms of CPU (and the GIL) per request for plain dicts.
+                    response = client.post(
+                        "/chat/completions",
+                        body=self._body(messages, schema, mode, context.task),
+                        cast_to=ChatCompletion,
+                        options={"timeout": timeout},
+                    )
+                except openai.APIError as error:
+                    kind, delay = self._classify(error, mode, attempt)
+                    size = (context_overflow(error) or None
+                            if isinstance(error, openai.APIStatusError) else None)
+                    if kind in ("timeout", "rate-limited") or _status(error) == 503:
+                        self.pacing.overloaded(round_started)
+                    if kind == "timeout":
+                        # The connection is closed; the server may have computed (part of)
+                        # the answer all the same, so its tokens are estimated, not zero.
+                        tokens = (prompt_tokens, self._typical_answer_tokens())
+                        abandoned += sum(tokens)
+                        self._record(context, mode, started, outcome=kind, error=error,
+                                     tokens=tokens, estimated=True,
+                                     detail=f"no answer within {timeout:.0f} s")
+                    else:
+                        self._record(context, mode, started, outcome=kind, error=error)
+                else:
+                    completion = self._completion(
+                        response, schema, mode, context, started, prompt_tokens)
+                    self.pacing.answered(time.monotonic() - started, completion.tokens_in,
+                                         completion.tokens_out)
+                    return dataclasses.replace(completion, abandoned_tokens=abandoned)
+            if kind == "format-rejected":
+                raise _FormatRejected from None
+            if kind == "context-overflow":
+                raise LLMUnavailable(kind, abandoned, size) from None
+            if delay is None or attempt >= self.retry.max_retries:
+                raise LLMUnavailable(kind, abandoned) from None
+            attempt += 1
+            self.sleep(delay)
+
+    def _typical_answer_tokens(self) -> int:
+        return self.pacing.typical_answer_tokens(default=self.llm.max_output_tokens)
 
     def _classify(
         self, error: openai.APIError, mode: str, attempt: int
@@ -267,10 +373,18 @@ class ChatEndpoint:
         if isinstance(error, openai.APITimeoutError):
             return "timeout", backoff
         if isinstance(error, openai.APIConnectionError):
+            if is_too_large(error):
+                return "too-large", None  # asking again would bring the same flood
             return "connection", backoff
         if not isinstance(error, openai.APIStatusError):
             return "error", None
         status = error.status_code
+        # Whatever the status (llama-cpp-python answers 500): an error about the
+        # response_format means "try the next format", not "the server is down".
+        if context_overflow(error) is not None:
+            return "context-overflow", None  # the story may go map-reduce: see llm.py
+        if mode != "text" and _names_format(error):
+            return "format-rejected", None
         if status == 429:
             wait = _retry_after(error)
             if wait is not None and wait > self.retry.max_retry_after:
@@ -278,8 +392,6 @@ class ChatEndpoint:
             return "rate-limited", backoff if wait is None else wait
         if status >= 500 or status in (408, 409):
             return "server-error" if status >= 500 else f"http-{status}", backoff
-        if status in (400, 422) and mode != "text" and _FORMAT_WORDS.search(str(error.body)):
-            return "format-rejected", None
         if status in (401, 403):
             return "auth", None
         return f"http-{status}", None
@@ -291,13 +403,19 @@ class ChatEndpoint:
         mode: str,
         context: CallContext,
         started: float,
+        prompt_tokens: int,
     ) -> Completion:
         choice = response.choices[0] if getattr(response, "choices", None) else None
+        content = choice.message.content if choice is not None else None
         usage = getattr(response, "usage", None)
         tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
         tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
+        # A server that reports no usage is charged our estimate, marked as such.
+        estimated = not (tokens_in or tokens_out)
+        if estimated:
+            tokens_in, tokens_out = prompt_tokens, estimate_tokens(content or "")
         completion = Completion(
-            content=choice.message.content if choice is not None else None,
+            content=content,
             finish_reason=choice.finish_reason if choice is not None else None,
             tokens_in=tokens_in,
             tokens_out=tokens_out,
@@ -313,7 +431,8 @@ class ChatEndpoint:
         except AnswerError as error:
             completion = dataclasses.replace(completion, problem=error)
             outcome = error.code
-        self._record(context, mode, started, outcome=outcome, tokens=(tokens_in, tokens_out))
+        self._record(context, mode, started, outcome=outcome, tokens=(tokens_in, tokens_out),
+                     estimated=estimated)
         return completion
 
     def _record(
@@ -324,11 +443,15 @@ class ChatEndpoint:
         *,
         outcome: str,
         tokens: tuple[int, int] = (0, 0),
+        estimated: bool = False,
         error: Exception | None = None,
+        detail: str | None = None,
     ) -> None:
-        detail = None
+        text = None
         if error is not None:
-            detail = scrub(f"{type(error).__name__}: {error}", self.secrets)
+            text = scrub(f"{type(error).__name__}: {error}", self.secrets)
+            if detail:
+                text = f"{text} ({detail})"
         self.log.record(
             CallRecord(
                 endpoint=self.endpoint,
@@ -339,8 +462,26 @@ class ChatEndpoint:
                 response_format=mode,
                 tokens_in=tokens[0],
                 tokens_out=tokens[1],
+                tokens_estimated=estimated,
                 latency_ms=int((time.monotonic() - started) * 1000),
                 outcome=outcome,
-                error=detail,
+                error=text,
             )
         )
+
+
+@functools.cache
+def _build_response_types() -> None:
+    """Have pydantic build the SDK's response models now: it does so lazily, and ~50 ms
+    of it would otherwise land on the first answer (and the worker threads behind it)."""
+    sample: dict[str, Any] = {
+        "id": "warm-up", "object": "chat.completion", "created": 0, "model": "m",
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": "{}"}}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+    ChatCompletion.construct(**sample)  # the SDK's path for answers: no validation
+
+
+def _status(error: openai.APIError) -> int | None:
+    return error.status_code if isinstance(error, openai.APIStatusError) else None

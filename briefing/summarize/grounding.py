@@ -38,8 +38,11 @@ from urllib.parse import urlsplit
 
 import jsonschema
 
+from briefing.normalize import strip_controls
+
 # Re-exported: the LLM engine builds its prompts from text stripped here.
 from briefing.summarize.injection import strip_injections as strip_injections
+from briefing.summarize.lenient_json import NotJSON, loads_object
 from briefing.summarize.support import check_support
 
 # -- the answer schema ----------------------------------------------------------------
@@ -91,39 +94,31 @@ class AnswerError(Exception):
         self.detail = detail
 
 
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
-
-
 def parse_answer(content: str | None, schema: Mapping[str, Any]) -> dict[str, Any]:
     """The answer's JSON object, validated against ``schema``; raises ``AnswerError``.
 
-    The ``enum`` of source ids is left to grounding: one bullet citing an id it was
-    not given costs that bullet ("unknown-source"), not the whole story's answer.
+    The object is read leniently (``lenient_json``: raw newlines inside strings, a
+    code fence, text around it), then validated strictly. The ``enum`` of source ids
+    is left to grounding: one bullet citing an id it was not given costs that bullet
+    ("unknown-source"), not the whole story's answer.
     """
-    if not content or not content.strip():
-        raise AnswerError("invalid-json", "the answer is empty")
-    text = content.strip()
-    fenced = _FENCE.search(text)  # plain-text mode: models like to wrap JSON in fences
-    if fenced:
-        text = fenced.group(1).strip()
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        start, end = text.find("{"), text.rfind("}")
-        try:
-            data = json.loads(text[start : end + 1]) if 0 <= start < end else None
-        except json.JSONDecodeError:
-            data = None
-        if data is None:
-            raise AnswerError("invalid-json", "the answer is not a JSON object") from None
-    if not isinstance(data, dict):
-        raise AnswerError("invalid-json", "the answer is not a JSON object")
-    validator = jsonschema.Draft202012Validator(_without_enums(schema))
+        data = loads_object(content or "")
+    except NotJSON as unreadable:
+        raise AnswerError("invalid-json", str(unreadable)) from None
+    validator = _validator(json.dumps(schema, sort_keys=True))
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "the answer"
         raise AnswerError("schema", f"{where}: {error.message[:200]}")
     return data
+
+
+@functools.lru_cache(maxsize=64)
+def _validator(schema: str) -> Any:
+    """A validator per schema (stories of as many articles share one): building it
+    costs more than validating."""
+    return jsonschema.Draft202012Validator(_without_enums(json.loads(schema)))
 
 
 def _without_enums(schema: Any) -> Any:
@@ -180,7 +175,8 @@ def ground_item(
     labels = item.get("sources")
     if not isinstance(text, str) or not isinstance(labels, list):
         return Rejected(str(text), "schema")
-    text = " ".join(text.split())
+    # A model's text is cleaned as article text is at ingest: no control characters.
+    text = " ".join(strip_controls(text).split())
     if not text:
         return Rejected(text, "empty")
     if not labels or any(not isinstance(label, str) or label not in docs for label in labels):

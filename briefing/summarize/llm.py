@@ -9,10 +9,20 @@ When a story's articles do not fit the model's context, it goes map-reduce:
 ``article_facts`` per article (or per part of a long one), each fact grounded,
 then ``story_bullets`` over the facts, which keep their article ids.
 
+The map step runs only when its result can be used: if even one short fact per
+article would not fit the final prompt, the story falls back before any request.
+
+Every line of an answer must first be a sentence about the story (``sanity``:
+no ids, no echo of our own prompt, no repeats), then be grounded in the
+articles it cites (``grounding``). Top lines also keep only the citations of the
+stories they are about (``top_lines``).
+
 Failures never escape: a story whose request fails (endpoint down, budget spent,
-answer invalid twice, no bullet grounded) gets its extractive bullets, marked
-``EXTRACTIVE_FALLBACK``, and a note. Stories run on a thread pool of
-``max_concurrency`` workers; each request is looked up in the cache first.
+answer invalid twice, no bullet passed the checks) gets its extractive bullets,
+marked ``EXTRACTIVE_FALLBACK``, a reason code (``StorySummary.fallback_reason``)
+and a note in words (``report``). Stories run on a thread pool of
+``max_concurrency`` workers, while the endpoint's ``Pacing`` decides how many
+requests are really in flight; each request is looked up in the cache first.
 """
 
 from __future__ import annotations
@@ -27,10 +37,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from briefing.config import Limits, LLMConfig
-from briefing.errors import TemplateError
-from briefing.summarize.asker import Ask, Asker, chat_messages
+from briefing.config import MIN_PROMPT_TOKENS, Limits, LLMConfig
+from briefing.errors import SummarizerError, TemplateError
+from briefing.summarize.asker import (
+    REPAIR_INSTRUCTION,
+    SHORTER_INSTRUCTION,
+    Ask,
+    Asker,
+    chat_messages,
+)
 from briefing.summarize.endpoint import (
+    SCHEMA_INSTRUCTION,
     AnswerFailed,
     CallContext,
     ChatEndpoint,
@@ -47,6 +64,8 @@ from briefing.summarize.grounding import (
 )
 from briefing.summarize.llm_log import LLMLog, scrub
 from briefing.summarize.prompts import PromptLibrary, RenderedPrompt
+from briefing.summarize.report import fallback_reason
+from briefing.summarize.sanity import PromptText, line_problem
 from briefing.summarize.tokens import (
     BudgetSpent,
     TokenBudget,
@@ -56,6 +75,7 @@ from briefing.summarize.tokens import (
     split_to_tokens,
     truncate_to_tokens,
 )
+from briefing.summarize.top_lines import StoryScope, prompt_entries
 from briefing.types import Article, Bullet, BulletOrigin, DroppedBullet, Story, StorySummary
 
 __all__ = ["ChatEndpoint", "LLMSummarizer", "RetryPolicy"]
@@ -64,13 +84,16 @@ log = logging.getLogger(__name__)
 
 MAX_FACTS = 8
 MAX_TOP_LINES = 3
-
-NOTE_UNAVAILABLE = "the LLM was unavailable"
-NOTE_BUDGET = "the run's LLM token budget was spent"
-NOTE_INVALID = "the model's answer was invalid"
-NOTE_UNGROUNDED = "no model bullet passed the grounding check"
-NOTE_REJECTED = "the LLM endpoint rejected the request"
-NOTE_FAILED = "the LLM engine failed"
+#: The map step reads at most this many parts of one long article (news puts the
+#: facts first); more would cost a request each on a small context.
+MAX_FACT_PARTS = 4
+#: AnswerFailed codes that mean the model's answer as a whole was unusable: counted
+#: as a dropped answer. Others ("too-long", "no-facts") are about the story.
+ANSWER_CODES = frozenset(("invalid-json", "schema", "length"))
+#: Fallback reasons that mean the server did not answer: no top lines are asked then.
+UNREACHABLE = frozenset((
+    "timeout", "connection", "server-error", "rate-limited", "auth", "not-sent", "too-large",
+    "error"))
 
 
 def _untrusted(text: str) -> str:
@@ -116,6 +139,22 @@ def _without_injections(story: Story) -> Story:
     return dataclasses.replace(story, articles=tuple(articles))
 
 
+class _Fallback(Exception):
+    """This story goes offline, for ``code`` (a ``report.FALLBACK_REASONS`` key)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class _ContextOverflow(Exception):
+    """The server said the prompt was over its context window (``size``, if it said)."""
+
+    def __init__(self, size: int | None) -> None:
+        super().__init__(size)
+        self.size = size
+
+
 class LLMSummarizer:
     """The LLM engine. ``engine`` is "llm:<model>"; ``prompt_versions`` goes into brief.json."""
 
@@ -137,6 +176,7 @@ class LLMSummarizer:
         self.engine = f"llm:{endpoint.model}"
         self.prompt_versions: dict[str, str] = prompts.versions()
         self._check_prompts()
+        self._prompt_text = self._own_prompt_text()
         self._fallback = fallback or extractive_bullets
         self._settings = {
             "temperature": llm.temperature,
@@ -146,27 +186,64 @@ class LLMSummarizer:
             "max_bullet_words": limits.max_bullet_words,
         }
         self.asker = Asker(endpoint, log_, llm, self._settings)
+        self._check_room()
+        endpoint.client  # noqa: B018  made now (no request is sent), not by the first story
         self._lock = threading.Lock()
         self._unavailable_streak = 0
-        self._breaker_open = False
+        self._breaker_kind: str | None = None
+        #: Top lines the last ``top_lines`` call dropped, with reasons (story_id "top-lines").
+        self.dropped_top_lines: tuple[DroppedBullet, ...] = ()
+        #: What to change in briefing.toml, learnt during the last run (also logged).
+        self.advice: list[str] = []
+
+    def _sample_prompts(self, text: str = "", headline: str = "") -> list[RenderedPrompt]:
+        """Every task rendered once, its untrusted fields set to ``text``/``headline``."""
+        sample = {"id": "A1", "outlet": text, "title": text, "published": "", "text": text}
+        words = self.limits.max_bullet_words
+        common = {"min_bullets": self.limits.min_bullets, "max_bullets": self.limits.max_bullets,
+                  "max_words": words}
+        return [
+            *(self.prompts.render("story_bullets", headline=headline, sources=[sample],
+                                  from_facts=facts, **common) for facts in (False, True)),
+            self.prompts.render("article_facts", article=sample, part=1, parts=2,
+                                max_facts=MAX_FACTS, max_words=words),
+            self.prompts.render(
+                "top_lines", stories=[{"headline": headline, "bullets": [
+                    {"text": text, "sources": ["A1"]}]}],
+                max_lines=MAX_TOP_LINES, max_words=words,
+            ),
+        ]
 
     def _check_prompts(self) -> None:
         """Render every task once with sample values, so a broken (user) template stops
         the run up front, naming the template, instead of failing story by story."""
-        sample = {"id": "A1", "outlet": "Outlet", "title": "Title", "published": "", "text": "x"}
-        words = self.limits.max_bullet_words
-        self.prompts.render(
-            "story_bullets", headline="Headline", sources=[sample], from_facts=False,
-            min_bullets=self.limits.min_bullets, max_bullets=self.limits.max_bullets,
-            max_words=words,
-        )
-        self.prompts.render(
-            "article_facts", article=sample, part=1, parts=1, max_facts=MAX_FACTS, max_words=words
-        )
-        self.prompts.render(
-            "top_lines", stories=[{"headline": "Headline", "bullets": [
-                {"text": "Bullet", "sources": ["A1"]}]}],
-            max_lines=MAX_TOP_LINES, max_words=words,
+        self._sample_prompts("x", "Headline")
+
+    def _own_prompt_text(self) -> PromptText:
+        """The text of our own that requests carry (articles left out), to catch echoes."""
+        texts = [text for prompt in self._sample_prompts() for text in (prompt.system, prompt.user)]
+        return PromptText.of([*texts, SCHEMA_INSTRUCTION, REPAIR_INSTRUCTION, SHORTER_INSTRUCTION])
+
+    def _check_room(self) -> None:
+        """Refuse settings under which no story could ever be sent: the instructions,
+        one short article and the schema must fit next to the longest answer."""
+        source = {"id": "A1", "outlet": "Outlet", "title": "Title", "published": "",
+                  "text": " ".join(["word"] * self.limits.max_bullet_words)}
+        prompt = self.prompts.render("story_bullets", **self._story_context(
+            "Headline", [source], facts=True))
+        schema = answer_schema("bullets", ["A1"], self.limits.max_bullets,
+                               self.limits.max_bullet_words)
+        if self.asker.fits(prompt, schema):
+            return
+        needed = (estimate_messages(chat_messages(prompt)) + estimate_tokens(json.dumps(schema))
+                  + 64)
+        context, output = self.llm.context_tokens, self.llm.max_output_tokens
+        raise SummarizerError(
+            f"llm.context_tokens = {context} leaves no room for a prompt next to "
+            f"llm.max_output_tokens = {output}: the instructions and one short article need "
+            f"about {needed} tokens; raise context_tokens to at least "
+            f"{output + needed + 64} or lower max_output_tokens to at most "
+            f"{max(0, context - needed - 64)}"
         )
 
     # -- public -----------------------------------------------------------------
@@ -188,21 +265,25 @@ class LLMSummarizer:
         breaker: the endpoint may be back) for this run."""
         self.asker.budget = TokenBudget(self.llm.budget_tokens)
         with self._lock:
-            self._breaker_open = False
+            self._breaker_kind = None
             self._unavailable_streak = 0
+        self.advice = []
         if not stories:
             return []
         workers = max(1, min(self.llm.max_concurrency, len(stories)))
         try:
             with concurrent.futures.ThreadPoolExecutor(workers, "briefing-llm") as pool:
-                return list(pool.map(self._summarize_safely, stories))
+                summaries = list(pool.map(self._summarize_safely, stories))
         finally:
             self.log.flush()
+        self._advise(summaries, stories)
+        return summaries
 
     def top_lines(
         self, summaries: Sequence[StorySummary], stories: Sequence[Story]
     ) -> tuple[Bullet, ...]:
-        """Up to three lines across the brief, grounded like bullets; () on any failure."""
+        """Up to three lines across the brief, checked like bullets; () on any failure."""
+        self.dropped_top_lines = ()
         try:
             return self._top_lines(summaries, stories)
         except (LLMUnavailable, AnswerFailed, BudgetSpent) as error:
@@ -217,29 +298,64 @@ class LLMSummarizer:
     # -- one story --------------------------------------------------------------
 
     def _summarize_safely(self, story: Story) -> StorySummary:
-        if self._breaker_is_open():
-            return self._fall_back(story, NOTE_UNAVAILABLE)
+        breaker = self._breaker()
+        if breaker is not None:
+            return self._fall_back(story, "not-sent", detail=fallback_reason(breaker))
+        try:
+            return self._summarize_once(story)
+        except _ContextOverflow as overflow:
+            # The server's window is smaller than configured: learn it and plan again.
+            if self._learn_context(overflow.size):
+                try:
+                    return self._summarize_once(story)
+                except _ContextOverflow:
+                    pass
+            return self._fall_back(story, "context-overflow")
+
+    def _summarize_once(self, story: Story) -> StorySummary:
         try:
             summary = self._summarize(story)
         except LLMUnavailable as error:
+            if error.kind == "context-overflow":
+                raise _ContextOverflow(error.context_tokens) from None
             self._note_unavailable(error.kind)
             log.warning("story %s: LLM unavailable (%s); summarized offline", story.id, error.kind)
-            return self._fall_back(story, NOTE_REJECTED if error.kind == "rejected"
-                                   else NOTE_UNAVAILABLE)
+            return self._fall_back(story, error.kind)
         except BudgetSpent:
             log.info("story %s: token budget spent; summarized offline", story.id)
-            return self._fall_back(story, NOTE_BUDGET)
+            return self._fall_back(story, "budget")
         except AnswerFailed as error:
             log.warning("story %s: unusable answer (%s); summarized offline", story.id, error.code)
-            return self._fall_back(story, NOTE_INVALID, (DroppedBullet(story.id, error.code),))
+            dropped = (DroppedBullet(story.id, error.code),) if error.code in ANSWER_CODES else ()
+            return self._fall_back(story, error.code, dropped)
+        except _Fallback as error:
+            log.warning("story %s: %s; summarized offline", story.id, fallback_reason(error.code))
+            return self._fall_back(story, error.code)
         except TemplateError:
             raise  # the user's prompt templates are broken: a configuration error, not the LLM's
         except Exception as error:  # the run must never fail because of the LLM
             log.error("story %s: LLM engine failed: %s", story.id,
                       scrub(f"{type(error).__name__}: {error}", self.endpoint.secrets))
-            return self._fall_back(story, NOTE_FAILED)
+            return self._fall_back(story, "failed")
         self._note_available()
         return summary
+
+    def _learn_context(self, size: int | None) -> bool:
+        """Use the server's (smaller) context window from now on; False if unusable."""
+        with self._lock:
+            current = self.llm.context_tokens
+            if not size or size >= current:
+                return False
+            smaller = dataclasses.replace(self.llm, context_tokens=size)
+            if input_budget(size, smaller.max_output_tokens) < MIN_PROMPT_TOKENS:
+                return False
+            self.llm = self.asker.llm = smaller
+            self.advice.append(
+                f"The LLM server's context window is {size} tokens, smaller than "
+                f"llm.context_tokens = {current}: set [llm] context_tokens = {size} in "
+                "briefing.toml (the run went on with it).")
+        log.warning("%s", self.advice[-1])
+        return True
 
     def _summarize(self, story: Story) -> StorySummary:
         sources = [_source(f"A{n}", article) for n, article in enumerate(story.articles, 1)]
@@ -247,23 +363,33 @@ class LLMSummarizer:
         answer = self._story_answer(story, sources)
         bullets: list[Bullet] = []
         dropped: list[DroppedBullet] = []
-        seen: set[str] = set()
         for item in answer["bullets"]:
-            result = ground_item(item, docs)
-            if not isinstance(result, Grounded):
-                log.info("story %s: dropped a bullet (%s)", story.id, result.reason)
-                dropped.append(DroppedBullet(story.id, result.reason))
-            elif result.text.casefold() not in seen:
-                seen.add(result.text.casefold())
+            kept_texts = [bullet.text for bullet in bullets]
+            result = self._check_line(item, docs, kept_texts)
+            if isinstance(result, Grounded):
                 bullets.append(Bullet(result.text, result.article_ids, BulletOrigin.LLM, True))
+            else:
+                log.info("story %s: dropped a bullet (%s)", story.id, result)
+                dropped.append(DroppedBullet(story.id, result))
         if not bullets:
-            return self._fall_back(story, NOTE_UNGROUNDED, tuple(dropped))
+            return self._fall_back(story, "ungrounded", tuple(dropped))
         return StorySummary(story.id, story.headline, tuple(bullets), dropped=tuple(dropped))
 
-    def _story_context(self, story: Story, sources: list[dict[str, str]], facts: bool) -> Any:
-        headline, _ = strip_injections(story.headline)
+    def _check_line(
+        self, item: Any, docs: dict[str, SourceDoc], kept: Sequence[str]
+    ) -> Grounded | str:
+        """The grounded line, or the reason code it was dropped for."""
+        text = " ".join(str(item.get("text", "")).split()) if isinstance(item, dict) else ""
+        problem = line_problem(text, self._prompt_text, kept) if text else None
+        if problem is not None:
+            return problem
+        result = ground_item(item, docs)
+        return result if isinstance(result, Grounded) else result.reason
+
+    def _story_context(self, headline: str, sources: list[dict[str, str]], facts: bool) -> Any:
+        clean, _ = strip_injections(headline)
         return {
-            "headline": _untrusted(headline),
+            "headline": _untrusted(clean),
             "sources": sources,
             "from_facts": facts,
             "min_bullets": self.limits.min_bullets,
@@ -278,13 +404,15 @@ class LLMSummarizer:
         schema = answer_schema(
             "bullets", labels, self.limits.max_bullets, self.limits.max_bullet_words
         )
-        prompt = self.prompts.render("story_bullets", **self._story_context(story, fields, facts))
+        prompt = self.prompts.render(
+            "story_bullets", **self._story_context(story.headline, fields, facts))
 
         def shrink() -> RenderedPrompt:
             # Half of every source's text: the retry after a cut-off answer.
             halved = [{**f, "text": truncate_to_tokens(f["text"], estimate_tokens(f["text"]) // 2)}
                       for f in fields]
-            return self.prompts.render("story_bullets", **self._story_context(story, halved, facts))
+            return self.prompts.render(
+                "story_bullets", **self._story_context(story.headline, halved, facts))
 
         return Ask(prompt, schema, CallContext("story_bullets", story.id, prompt.version),
                    tuple(source.content_hash for source in sources), shrink)
@@ -293,24 +421,41 @@ class LLMSummarizer:
         direct = self._bullets_ask(story, sources, [s.fields for s in sources], facts=False)
         if self.asker.fits(direct.prompt, direct.schema):
             return self.asker.ask(direct)
-        # Map-reduce: the articles do not fit one request.
-        notes = {source.doc.label: self._facts(story, source) for source in sources}
+        # Map-reduce: the articles do not fit one request. Only the articles whose
+        # notes can fit the final prompt are read: no request is made in vain.
+        usable = self._sources_for_facts(story, sources)
+        notes = {source.doc.label: self._facts(story, source) for source in usable}
         if not any(notes.values()):
-            raise AnswerFailed("no-facts")
+            raise _Fallback("no-facts")
         while True:
+            used = [s for s in usable if notes[s.doc.label]]
             fields = [{**s.fields, "text": "\n".join(f"- {fact}" for fact in notes[s.doc.label])}
-                      for s in sources if notes[s.doc.label]]
-            used = [s for s in sources if notes[s.doc.label]]
+                      for s in used]
             reduce = self._bullets_ask(story, used, fields, facts=True)
             if self.asker.fits(reduce.prompt, reduce.schema):
                 return self.asker.ask(reduce)
             longest = max(notes, key=lambda label: len(notes[label]))
             if len(notes[longest]) <= 1:
-                raise AnswerFailed("too-long")
+                raise _Fallback("too-long")
             notes[longest] = notes[longest][:-1]
 
+    def _sources_for_facts(self, story: Story, sources: list[_Source]) -> list[_Source]:
+        """The first articles whose notes (one fact of the longest allowed length each)
+        fit the final prompt; raises ``_Fallback("too-long")`` when not even one does."""
+        fact = "- " + " ".join(["word"] * self.limits.max_bullet_words)
+        for count in range(len(sources), 0, -1):
+            chosen = sources[:count]
+            ask = self._bullets_ask(story, chosen, [{**s.fields, "text": fact} for s in chosen],
+                                    facts=True)
+            if self.asker.fits(ask.prompt, ask.schema):
+                if count < len(sources):
+                    log.info("story %s: only %d of %d articles fit the model's context",
+                             story.id, count, len(sources))
+                return chosen
+        raise _Fallback("too-long")
+
     def _facts(self, story: Story, source: _Source) -> list[str]:
-        """Grounded facts of one article, asked part by part so each part fits."""
+        """Checked facts of one article, asked part by part so each part fits."""
         context = {"max_facts": MAX_FACTS, "max_words": self.limits.max_bullet_words}
         label = source.doc.label
         schema = answer_schema("facts", [label], MAX_FACTS, self.limits.max_bullet_words)
@@ -320,8 +465,8 @@ class LLMSummarizer:
         fixed = estimate_messages(chat_messages(empty)) + estimate_tokens(json.dumps(schema))
         room = input_budget(self.llm.context_tokens, self.llm.max_output_tokens) - fixed - 64
         if room <= 0:
-            raise AnswerFailed("too-long")  # context_tokens cannot hold even the instructions
-        parts = split_to_tokens(source.fields["text"], room)
+            raise _Fallback("too-long")  # context_tokens cannot hold even the instructions
+        parts = split_to_tokens(source.fields["text"], room)[:MAX_FACT_PARTS]
         facts: list[str] = []
         for number, part in enumerate(parts, 1):
             prompt = self.prompts.render(
@@ -337,7 +482,7 @@ class LLMSummarizer:
                          error.code)
                 continue
             for item in answer["facts"]:
-                result = ground_item(item, {label: source.doc})
+                result = self._check_line(item, {label: source.doc}, facts)
                 if isinstance(result, Grounded):
                     facts.append(result.text)
         return facts
@@ -347,7 +492,10 @@ class LLMSummarizer:
     def _top_lines(
         self, summaries: Sequence[StorySummary], stories: Sequence[Story]
     ) -> tuple[Bullet, ...]:
-        if self._breaker_is_open() or not summaries:
+        if self._breaker() is not None or not summaries:
+            return ()
+        if all(s.fallback_reason in UNREACHABLE for s in summaries):
+            log.info("top lines skipped: the LLM server answered for no story")
             return ()
         labels: dict[int, str] = {}
         docs: dict[str, SourceDoc] = {}
@@ -356,18 +504,9 @@ class LLMSummarizer:
                 if article.id not in labels:
                     labels[article.id] = f"A{len(labels) + 1}"
                     docs[labels[article.id]] = _source(labels[article.id], article).doc
-        entries = [
-            {
-                "headline": _untrusted(strip_injections(summary.headline)[0]),
-                "bullets": [
-                    {"text": _untrusted(b.text), "sources": [labels[i] for i in b.article_ids
-                                                             if i in labels]}
-                    for b in summary.bullets
-                ],
-            }
-            for summary in summaries
-            if summary.bullets
-        ]
+        entries = prompt_entries(
+            summaries, labels, lambda text: _untrusted(strip_injections(text)[0]))
+        scope = StoryScope.of(summaries, stories, labels)
         schema = answer_schema("lines", list(docs), MAX_TOP_LINES, self.limits.max_bullet_words)
         while entries:
             prompt = self.prompts.render(
@@ -384,41 +523,76 @@ class LLMSummarizer:
             Ask(prompt, schema, CallContext("top_lines", None, prompt.version), content)
         )
         lines: list[Bullet] = []
+        dropped: list[DroppedBullet] = []
         for item in answer["lines"]:
-            result = ground_item(item, docs)
+            cited = item.get("sources") if isinstance(item, dict) else None
+            if isinstance(cited, list):
+                # Only the citations of the stories the line is about.
+                text = str(item.get("text", ""))
+                item = {**item, "sources": scope.restrict(text, cited) or ["-"]}
+            result = self._check_line(item, docs, [line.text for line in lines])
             if isinstance(result, Grounded):
                 lines.append(Bullet(result.text, result.article_ids, BulletOrigin.LLM, True))
             else:
-                log.info("top lines: dropped a line (%s)", result.reason)
+                reason = "off-story" if result == "unknown-source" and cited else result
+                log.info("top lines: dropped a line (%s)", reason)
+                dropped.append(DroppedBullet("top-lines", reason))
+        self.dropped_top_lines = tuple(dropped)
         return tuple(lines)
 
-    # -- fallback and the circuit breaker -----------------------------------------
+    # -- fallback, the circuit breaker and advice ---------------------------------
 
     def _fall_back(
-        self, story: Story, reason: str, dropped: tuple[DroppedBullet, ...] = ()
+        self,
+        story: Story,
+        code: str,
+        dropped: tuple[DroppedBullet, ...] = (),
+        *,
+        detail: str | None = None,
     ) -> StorySummary:
         bullets = tuple(
             dataclasses.replace(bullet, origin=BulletOrigin.EXTRACTIVE_FALLBACK)
             for bullet in self._fallback(_without_injections(story), self.limits)
         )
+        reason = fallback_reason(code) + (f" ({detail})" if detail else "")
         return StorySummary(
             story.id, story.headline, bullets,
             notes=(f"summarized offline: {reason}",), dropped=dropped, fell_back=True,
+            fallback_reason=code,
         )
 
-    def _breaker_is_open(self) -> bool:
+    def _breaker(self) -> str | None:
+        """The failure kind that made the run give up on the endpoint, or None."""
         with self._lock:
-            return self._breaker_open
+            return self._breaker_kind
 
     def _note_unavailable(self, kind: str) -> None:
         with self._lock:
             self._unavailable_streak += 1
             # A bad key or missing model will not fix itself within the run.
-            if kind == "auth" or self._unavailable_streak >= self.endpoint.retry.breaker_threshold:
-                if not self._breaker_open:
-                    log.warning("the LLM endpoint looks down; remaining stories go offline")
-                self._breaker_open = True
+            give_up = kind == "auth" or (
+                self._unavailable_streak >= self.endpoint.retry.breaker_threshold)
+            if give_up and self._breaker_kind is None:
+                log.warning("the LLM endpoint looks down (%s); remaining stories go offline",
+                            fallback_reason(kind))
+                self._breaker_kind = kind
 
     def _note_available(self) -> None:
         with self._lock:
             self._unavailable_streak = 0
+
+    def _advise(self, summaries: Sequence[StorySummary], stories: Sequence[Story]) -> None:
+        """After timeouts, say which settings to change (the CLI shows warnings)."""
+        timed_out = sum(1 for s in summaries if s.fallback_reason == "timeout")
+        if self._breaker() == "timeout":
+            timed_out += sum(1 for s in summaries if s.fallback_reason == "not-sent")
+        if not timed_out:
+            return
+        prompts = [estimate_tokens(" ".join(a.text for a in story.articles)) for story in stories]
+        prompt_tokens = min(max(prompts, default=0), input_budget(
+            self.llm.context_tokens, self.llm.max_output_tokens))
+        self.advice.append(self.endpoint.pacing.advice(
+            timed_out=timed_out, prompt_tokens=prompt_tokens,
+            max_output_tokens=self.llm.max_output_tokens, concurrency=self.llm.max_concurrency,
+        ))
+        log.warning("%s", self.advice[-1])

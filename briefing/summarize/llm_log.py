@@ -1,12 +1,14 @@
 """What the LLM engine remembers in the store: calls, cached answers, endpoint formats.
 
 * ``llm_calls``: one row per request attempt, cache hits and failures included
-  (model, tokens in and out, latency, outcome). ``briefing usage`` reads it.
+  (model, tokens in and out, latency, outcome). Token counts the server did not
+  report (a request that timed out, a server without usage) are our estimate,
+  flagged ``tokens_estimated``. ``briefing usage`` reads it.
 * ``llm_cache``: validated answers keyed by a hash of (task, prompt version and
   template hash, model, settings, the rendered messages, which carry the
   articles' content). A rebuild with no new articles is answered from here.
-* ``llm_endpoints``: the ``response_format`` mode an endpoint accepted, so the
-  next run does not probe a server that rejects ``json_schema`` again.
+* ``llm_endpoints``: the ``response_format`` mode an endpoint accepted for a
+  model, so the next run does not probe a server that rejects ``json_schema`` again.
 
 Nothing here ever sees the API key: error texts go through ``scrub`` first.
 Store failures are logged and swallowed, because bookkeeping must never turn
@@ -20,6 +22,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -57,6 +60,8 @@ class CallRecord:
     response_format: str | None = None
     tokens_in: int = 0
     tokens_out: int = 0
+    #: The token counts are our estimate: the server reported none.
+    tokens_estimated: bool = False
     latency_ms: int = 0
     cache_hit: bool = False
     error: str | None = None
@@ -75,13 +80,17 @@ def _now() -> datetime:
 
 #: Rows kept in memory before they are written in one transaction.
 FLUSH_EVERY = 64
+#: ...or this many seconds after the last write: a slow local server answers once a
+#: minute, and a run stopped half-way must not lose what it already spent.
+FLUSH_SECONDS = 5.0
 
 
 class LLMLog:
     """Persistence for the LLM engine; with ``store=None`` it keeps everything in memory.
 
     Call rows and cache entries are written behind, in batches (at ``FLUSH_EVERY``
-    rows and whenever the engine finishes a run or the top lines), because a
+    rows, ``FLUSH_SECONDS`` after the last write, and whenever the engine finishes a
+    run or the top lines), because a
     commit per request serialises the worker threads on the store's lock and
     its fsync. Reads see unflushed entries, since they come from memory first.
     """
@@ -91,10 +100,11 @@ class LLMLog:
         self._secrets = tuple(secrets)
         self._lock = threading.Lock()
         self._memory_cache: dict[str, CachedAnswer] = {}
-        self._memory_formats: dict[str, str] = {}
+        self._memory_formats: dict[tuple[str, str], str] = {}
         self._pending_calls: list[CallRow] = []
         self._pending_cache: list[CacheEntry] = []
         self.calls: list[CallRecord] = []  # this process's records, for tests and summaries
+        self._flushed_at = time.monotonic()
 
     def record(self, call: CallRecord) -> None:
         if call.error is not None:
@@ -104,7 +114,7 @@ class LLMLog:
             outcome=call.outcome, story_id=call.story_id, prompt_version=call.prompt_version,
             response_format=call.response_format, tokens_in=call.tokens_in,
             tokens_out=call.tokens_out, latency_ms=call.latency_ms, cache_hit=call.cache_hit,
-            error=call.error,
+            error=call.error, tokens_estimated=call.tokens_estimated,
         )
         with self._lock:
             self.calls.append(call)
@@ -128,6 +138,7 @@ class LLMLog:
         with self._lock:
             calls, self._pending_calls = self._pending_calls, []
             cache, self._pending_cache = self._pending_cache, []
+            self._flushed_at = time.monotonic()
         if self._store is None or not (calls or cache):
             return
         try:
@@ -138,7 +149,9 @@ class LLMLog:
 
     def _flush_if_full(self) -> None:
         with self._lock:
-            full = len(self._pending_calls) + len(self._pending_cache) >= FLUSH_EVERY
+            pending = len(self._pending_calls) + len(self._pending_cache)
+            due = pending and time.monotonic() - self._flushed_at >= FLUSH_SECONDS
+            full = pending >= FLUSH_EVERY or due
         if full:
             self.flush()
 
@@ -161,23 +174,23 @@ class LLMLog:
             return None
         return CachedAnswer(answer, entry.tokens_in, entry.tokens_out)
 
-    def endpoint_format(self, endpoint: str) -> str | None:
+    def endpoint_format(self, endpoint: str, model: str) -> str | None:
         with self._lock:
-            if endpoint in self._memory_formats:
-                return self._memory_formats[endpoint]
+            if (endpoint, model) in self._memory_formats:
+                return self._memory_formats[(endpoint, model)]
         if self._store is None:
             return None
         try:
-            return self._store.llm.endpoint_format(endpoint)
+            return self._store.llm.endpoint_format(endpoint, model)
         except StoreError:
             return None
 
-    def set_endpoint_format(self, endpoint: str, mode: str) -> None:
+    def set_endpoint_format(self, endpoint: str, model: str, mode: str) -> None:
         with self._lock:
-            self._memory_formats[endpoint] = mode
+            self._memory_formats[(endpoint, model)] = mode
         if self._store is None:
             return
         try:
-            self._store.llm.set_endpoint_format(endpoint, mode, now=_now())
+            self._store.llm.set_endpoint_format(endpoint, model, mode, now=_now())
         except StoreError as error:
             log.warning("could not remember the endpoint's response format: %s", error)

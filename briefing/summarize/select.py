@@ -27,6 +27,7 @@ from briefing.summarize.extractive import ExtractiveSummarizer
 from briefing.summarize.llm import ChatEndpoint, LLMSummarizer, RetryPolicy
 from briefing.summarize.llm_log import LLMLog
 from briefing.summarize.prompts import PromptLibrary
+from briefing.summarize.transport import http_client
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 #: Sent as the key to servers that need none (the SDK refuses to run without one).
@@ -101,6 +102,8 @@ def _llm_summarizer(
             base_url=endpoint.base_url,
             timeout=config.llm.timeout,
             max_retries=0,  # retries are ours: bounded, with jitter, and recorded
+            # Answers are read as a stream and cut off past max_response_bytes.
+            http_client=http_client(config.llm.max_response_bytes, config.llm.timeout),
         )
 
     log_ = LLMLog(store, secrets)

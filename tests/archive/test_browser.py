@@ -131,3 +131,39 @@ def test_served_archive_works_under_its_content_security_policy(
         server.server_close()
         thread.join(5)
     assert violations == [] and errors == []
+
+
+def test_served_pages_load_without_a_single_failed_request(
+    browser_page: tuple[Any, list[str]], config: Config
+) -> None:
+    """No 404 in the console: every page names the archive's icon and gets it."""
+    import threading
+
+    from briefing.archive import make_server
+
+    page, errors = browser_page
+    responses: list[tuple[int, str, str]] = []
+    page.on("response", lambda r: responses.append(
+        (r.status, r.url, r.headers.get("content-type", ""))))
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text)
+            if message.type in ("error", "warning") else None)
+    built = build_brief(config, profile="default", engine="extractive")
+    update_archive(config)
+    server = make_server(config.paths.out, 0)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        base = f"http://localhost:{server.server_address[1]}/"
+        for path in ("index.html", f"default/{built.folder.name}/index.html", "feed.xml"):
+            page.goto(base + path)
+            page.wait_for_load_state("networkidle")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    assert [r for r in responses if r[0] >= 400] == []
+    icons = [r for r in responses if r[1].endswith("/_archive/favicon.svg")]
+    assert icons and all(r[2] == "image/svg+xml" for r in icons)
+    assert any(r[1].endswith("/feed.xml") and r[2] == "application/atom+xml" for r in responses)
+    assert console == [] and errors == []

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
+import json
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from briefing.archive import make_server
+from archive.briefs import PORT_STORY, brief_document
+from briefing.archive import make_server, update_archive
+from briefing.config import Config
 
 
 @pytest.fixture
@@ -155,3 +160,40 @@ def test_answers_say_nosniff_and_carry_a_restrictive_policy(served: tuple[Path, 
     assert "default-src 'none'" in policy and "script-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy and "form-action 'none'" in policy
     assert "unsafe-eval" not in policy and "script-src 'self' 'unsafe-inline'" not in policy
+
+
+def test_the_feed_is_served_as_atom_and_the_favicon_exists(
+    tmp_path: Path, config: Config
+) -> None:
+    """Through a real archive update: feed.xml as application/atom+xml, the icon every
+    page names, and /favicon.ico (which browsers ask for on pages naming none)."""
+    out = tmp_path / "out"
+    config = dataclasses.replace(config, paths=dataclasses.replace(config.paths, out=out))
+    folder = out / "default" / "2026-11-20"
+    folder.mkdir(parents=True)
+    moment = datetime.fromisoformat("2026-11-20T07:00:00+00:00")
+    (folder / "brief.json").write_text(
+        json.dumps(brief_document("default", moment, "Morning Brief", [PORT_STORY])),
+        encoding="utf-8",
+    )
+    update_archive(config, now=moment)
+    for page in (out / "index.html", folder / "index.html"):
+        assert '<link rel="icon" type="image/svg+xml" href="' in page.read_text("utf-8")
+    server = make_server(out, 0)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        status, headers, body = _fetch(port, "/feed.xml")
+        assert status == 200 and headers["Content-Type"] == "application/atom+xml"
+        assert b"<feed xmlns=\"http://www.w3.org/2005/Atom\">" in body
+        icon = (out / "_archive" / "favicon.svg").read_bytes()
+        assert icon.startswith(b"<svg") and b"<title>" in icon
+        for path in ("/_archive/favicon.svg", "/favicon.ico"):
+            status, headers, body = _fetch(port, path)
+            assert (status, headers["Content-Type"], body) == (200, "image/svg+xml", icon), path
+        assert _fetch(port, "/default/favicon.ico")[0] == 404  # only the site's root one
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

@@ -184,3 +184,70 @@ def test_links_survive_an_awkward_profile_name(
     assert 'href="a%20%231%3F/2026-11-20/brief.pdf"' in html
     feed = feedparser.parse((out_root / "feed.xml").read_bytes())
     assert feed.entries[0].link == "a%20%231%3F/2026-11-20/index.html"
+
+
+def _feed_ids(out_root: Path) -> tuple[str, list[str]]:
+    feed = feedparser.parse((out_root / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    return feed.feed.id, [entry.id for entry in feed.entries]
+
+
+def test_atom_ids_are_the_installations_own_and_never_change(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief, tmp_path: Path
+) -> None:
+    import dataclasses
+    import uuid
+
+    from briefing.storage import open_storage
+
+    write_brief("2026-11-20", [PORT_STORY], extra={"id": 1})
+    write_brief("2026-11-21", [RATES_STORY], extra={"id": 2})
+    update_archive(archive_config, now=NOW)
+    feed_id, entry_ids = _feed_ids(out_root)
+    with open_storage(archive_config.paths.store) as store:
+        installation = store.installation_id
+    assert feed_id == f"urn:uuid:{installation}"
+    assert len(set(entry_ids)) == 2
+    for entry_id in entry_ids:
+        assert entry_id.startswith("urn:uuid:") and uuid.UUID(entry_id[9:]).version == 5
+
+    # Rebuilt, published under a base_url, then a different one: the same ids.
+    from briefing.archive import rebuild_archive
+
+    rebuild_archive(archive_config, now=NOW)
+    assert _feed_ids(out_root) == (feed_id, entry_ids)
+    for base in ("https://briefs.example/", "https://news.example.org/desk/"):
+        settings = dataclasses.replace(archive_config.archive, base_url=base)
+        update_archive(dataclasses.replace(archive_config, archive=settings), now=NOW)
+        assert _feed_ids(out_root) == (feed_id, entry_ids)
+
+    # Another installation (its own store) publishing the same briefs: other ids.
+    other = dataclasses.replace(
+        archive_config, paths=dataclasses.replace(archive_config.paths,
+                                                  store=tmp_path / "elsewhere" / "b.db"))
+    update_archive(other, now=NOW)
+    other_feed, other_entries = _feed_ids(out_root)
+    assert other_feed != feed_id
+    assert not set(other_entries) & set(entry_ids)
+
+
+def test_the_installation_id_is_made_once_by_a_migration(tmp_path: Path) -> None:
+    from old_stores import sqlite_store_at
+
+    from briefing.storage import open_storage
+    from briefing.storage.sqlite import MIGRATIONS
+
+    path = tmp_path / "store.db"
+    with open_storage(path) as store:
+        first = store.installation_id
+        assert store.schema_version == len(MIGRATIONS) >= 11
+    with open_storage(path) as store:
+        assert store.installation_id == first
+    with open_storage(tmp_path / "second.db") as store:
+        assert store.installation_id != first
+    # A store from before migration 11 gets its id when it is next opened.
+    old = tmp_path / "old.db"
+    sqlite_store_at(old, 10)
+    with open_storage(old) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert store.installation_id.version == 4

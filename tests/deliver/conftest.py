@@ -9,6 +9,8 @@ of actions taken at successive DATA commands (then "ok" forever):
   (the client cannot know whether it was delivered);
 * ``"block"``: record the message, set ``server.blocked`` and hold the answer
   until ``server.release`` is set (the kill test kills the client meanwhile).
+
+``start_server(smtputf8=True)`` offers SMTPUTF8 (internationalized addresses).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from email import message_from_bytes, policy
+from email import message_from_string, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,11 @@ from render_samples import make_brief
 from briefing.brief import write_brief_json
 from briefing.config import Config, load_config
 from briefing.folders import publish_brief
-from briefing.render import render_brief
+from briefing.render import reader_links, render_brief
+from briefing.render.context import ReaderLinks
+from briefing.render.email_html import render_email_html
+from briefing.render.environment import make_environment
+from briefing.render.text import render_text
 from briefing.storage import Storage, open_storage
 from briefing.types import Brief
 
@@ -56,10 +62,14 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    #: The client asked for SMTPUTF8 (MAIL FROM ... SMTPUTF8).
+    smtputf8: bool = False
 
     @property
     def message(self) -> EmailMessage:
-        parsed = message_from_bytes(self.data, policy=policy.default)
+        # A message sent with SMTPUTF8 has UTF-8 headers: read it as text so its
+        # addresses come back as written (bytes would leave them as surrogates).
+        parsed = message_from_string(self.data.decode("utf-8"), policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         return parsed
 
@@ -76,7 +86,8 @@ class ScriptedHandler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         action = self.script.pop(0) if self.script else "ok"
         self.answers.append(action)
-        record = Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
+        record = Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content),
+                          bool(getattr(envelope, "smtp_utf8", False)))
         if action in ("421", "451"):
             return f"{action} 4.3.0 Try again later"
         if action == "550":
@@ -141,9 +152,10 @@ def start_server() -> Iterator[ServerFactory]:
         implicit_tls: ssl.SSLContext | None = None,
         login: tuple[str, str] | None = None,
         host: str = "127.0.0.1",
+        smtputf8: bool = False,
     ) -> MailServer:
         handler = ScriptedHandler(script=list(script or []))
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
         if starttls is not None:
             kwargs.update(tls_context=starttls, require_starttls=True)
         if login is not None:
@@ -266,14 +278,24 @@ def rendered_brief(tmp_path_factory: pytest.TempPathFactory) -> tuple[Brief, Pat
     return brief, folder
 
 
-def record(store: Storage, brief: Brief, rendered: Path, out_root: Path) -> tuple[int, Path]:
+def record(
+    store: Storage, brief: Brief, rendered: Path, out_root: Path,
+    links: ReaderLinks | None = None,
+) -> tuple[int, Path]:
     """Publish ``brief`` under ``out_root`` as a build does, its files copied from
-    ``rendered`` (its articles are not stored); returns its id and folder."""
+    ``rendered`` (its articles are not stored); returns its id and folder. With
+    ``links`` (the config's), brief.html and brief.txt are rendered with them, as a
+    build does (the PDF, slow to make, is the copy)."""
 
     def render(brief: Brief, folder: Path) -> None:
         for file in rendered.iterdir():
             shutil.copy(file, folder / file.name)
         write_brief_json(brief, folder / "brief.json")
+        if links is not None:
+            env = make_environment(())
+            (folder / "brief.html").write_text(render_email_html(brief, env, links),
+                                               encoding="utf-8")
+            (folder / "brief.txt").write_text(render_text(brief, env, links), encoding="utf-8")
 
     published, _ = publish_brief(store, brief, out_root=out_root, render=render,
                                  article_ids=[], story_keys=[])
@@ -349,7 +371,8 @@ def setup(
         config = load_config(config_file)
         store = open_storage(config.paths.store)
         stores.append(store)
-        brief_id, folder = record(store, brief, rendered, config.paths.out)
+        brief_id, folder = record(store, brief, rendered, config.paths.out,
+                                  reader_links(config))
         return Setup(config_file, config, store, store.briefs.get(brief_id), brief_id, folder)
 
     yield make

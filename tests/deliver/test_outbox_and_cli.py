@@ -86,7 +86,7 @@ def test_the_send_command_exits_1_when_a_recipient_failed(
     err_file = io.StringIO()
     args = _parser().parse_args(["send", "-p", "morning"])
     assert args.handler(args, s.config, Console(file=err_file, width=200)) == 1
-    assert f"failed: {RECIPIENTS[0]}: smtp: DATA: 550" in err_file.getvalue()
+    assert f"not delivered to {RECIPIENTS[0]}: smtp: DATA: 550" in err_file.getvalue()
 
 
 def test_send_needs_a_brief_recipients_and_a_sender(

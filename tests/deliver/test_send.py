@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import logging
 import threading
@@ -78,7 +79,8 @@ def test_each_recipient_gets_a_complete_standard_message(
         assert attachment.get_filename() == "morning-brief-2025-03-04.pdf"
         assert attachment.get_content() == pdf
         # Headers.
-        assert message["Subject"] == "Morning Brief · Tuesday, 4 March 2025"
+        top = s.brief.stories[0].headline
+        assert message["Subject"] == f"Morning Brief: {top}, and {len(s.brief.stories) - 1} more"
         assert message["From"] == SENDER
         assert message["To"] == recipient
         assert message["Reply-To"] == "editors@news.example"
@@ -346,3 +348,23 @@ def test_a_server_that_never_answers_times_out(setup: SetupFactory) -> None:
             send_brief(s.config, s.store, s.brief_id)
         assert time.monotonic() - started < 3
     assert set(outbox_states(s.store, s.brief_id).values()) == {"pending"}
+
+
+def test_dry_run_dir_is_configurable_and_never_inside_the_archive(
+    tmp_path: Path, setup: SetupFactory
+) -> None:
+    from briefing.errors import ConfigError
+
+    from .conftest import write_config
+
+    elsewhere = tmp_path / "outbox-preview"
+    s = setup(None, dry_run_dir=str(elsewhere))
+    report = send_brief(s.config, s.store, s.brief_id, dry_run=True)
+    assert report.files and all(elsewhere in path.parents for path in report.files)
+    with pytest.raises(ConfigError, match=r"smtp\.dry_run_dir .* is inside paths\.out"):
+        load_config(write_config(tmp_path, None, dry_run_dir=str(tmp_path / "out" / "eml")))
+    # A store kept inside the archive would put the default folder there: refused too.
+    config = load_config(write_config(tmp_path, None))
+    inside = dataclasses.replace(config, paths=dataclasses.replace(config.paths, out=tmp_path))
+    with pytest.raises(DeliveryError, match="would be in the published archive"):
+        send_brief(inside, s.store, s.brief_id, dry_run=True)

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from openai_server import FakeOpenAI, Reply, Request, answer, article_bodies, error
+from openai_server import (
+    FakeOpenAI,
+    Reply,
+    Request,
+    answer,
+    article_bodies,
+    error,
+    first_sentence,
+)
 from recorded import newest_folder
 
 from briefing.cli import main
@@ -91,9 +101,14 @@ def test_an_unavailable_llm_falls_back_with_a_visible_note(
     fake.handler = lambda request: error(500, "upstream exploded")
     outputs = read_outputs(build(tmp_path, seeds_dir))
     stories = len(outputs.data["stories"])
-    note = f"{stories} of {stories} stories summarized offline: the LLM was unavailable"
-    assert note in outputs.data["notes"]
+    [note] = [n for n in outputs.data["notes"] if "summarized offline" in n]
+    # Each story is counted under its own reason: the first ones failed, the rest were
+    # not sent once the server had failed three stories in a row.
+    assert note.startswith(f"{stories} of {stories} stories summarized offline: ")
+    assert "the LLM server failed with an error" in note
     assert note in " ".join(outputs.text.split())
+    story_notes = [story["notes"] for story in outputs.data["stories"]]
+    assert ["summarized offline: the LLM server failed with an error"] in story_notes
     assert SECRET not in outputs.everything()
 
 
@@ -104,3 +119,55 @@ def test_engine_llm_without_an_endpoint_is_a_one_line_error(
     assert code != 0
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "error:" in err
+
+
+# -- a small local model's junk never reaches a reader ----------------------------------
+
+#: What gemma-3-270m answered to the project's prompts (issue #18): ids as bullets, and a
+#: sentence of the top-lines prompt, three times, as top lines.
+ECHO = ("You write the top lines of a news brief: the 3 or fewer sentences a busy reader "
+        "should see first, across all of the brief's stories.")
+BULLET_ECHO = "Use only facts stated in the articles."
+
+
+def junk_model(request: Request) -> Reply:
+    bodies = article_bodies(request.user)
+    labels = list(bodies)
+    if request.task == "top_lines":
+        every = sorted(set(re.findall(r"\bA\d+\b", request.user)))
+        return answer("lines", (ECHO, every), (ECHO, every), (ECHO, every))
+    real = [(first_sentence(bodies[label], 300), [label]) for label in labels[:2]]
+    key = "facts" if request.task == "article_facts" else "bullets"
+    return answer(key, ("A1", labels[:1]), (BULLET_ECHO, labels), *real)
+
+
+def test_ids_and_prompt_echoes_never_reach_any_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeOpenAI() as server:
+        server.handler = junk_model
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        (tmp_path / "briefing.toml").write_text("[llm]\nmodel = 'gemma'\nmax_retries = 0\n")
+        # The bundled example articles: no corpus needed.
+        assert main(["build", "--out", str(tmp_path / "out")]) == 0
+    (day,) = (tmp_path / "out" / "default").iterdir()
+    outputs = read_outputs(day)
+    flat = " ".join(outputs.everything().split())
+    for junk in (ECHO, BULLET_ECHO, "You write the top lines"):
+        assert junk not in flat
+    data = outputs.data
+    bullets = [b for story in data["stories"] for b in story["bullets"]]
+    assert not any(re.fullmatch(r"\W*A\d+\W*", b["text"]) for b in bullets)
+    assert data["top_lines"] == []
+    # The faithful bullets of the same run are kept, verified, in every output.
+    kept = [b for b in bullets if b["origin"] == "llm"]
+    assert kept and all(b["verified"] for b in kept)
+    assert len(kept) == len(bullets)  # no story needed to fall back
+    assert data["dropped"]["reasons"]["prompt-echo"] >= len(data["stories"])
+    assert data["dropped"]["reasons"]["too-short"] >= len(data["stories"])
+    pdf = " ".join(outputs.pdf_text.split())
+    text = " ".join(outputs.text.split())
+    for bullet in kept:
+        words = " ".join(bullet["text"].split()[:6])
+        assert words in text and words in html.unescape(outputs.html)
+        assert words.replace(" ", "") in pdf.replace(" ", "")

@@ -143,3 +143,12 @@ def test_a_worker_on_another_machine_holds_its_claim_while_it_beats(storage: Sto
     assert watcher.claim_build("morning", DAY, scheduled_for=NOW, now=NOW, max_attempts=4)
     again = watcher.get("morning", DAY)
     assert again is not None and (again.attempts, again.interrupted) == (2, False)
+
+
+def test_the_first_run_is_remembered_per_profile_and_never_moves(storage: Storage) -> None:
+    digests = Digests(storage)
+    assert digests.first_runs(["morning", "evening"]) == {}
+    digests.record_first_run(["morning"], NOW)
+    digests.record_first_run(["morning", "evening"], NOW + timedelta(days=2))
+    assert digests.first_runs(["morning", "evening"]) == {
+        "morning": NOW, "evening": NOW + timedelta(days=2)}

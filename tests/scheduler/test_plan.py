@@ -229,3 +229,21 @@ def test_a_digest_whose_worker_died_is_due_again_at_once() -> None:
     assert due(LONDON, now, failed) == []  # an ordinary failure waits retry_every_minutes
     interrupted = replace(failed, interrupted=True)  # its process stopped: not its fault
     assert due(LONDON, now, interrupted) == [(MONDAY, "build", "retry", 2)]
+
+
+def test_nothing_due_before_the_first_run_is_ever_missed() -> None:
+    tuesday_noon = utc(2026, 3, 31, 11, 0)  # Monday's and Tuesday's 07:00 are beyond grace
+
+    def missed_since(first_run: datetime) -> list[date]:
+        _, gone = profile_plan("morning", LONDON, {}, tuesday_noon, first_run)
+        return [m.day for m in gone]
+
+    assert missed(LONDON, tuesday_noon) == [MONDAY, MONDAY + timedelta(days=1)]
+    assert missed_since(utc(2026, 3, 31, 10, 0)) == []  # first started at 11:00 BST today
+    assert missed_since(utc(2026, 3, 30, 12, 0)) == [MONDAY + timedelta(days=1)]
+    assert missed_since(utc(2026, 3, 30, 6, 0)) == [MONDAY, MONDAY + timedelta(days=1)]
+    # A catch-up within the grace still happens on the very first start.
+    _, gone = profile_plan("morning", LONDON, {}, utc(2026, 3, 30, 7, 0), utc(2026, 3, 30, 7, 0))
+    deliveries, _ = profile_plan("morning", LONDON, {}, utc(2026, 3, 30, 7, 0),
+                                 utc(2026, 3, 30, 7, 0))
+    assert gone == [] and [d.reason for d in deliveries] == ["catch-up"]

@@ -113,7 +113,9 @@ def test_a_missed_delivery_beyond_the_grace_is_recorded_not_made(
     tmp_path: Path, mail_server: MailServer
 ) -> None:
     _, config = scheduled_config(tmp_path, mail_server, schedule={"catch_up_grace_minutes": 60})
-    clock = FakeClock(MONDAY_0700 + timedelta(minutes=61))
+    clock = FakeClock(MONDAY_0700 - timedelta(hours=12))  # running since Sunday evening...
+    assert run_scheduler(config, once=True, clock=clock, handle_signals=False).outcomes == []
+    clock.set(MONDAY_0700 + timedelta(minutes=61))  # ...then down past Monday's grace
     report = run_scheduler(config, once=True, clock=clock, handle_signals=False)
     assert [o.result for o in report.outcomes] == ["missed"]
     rows = {row["local_date"]: row for row in digest_rows(config.paths.store)}

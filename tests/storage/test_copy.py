@@ -47,14 +47,21 @@ def fill(storage: Storage) -> int:
                            now=NOW)
     row = storage.outbox.claim_next(brief, owner="w", now=NOW, recipients=["a@x.org"])
     assert row is not None and storage.outbox.finish(row.id, "sent", owner="w", now=NOW)
+    row = storage.outbox.claim_next(brief, owner="w", now=NOW, recipients=["b@x.org"])
+    assert row is not None and storage.outbox.finish(row.id, "failed", owner="w", now=NOW,
+                                                     error="550 no such user")
+    assert [r.recipient for r in storage.outbox.dismiss(brief, now=NOW)] == ["b@x.org"]
+    storage.digests.record_first_run(["morning"], now=NOW - timedelta(days=3))
     assert storage.digests.claim_build("morning", DAY, owner="w", scheduled_for=NOW, now=NOW,
                                        max_attempts=3)
     assert storage.digests.mark_built("morning", DAY, brief, owner="w", now=NOW)
     storage.llm.record(
-        [CallRow(NOW, "http://llm/v1", "m", "story_bullets", "ok", tokens_in=5, cache_hit=True)],
+        [CallRow(NOW, "http://llm/v1", "m", "story_bullets", "ok", tokens_in=5, cache_hit=True),
+         CallRow(NOW, "http://llm/v1", "m", "story_bullets", "timeout", tokens_in=700,
+                 tokens_out=90, tokens_estimated=True)],
         [CacheEntry("k", "story_bullets", "m", "1", '{"bullets": []}', 5, 1, NOW)],
     )
-    storage.llm.set_endpoint_format("http://llm/v1", "json_object", now=NOW)
+    storage.llm.set_endpoint_format("http://llm/v1", "m", "json_object", now=NOW)
     storage.sources.record_runs([
         SourceRun(SourceRef("feed", "feed", "https://x.example/feed"), new=5,
                   validators=Validators('"e"', None), unusable=EntryCounts(1, 0, 0)),
@@ -79,7 +86,11 @@ def snapshot(storage: Storage, brief: int) -> dict[str, object]:
         "digests": storage.digests.records(),
         "calls": storage.llm.calls(),
         "cache": storage.llm.cached("k"),
-        "format": storage.llm.endpoint_format("http://llm/v1"),
+        "format": storage.llm.endpoint_format("http://llm/v1", "m"),
+        "usage": storage.llm.usage(),
+        "problems": storage.outbox.problems(),
+        "first runs": storage.digests.first_runs(["morning"]),
+        "installation": storage.installation_id,
         "sources": storage.sources.all(),
         "search": [(h.brief, h.headline) for h in storage.search.search("residents")],
     }
@@ -100,6 +111,10 @@ def test_everything_is_copied_ids_kept(tmp_path: Path, postgres_url: str) -> Non
     assert report.rows["search"] == 1
     for key, value in before.items():
         assert after[key] == value, key
+    assert before["problems"] == []  # dismissed, and that was copied too
+    assert [row.dismissed for row in before["outbox"]] == [False, True]  # type: ignore[attr-defined]
+    [usage] = before["usage"]  # type: ignore[misc]
+    assert usage.estimated_tokens == 790
     assert before["search"] == [("morning/2026-03-29", "Harbour flood closes the ferry")]
 
 

@@ -27,7 +27,7 @@ def test_sqlite_waits_for_the_disk_only_where_it_matters(tmp_path: Path) -> None
         assert synchronous() == NORMAL  # articles: re-collected if a power cut loses them
         brief = placeholder_brief(storage)
         assert synchronous() == FULL  # a published brief survives a power cut
-        storage.llm.set_endpoint_format("http://x/v1", "json_object", now=NOW)
+        storage.llm.set_endpoint_format("http://x/v1", "m", "json_object", now=NOW)
         assert synchronous() == NORMAL
         storage.outbox.enqueue(brief, ["a@x.org"], lambda: "<1@x>", now=NOW)
         assert synchronous() == FULL  # as does every outbox and digest change

@@ -10,22 +10,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from old_stores import sqlite_store_at
 
 from briefing.cli import main
 from briefing.errors import StoreError
 from briefing.storage import open_storage
 from briefing.storage.postgres import MIGRATIONS as POSTGRES_MIGRATIONS
 from briefing.storage.sqlite import MIGRATIONS as SQLITE_MIGRATIONS
-
-
-def sqlite_store_at(path: Path, version: int) -> None:
-    """An SQLite store as a briefing of schema ``version`` left it."""
-    with sqlite3.connect(path) as db:
-        for number, migration in enumerate(SQLITE_MIGRATIONS[:version], start=1):
-            for statement in migration.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute(f"PRAGMA user_version = {number}")
 
 
 def test_a_new_store_is_at_the_latest_version(store_location: Path | str) -> None:
@@ -54,7 +45,7 @@ def test_a_version_9_store_upgrades_in_place_keeping_everything(tmp_path: Path) 
         )
         db.execute("INSERT INTO sources (name, type, url) VALUES ('feed', 'feed', 'https://x/')")
     with open_storage(path) as storage:
-        assert storage.schema_version == len(SQLITE_MIGRATIONS) == 10
+        assert storage.schema_version == len(SQLITE_MIGRATIONS) == 13
         article = storage.articles.get(1)
         assert article is not None and article.title == "Old news"
         digest = storage.digests.get("morning", date(2026, 1, 1))
@@ -62,6 +53,61 @@ def test_a_version_9_store_upgrades_in_place_keeping_everything(tmp_path: Path) 
         [source] = storage.sources.all()
         assert source.name == "feed" and source.claimed_by is None
         assert storage.workers.all() == []
+
+
+def test_sqlite_migration_12_dates_an_existing_stores_first_run_from_its_digests(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    sqlite_store_at(path, 11)
+    with sqlite3.connect(path) as db:
+        for day, created in (("2026-03-02", "2026-03-02T06:00:00+00:00"),
+                             ("2026-03-03", "2026-03-03T06:00:00+00:00")):
+            db.execute("INSERT INTO digests (profile, local_date, state, origin, created_at,"
+                       " updated_at) VALUES ('morning', ?, 'sent', 'schedule', ?, ?)",
+                       (day, created, created))
+        db.execute("INSERT INTO digests (profile, local_date, state, origin, created_at,"
+                   " updated_at) VALUES ('evening', '2026-03-01', 'sent', 'manual', ?, ?)",
+                   ("2026-03-01T18:00:00+00:00", "2026-03-01T18:00:00+00:00"))
+    db.close()
+    with open_storage(path) as storage:
+        assert storage.schema_version == len(SQLITE_MIGRATIONS)
+        # A manual send is no schedule: the evening profile has no first run yet.
+        assert storage.digests.first_runs(["morning", "evening"]) == {
+            "morning": datetime(2026, 3, 2, 6, 0, tzinfo=UTC)}
+
+
+def test_a_postgres_store_at_version_1_gains_what_sqlite_10_to_12_added(
+    postgres_url: str,
+) -> None:
+    from briefing.storage.postgres.migrations import migration_sql
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE briefing_schema (version integer PRIMARY KEY,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        conn.execute(migration_sql(POSTGRES_MIGRATIONS[0]).encode())
+        conn.execute("INSERT INTO briefing_schema (version) VALUES (1)")
+        conn.execute(
+            "INSERT INTO digests (profile, local_date, state, origin, created_at, updated_at)"
+            " VALUES ('morning', '2026-03-02', 'sent', 'schedule', '2026-03-02T06:00Z',"
+            " '2026-03-02T06:00Z')"
+        )
+        conn.execute("INSERT INTO llm_endpoints (endpoint, response_format, updated_at)"
+                     " VALUES ('http://x/v1', 'json_object', now())")
+    now = datetime(2026, 3, 3, tzinfo=UTC)
+    with open_storage(postgres_url) as storage:
+        assert storage.schema_version == len(POSTGRES_MIGRATIONS) == 2
+        assert storage.digests.first_runs(["morning"]) == {
+            "morning": datetime(2026, 3, 2, 6, 0, tzinfo=UTC)}
+        assert storage.installation_id.version == 4
+        # The per-endpoint memory is gone (the next run probes again), now per model.
+        assert storage.llm.endpoint_format("http://x/v1", "gemma") is None
+        storage.llm.set_endpoint_format("http://x/v1", "gemma", "json_object", now=now)
+        storage.llm.set_endpoint_format("http://x/v1", "qwen", "json_schema", now=now)
+        assert storage.llm.endpoint_format("http://x/v1", "gemma") == "json_object"
+        assert storage.llm.endpoint_format("http://x/v1", "qwen") == "json_schema"
 
 
 def test_a_newer_sqlite_store_is_refused(tmp_path: Path) -> None:
@@ -126,9 +172,10 @@ def test_store_migrate_reports_what_it_did(
     config = tmp_path / "briefing.toml"
     config.write_text('[paths]\nstore = "old.db"\n', encoding="utf-8")
     assert main(["store", "migrate", "--config", str(config)]) == 0
-    assert "schema version 9 -> 10 (sqlite)" in capsys.readouterr().out
+    assert f"schema version 9 -> {len(SQLITE_MIGRATIONS)} (sqlite)" in capsys.readouterr().out
     assert main(["store", "migrate", "--config", str(config)]) == 0
-    assert "schema version 10 (sqlite), up to date" in capsys.readouterr().out
+    latest = len(SQLITE_MIGRATIONS)
+    assert f"schema version {latest} (sqlite), up to date" in capsys.readouterr().out
     config.write_text(f'[paths]\nstore = "{postgres_url}"\n', encoding="utf-8")
     assert main(["store", "migrate", "--config", str(config)]) == 0
     out = capsys.readouterr().out

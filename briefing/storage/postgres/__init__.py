@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from briefing.errors import StoreError
 from briefing.storage.postgres.database import PostgresDatabase
-from briefing.storage.postgres.migrations import MIGRATIONS
+from briefing.storage.postgres.migrations import MIGRATIONS, migration_sql
 from briefing.storage.postgres.search import PostgresSearch
 from briefing.storage.sql import SqlStorage
 
@@ -74,7 +74,7 @@ class PostgresStorage(SqlStorage):
                 )
                 if done is not None:
                     continue
-                self.db.run_script(MIGRATIONS[version - 1])
+                self.db.run_script(migration_sql(MIGRATIONS[version - 1]))
                 self.db.execute("INSERT INTO briefing_schema (version) VALUES (?)", (version,))
             applied.append(version)
         return applied

@@ -1,9 +1,10 @@
 """The PostgreSQL schema: numbered, append-only migrations tracked in ``briefing_schema``.
 
-Its own versions (PostgreSQL started with the schema SQLite reached at its version
-10). Never edit a migration that has shipped; add the next one. Migrations run in
-a transaction each, under an advisory lock, so workers starting together on a new
-release take turns and each version is applied once.
+Its own versions: 1 is the schema SQLite reached at its version 13 but for what
+SQLite's 10-12 added, which 2 adds. Never edit a migration that has shipped; add
+the next one. Migrations run in a transaction each, under an advisory lock, so
+workers starting together on a new release take turns and each version is applied
+once.
 
 Native types where they help an operator querying the database: ``timestamptz``
 for times, ``date`` for local dates, ``boolean``, ``bytea``, identity keys (``BY
@@ -12,7 +13,58 @@ DEFAULT``, so ``briefing store copy`` can keep an SQLite store's ids).
 
 from __future__ import annotations
 
-MIGRATIONS: list[str] = [
+from collections.abc import Callable
+
+from briefing.storage.identity import new_installation_id
+
+#: A migration: its SQL, or a function returning it (for values made when it runs).
+Migration = str | Callable[[], str]
+
+
+def migration_sql(migration: Migration) -> str:
+    """The ``;``-separated statements of ``migration``."""
+    return migration() if callable(migration) else migration
+
+
+def _identity_and_delivery_problems_sql() -> str:
+    """Migration 2: what the SQLite store gained in its versions 10-12 (which the LLM
+    log, the archive's Atom ids and loud delivery problems brought)."""
+    # A UUID's text is hex digits and hyphens: safe to write into the statement.
+    return f"""
+    -- The LLM log marks token counts that are estimates, and the response_format an
+    -- endpoint accepted is remembered per model (the next run probes once again).
+    ALTER TABLE llm_calls ADD COLUMN tokens_estimated boolean NOT NULL DEFAULT false;
+    DROP TABLE llm_endpoints;
+    CREATE TABLE llm_endpoints (
+        endpoint text NOT NULL,
+        model text NOT NULL,
+        response_format text NOT NULL,
+        updated_at timestamptz NOT NULL,
+        PRIMARY KEY (endpoint, model)
+    );
+
+    -- This store's identity, made once (briefing.storage.identity).
+    CREATE TABLE installation (
+        id integer PRIMARY KEY CHECK (id = 1),
+        uuid text NOT NULL
+    );
+    INSERT INTO installation (id, uuid) VALUES (1, '{new_installation_id()}');
+
+    -- Delivery problems people act on: a failed or unknown outbox row is reported
+    -- until it is resent or dismissed (`briefing send --dismiss`). And when the
+    -- scheduler first ran for each profile: nothing due before that is missed.
+    ALTER TABLE outbox ADD COLUMN dismissed_at timestamptz;
+    CREATE TABLE schedule_starts (
+        profile text PRIMARY KEY,
+        first_run_at timestamptz NOT NULL
+    );
+    INSERT INTO schedule_starts (profile, first_run_at)
+        SELECT profile, min(created_at) FROM digests
+        WHERE origin = 'schedule' GROUP BY profile
+    """
+
+
+MIGRATIONS: list[Migration] = [
     # 1: everything the SQLite store had at its version 10.
     """
     CREATE TABLE articles (
@@ -204,4 +256,7 @@ MIGRATIONS: list[str] = [
         heartbeat_at timestamptz NOT NULL
     );
     """,
+    # 2: the LLM log's estimates and per-model formats, this installation's id,
+    # dismissed delivery problems and the scheduler's first runs.
+    _identity_and_delivery_problems_sql,
 ]

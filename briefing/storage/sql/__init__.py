@@ -7,9 +7,11 @@ its own search repository and migrations (``briefing.storage.sqlite``,
 
 from __future__ import annotations
 
+import uuid
 from abc import abstractmethod
 from typing import Self
 
+from briefing.errors import StoreError
 from briefing.storage.protocol import SearchRepository
 from briefing.storage.sql.articles import SqlArticles
 from briefing.storage.sql.briefs import SqlBriefs, SqlStoryMemory
@@ -43,6 +45,15 @@ class SqlStorage:
     @property
     @abstractmethod
     def schema_version(self) -> int: ...
+
+    @property
+    def installation_id(self) -> uuid.UUID:
+        """This installation's identity, made once with the store
+        (``briefing.storage.identity``)."""
+        value = self.db.scalar("SELECT uuid FROM installation WHERE id = 1")
+        if value is None:
+            raise StoreError(f"{self.location}: the store has no installation id")
+        return uuid.UUID(str(value))
 
     def close(self) -> None:
         self.db.close()

@@ -187,6 +187,29 @@ class SqlDigests:
         )
         return ManualClaim(claimed, record, partly)
 
+    # -- when the scheduler first ran ---------------------------------------------------
+
+    def record_first_run(self, profiles: Sequence[str], *, now: datetime) -> None:
+        if not profiles:
+            return
+        t = self.db.dialect.time(now)
+        with self.db.transaction():
+            self.db.executemany(
+                "INSERT INTO schedule_starts (profile, first_run_at) VALUES (?, ?)"
+                " ON CONFLICT (profile) DO NOTHING",
+                [(profile, t) for profile in dict.fromkeys(profiles)],
+            )
+
+    def first_runs(self, profiles: Sequence[str]) -> dict[str, datetime]:
+        if not profiles:
+            return {}
+        rows = self.db.query(
+            "SELECT profile, first_run_at FROM schedule_starts"
+            f" WHERE profile IN ({marks(len(profiles))})", list(profiles),
+        )
+        return {row["profile"]: self.db.dialect.read_time(row["first_run_at"]) or
+                datetime.now(UTC) for row in rows}
+
     # -- plumbing ---------------------------------------------------------------------
 
     def _update(self, sql: str, params: Sequence[object]) -> bool:

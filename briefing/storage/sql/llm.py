@@ -22,10 +22,11 @@ class SqlLLM:
             self.db.executemany(
                 "INSERT INTO llm_calls (started_at, endpoint, model, task, story_id,"
                 " prompt_version, response_format, tokens_in, tokens_out, latency_ms,"
-                " cache_hit, outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " cache_hit, outcome, error, tokens_estimated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(t(c.started_at), c.endpoint, c.model, c.task, c.story_id, c.prompt_version,
                   c.response_format, c.tokens_in, c.tokens_out, c.latency_ms, c.cache_hit,
-                  c.outcome, c.error) for c in calls],
+                  c.outcome, c.error, c.tokens_estimated) for c in calls],
             )
             latest = {entry.key: entry for entry in cache}  # the last answer under a key wins
             self.db.executemany(
@@ -50,19 +51,22 @@ class SqlLLM:
             created_at=self.db.dialect.read_time(row["created_at"]) or datetime.now(UTC),
         )
 
-    def endpoint_format(self, endpoint: str) -> str | None:
+    def endpoint_format(self, endpoint: str, model: str) -> str | None:
         value = self.db.scalar(
-            "SELECT response_format FROM llm_endpoints WHERE endpoint = ?", (endpoint,)
+            "SELECT response_format FROM llm_endpoints WHERE endpoint = ? AND model = ?",
+            (endpoint, model),
         )
         return str(value) if value is not None else None
 
-    def set_endpoint_format(self, endpoint: str, mode: str, *, now: datetime) -> None:
+    def set_endpoint_format(
+        self, endpoint: str, model: str, mode: str, *, now: datetime
+    ) -> None:
         with self.db.transaction(durable=False):
             self.db.execute(
-                "INSERT INTO llm_endpoints (endpoint, response_format, updated_at)"
-                " VALUES (?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET"
+                "INSERT INTO llm_endpoints (endpoint, model, response_format, updated_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (endpoint, model) DO UPDATE SET"
                 " response_format = excluded.response_format, updated_at = excluded.updated_at",
-                (endpoint, mode, self.db.dialect.time(now)),
+                (endpoint, model, mode, self.db.dialect.time(now)),
             )
 
     def calls(self) -> list[CallRow]:
@@ -76,7 +80,9 @@ class SqlLLM:
             " sum(CASE WHEN cache_hit THEN 1 ELSE 0 END) AS cache_hits,"
             " sum(tokens_in) AS tokens_in,"
             " sum(tokens_out) AS tokens_out,"
-            " sum(CASE WHEN NOT cache_hit AND outcome <> 'ok' THEN 1 ELSE 0 END) AS errors"
+            " sum(CASE WHEN NOT cache_hit AND outcome <> 'ok' THEN 1 ELSE 0 END) AS errors,"
+            " sum(CASE WHEN tokens_estimated THEN tokens_in + tokens_out ELSE 0 END)"
+            " AS estimated"
             f" FROM llm_calls GROUP BY {day}, model ORDER BY day, model"
         )
         return [
@@ -84,6 +90,7 @@ class SqlLLM:
                 day=row["day"], model=row["model"], calls=int(row["calls"] or 0),
                 cache_hits=int(row["cache_hits"] or 0), tokens_in=int(row["tokens_in"] or 0),
                 tokens_out=int(row["tokens_out"] or 0), errors=int(row["errors"] or 0),
+                estimated_tokens=int(row["estimated"] or 0),
             )
             for row in rows
         ]
@@ -96,5 +103,5 @@ class SqlLLM:
             prompt_version=row["prompt_version"], response_format=row["response_format"],
             tokens_in=int(row["tokens_in"]), tokens_out=int(row["tokens_out"]),
             latency_ms=int(row["latency_ms"]), cache_hit=bool(row["cache_hit"]),
-            error=row["error"],
+            error=row["error"], tokens_estimated=bool(row["tokens_estimated"]),
         )

@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from briefing.storage.records import OUTBOX_STATES, OutboxRow
+from briefing.storage.records import OUTBOX_STATES, OutboxProblem, OutboxRow
 from briefing.storage.sql.database import Database, Row, marks
 
 _FINAL = ("sent", "failed", "unknown", "pending")
+#: What claiming a row sets (parameters: owner, claimed_at, updated_at). A failed row
+#: taken again (``--retry-failed``) starts a fresh count of attempts; a claimed row is
+#: no longer dismissed (what happens next is a new outcome).
+_CLAIM = (
+    "state = 'sending', claimed_by = ?, claimed_at = ?,"
+    " attempts = CASE WHEN state = 'failed' THEN 1 ELSE attempts + 1 END,"
+    " dismissed_at = NULL, updated_at = ?"
+)
 
 
 class SqlOutbox:
@@ -48,8 +56,7 @@ class SqlOutbox:
         t = self.db.dialect.time(now)
         with self.db.transaction():
             return self.db.execute(
-                "UPDATE outbox SET state = 'sending', claimed_by = ?, claimed_at = ?,"
-                " attempts = attempts + 1, updated_at = ?"
+                f"UPDATE outbox SET {_CLAIM}"
                 f" WHERE id = ? AND state IN ({marks(len(states))})",
                 (owner, t, t, row_id, *states),
             ) == 1
@@ -112,8 +119,7 @@ class SqlOutbox:
             if not picked:
                 return []
             self.db.execute(
-                "UPDATE outbox SET state = 'sending', claimed_by = ?, claimed_at = ?,"
-                " attempts = attempts + 1, updated_at = ?"
+                f"UPDATE outbox SET {_CLAIM}"
                 f" WHERE id IN ({marks(len(picked))}) AND state IN ({marks(len(states))})",
                 (owner, t, t, *picked, *states),
             )
@@ -153,6 +159,45 @@ class SqlOutbox:
             (brief_id,),
         ) is not None
 
+    def briefs_sending(self) -> list[int]:
+        rows = self.db.query(
+            "SELECT DISTINCT brief_id FROM outbox WHERE state = 'sending' ORDER BY brief_id"
+        )
+        return [int(row["brief_id"]) for row in rows]
+
+    def problems(self, profiles: Sequence[str] | None = None) -> list[OutboxProblem]:
+        sql = (
+            "SELECT outbox.*, briefs.profile AS brief_profile, briefs.slug AS brief_slug"
+            " FROM outbox JOIN briefs ON briefs.id = outbox.brief_id"
+            " WHERE outbox.state IN ('failed', 'unknown') AND outbox.dismissed_at IS NULL"
+        )
+        params: list[object] = []
+        if profiles is not None:
+            if not profiles:
+                return []
+            sql += f" AND briefs.profile IN ({marks(len(profiles))})"
+            params += list(profiles)
+        rows = self.db.query(sql + " ORDER BY outbox.brief_id, outbox.id", params)
+        return [OutboxProblem(self._row(row), row["brief_profile"], row["brief_slug"] or "")
+                for row in rows]
+
+    def dismiss(self, brief_id: int, *, now: datetime) -> list[OutboxRow]:
+        t = self.db.dialect.time(now)
+        with self.db.transaction():
+            rows = self.db.query(
+                "SELECT * FROM outbox WHERE brief_id = ? AND state IN ('failed', 'unknown')"
+                " AND dismissed_at IS NULL ORDER BY id" + self.db.dialect.lock_rows,
+                (brief_id,),
+            )
+            if rows:
+                self.db.execute(
+                    f"UPDATE outbox SET dismissed_at = ?, updated_at = ?"
+                    f" WHERE id IN ({marks(len(rows))}) AND state IN ('failed', 'unknown')"
+                    " AND dismissed_at IS NULL",
+                    (t, t, *(int(row["id"]) for row in rows)),
+                )
+        return [self._row(row) for row in rows]
+
     def _row(self, row: Row) -> OutboxRow:
         return OutboxRow(
             id=int(row["id"]),
@@ -164,6 +209,7 @@ class SqlOutbox:
             claimed_by=row["claimed_by"],
             last_error=row["last_error"],
             claimed_at=self.db.dialect.read_time(row["claimed_at"]),
+            dismissed=row["dismissed_at"] is not None,
         )
 
 

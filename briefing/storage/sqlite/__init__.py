@@ -12,7 +12,7 @@ from pathlib import Path
 from briefing.errors import StoreError
 from briefing.storage.sql import SqlStorage
 from briefing.storage.sqlite.database import SqliteDatabase
-from briefing.storage.sqlite.migrations import MIGRATIONS
+from briefing.storage.sqlite.migrations import MIGRATIONS, migration_sql
 from briefing.storage.sqlite.search import SqliteSearch
 
 __all__ = ["MIGRATIONS", "SqliteStorage"]
@@ -59,7 +59,7 @@ class SqliteStorage(SqlStorage):
             with self.db.transaction():
                 if self.schema_version >= version:  # another process got there first
                     continue
-                self.db.run_script(MIGRATIONS[version - 1])
+                self.db.run_script(migration_sql(MIGRATIONS[version - 1]))
                 self.db.execute(f"PRAGMA user_version = {version}")
             applied.append(version)
         return applied

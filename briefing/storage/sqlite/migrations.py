@@ -1,14 +1,41 @@
 """The SQLite schema: numbered, append-only migrations tracked in ``PRAGMA user_version``.
 
-Never edit a migration that has shipped; add the next one. Versions 1-9 are the
+Never edit a migration that has shipped; add the next one. Versions 1-12 are the
 ones ``briefing/store.py`` shipped before storage became a package, carried over
-word for word, so an existing store upgrades in place.
+word for word, so an existing store upgrades in place; 13 is the first of the
+storage package.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from briefing.storage.identity import new_installation_id
+
+#: A migration: its SQL, or a function returning it (for values made when it runs).
+Migration = str | Callable[[], str]
+
+
+def migration_sql(migration: Migration) -> str:
+    """The ``;``-separated statements of ``migration``."""
+    return migration() if callable(migration) else migration
+
+
+def _installation_sql() -> str:
+    """Migration 11: one row naming this installation with a UUID, created once
+    (``briefing.storage.identity``)."""
+    # A UUID's text is hex digits and hyphens: safe to write into the statement.
+    return f"""
+    CREATE TABLE installation (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        uuid TEXT NOT NULL
+    );
+    INSERT INTO installation (id, uuid) VALUES (1, '{new_installation_id()}')
+    """
+
+
 # Each entry is one migration; its position + 1 is the schema version it creates.
-MIGRATIONS: list[str] = [
+MIGRATIONS: list[Migration] = [
     # 1: articles, briefs and the articles each brief used.
     """
     CREATE TABLE articles (
@@ -206,10 +233,43 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sources ADD COLUMN last_emptied INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE sources ADD COLUMN last_warning TEXT
     """,
+    # 10: the LLM log marks token counts that are estimates (requests that timed out,
+    # servers that report no usage), and the response_format an endpoint accepted is
+    # remembered per model, since one server may run models that differ. The old
+    # per-endpoint memory is dropped: the next run probes once again.
+    """
+    ALTER TABLE llm_calls ADD COLUMN tokens_estimated INTEGER NOT NULL DEFAULT 0;
+    DROP TABLE llm_endpoints;
+    CREATE TABLE llm_endpoints (
+        endpoint TEXT NOT NULL,
+        model TEXT NOT NULL,
+        response_format TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (endpoint, model)
+    )
+    """,
+    # 11: this store's identity, made once (see _installation_sql).
+    _installation_sql,
+    # 12: delivery problems people act on. An outbox row that failed or whose fate is
+    # unknown is reported by `send` and `schedule --once` until it is resent or
+    # dismissed (`briefing send --dismiss`), when it gets `dismissed_at`. And when the
+    # scheduler first ran for each profile on this store (briefing.schedule.digests):
+    # no delivery due before that is ever reported or recorded as missed. Stores that
+    # already hold scheduled digests date that first run from their oldest one.
+    """
+    ALTER TABLE outbox ADD COLUMN dismissed_at TEXT;
+    CREATE TABLE schedule_starts (
+        profile TEXT PRIMARY KEY,
+        first_run_at TEXT NOT NULL
+    );
+    INSERT INTO schedule_starts (profile, first_run_at)
+        SELECT profile, min(created_at) FROM digests
+        WHERE origin = 'schedule' GROUP BY profile
+    """,
 ]
 
 MIGRATIONS += [
-    # 10: several workers and batch reads. Workers (briefing schedule processes) and
+    # 13: several workers and batch reads. Workers (briefing schedule processes) and
     # their heartbeats; a collection claim on each source; digests taken over from a
     # worker that stopped; the indexes the one-query reads lean on.
     """
