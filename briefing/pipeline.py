@@ -6,7 +6,7 @@ own module and knows nothing of the others::
     read files -> clean -> collect feeds/pages -> store -> group (stories)
       -> summarize -> assemble -> render + record (one published folder)
 
-``briefing.publish`` calls it (and then updates the archive and sends); so can
+``briefing.publishing`` calls it (and then updates the archive and sends); so can
 any Python program that only wants the brief.
 """
 
