@@ -167,6 +167,8 @@ def build_brief(
                 extra_notes=(collect_note,) if collect_note else (),
                 build_notes=build_notes,
                 also_noted=plan.also_noted,
+                # Optional on the Summarizer protocol: the LLM engine's withheld top lines.
+                dropped_top_lines=getattr(summarizer, "dropped_top_lines", ()),
             )
         with stage("render"):
             templates = _user_dirs(config.paths.templates)
