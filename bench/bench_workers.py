@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -158,9 +159,15 @@ def write_config(folder: Path, store: str, urls: list[str], batch: int) -> Path:
     return path
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed_run(base_url: str, urls: list[str], workers: int, entries: int,
-              batch: int) -> tuple[float, int, int, int]:
-    """(seconds, sources collected, failed sources, articles) for ``workers`` processes."""
+              batch: int) -> tuple[float, float, int, int, int]:
+    """(seconds, the workers' CPU seconds, sources collected, failed sources, articles) for
+    ``workers`` processes."""
     schema = f"bench_{workers}w_{uuid.uuid4().hex[:8]}"
     store = pgcluster.create_schema(base_url, schema)
     try:
@@ -178,13 +185,14 @@ def timed_run(base_url: str, urls: list[str], workers: int, entries: int,
                 assert process.stdout is not None
                 if process.stdout.readline().strip() != "ready":
                     raise SystemExit("a worker did not start")
-            started = time.perf_counter()
+            started, cpu_before = time.perf_counter(), children_cpu()
             for process in processes:
                 assert process.stdin is not None
                 process.stdin.write("go\n")
                 process.stdin.flush()
             results = [process.communicate(timeout=1800)[0] for process in processes]
             seconds = time.perf_counter() - started
+            cpu = children_cpu() - cpu_before  # the workers' whole lives: start-up too
             for process, output in zip(processes, results, strict=True):
                 if process.returncode != 0:
                     print(f"worker exited {process.returncode}: {output.strip()[-800:]}")
@@ -193,7 +201,7 @@ def timed_run(base_url: str, urls: list[str], workers: int, entries: int,
                 collected = sum(1 for row in rows if row.last_success is not None)
                 failed = sum(1 for row in rows if row.consecutive_failures)
                 articles = storage.articles.count()
-        return seconds, collected, failed, articles
+        return seconds, cpu, collected, failed, articles
     finally:
         pgcluster.drop_schema(base_url, schema)
 
@@ -240,12 +248,15 @@ def main() -> int:
         times: dict[int, float] = {}
         ok = True
         for workers in (1, args.workers):
-            seconds, collected, failed, articles = timed_run(base_url, urls, workers,
-                                                             args.entries, args.batch)
+            seconds, cpu, collected, failed, articles = timed_run(
+                base_url, urls, workers, args.entries, args.batch)
             times[workers] = seconds
+            # CPU seconds per wall second: near the machine's cores, the workers are
+            # bound by CPU, not by the sites' latency, and more workers cannot help.
             print(f"{workers} worker(s): {seconds:.2f} s, {collected / seconds:.1f} feeds/s "
                   f"({collected} of {len(urls)} feeds collected, {failed} failed, "
-                  f"{articles} articles)")
+                  f"{articles} articles); workers' CPU {cpu:.1f} s ({cpu / seconds:.2f} of "
+                  f"{os.cpu_count()} cores)")
             ok = ok and collected == len(urls) and not failed
             ok = ok and articles == len(urls) * args.entries
         speedup = times[1] / times[args.workers]
