@@ -29,6 +29,7 @@ from typing import Any
 from briefing.addresses import AddressError, Mailbox, parse_mailbox
 from briefing.errors import ConfigError
 from briefing.netaddr import parse_allow_entry
+from briefing.secrets import references
 
 CONFIG_FILENAME = "briefing.toml"
 CONFIG_ENV = "BRIEFING_CONFIG"
@@ -131,6 +132,12 @@ class SourceConfig:
     outlet: str | None = None
     #: The feed or page address (http or https), for ``feed`` and ``page`` sources.
     url: str | None = None
+    #: HTTP headers for a paid or private feed or page, sent to its own host only
+    #: (``briefing.collect.auth``); each value names its secret as ``${ENV_VAR}``.
+    headers: tuple[tuple[str, str], ...] = ()
+    #: Basic auth: the environment variables holding the user name and the password.
+    username_env: str | None = None
+    password_env: str | None = None
 
 
 #: Day names of ``[profiles.NAME.schedule].days``, Monday first (``date.weekday()`` order).
@@ -373,7 +380,13 @@ def _parse_sources(raw: Any, file: Path) -> tuple[SourceConfig, ...]:
     sources: list[SourceConfig] = []
     for index, table in enumerate(raw):
         where = f"sources[{index}]"
+        headers: tuple[tuple[str, str], ...] = ()
+        if isinstance(table, dict) and "headers" in table:
+            table = dict(table)
+            headers = _parse_source_headers(table.pop("headers"), f"{where}.headers", file)
         source = _parse_table(SourceConfig, table, where, file)
+        source = dataclasses.replace(source, headers=headers)
+        _check_source_credentials(source, where, file)
         if source.type not in SOURCE_TYPES:
             types_ = ", ".join(SOURCE_TYPES)
             raise ConfigError(f"{file}: {where}.type must be one of {types_}, got {source.type!r}")
@@ -388,6 +401,61 @@ def _parse_sources(raw: Any, file: Path) -> tuple[SourceConfig, ...]:
             raise ConfigError(f"{file}: {where}.name {source.name!r} is used twice")
         sources.append(source)
     return tuple(sources)
+
+
+#: An HTTP header name (RFC 9110 token).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+#: Headers a source may not set: they are the fetcher's (host checks, body limits).
+_RESERVED_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection",
+                               "accept-encoding", "te", "upgrade"})
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _parse_source_headers(raw: Any, where: str, file: Path) -> tuple[tuple[str, str], ...]:
+    """``headers = { Authorization = "Bearer ${TOKEN}" }``: names checked, secrets by name."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{file}: {where} must be a table of header names and values")
+    headers: list[tuple[str, str]] = []
+    for name, value in raw.items():
+        key = f"{where}.{name}"
+        if not _HEADER_NAME.fullmatch(name) or name.lower() in _RESERVED_HEADERS:
+            raise ConfigError(f"{file}: {key} is not a header a source may set")
+        if not isinstance(value, str):
+            raise ConfigError(f"{file}: {key} must be a string")
+        if not references(value):
+            # A token pasted into the file would sit in backups and version control.
+            raise ConfigError(
+                f"{file}: {key} must take its secret from an environment variable, "
+                f'e.g. "Bearer ${{MY_TOKEN}}"'
+            )
+        if any(ch in value for ch in "\r\n\0"):
+            raise ConfigError(f"{file}: {key} must be one line")
+        headers.append((name, value))
+    return tuple(headers)
+
+
+def _check_source_credentials(source: SourceConfig, where: str, file: Path) -> None:
+    has_credentials = bool(source.headers or source.username_env or source.password_env)
+    if has_credentials and source.type not in ("feed", "page"):
+        raise ConfigError(f"{file}: {where}: headers and username_env/password_env are for "
+                          "feed and page sources")
+    for key in ("username_env", "password_env"):
+        name = getattr(source, key)
+        if name is not None and not _ENV_NAME.fullmatch(name):
+            raise ConfigError(f"{file}: {where}.{key} must name an environment variable, "
+                              f"got {name!r}")
+    if (source.username_env is None) != (source.password_env is None):
+        raise ConfigError(f"{file}: {where}: basic auth needs both username_env and password_env")
+    if source.username_env and any(n.lower() == "authorization" for n, _ in source.headers):
+        raise ConfigError(f"{file}: {where}: set an Authorization header or basic auth, not both")
+    if source.url and _has_userinfo(source.url):
+        raise ConfigError(f"{file}: {where}.url must not hold a user name or password; "
+                          "use username_env and password_env")
+
+
+def _has_userinfo(url: str) -> bool:
+    authority = url.partition("://")[2].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    return "@" in authority
 
 
 def _parse_profiles(raw: Any, file: Path, source_names: set[str]) -> dict[str, ProfileConfig]:
