@@ -190,6 +190,9 @@ class ProfileConfig:
     include: tuple[str, ...] = ()
     #: An article matching any of these is left out.
     exclude: tuple[str, ...] = ()
+    #: The language this profile's briefs are written in ("de", "fr"); default:
+    #: ``[brief] language``. The LLM writes in it; the offline engine cannot translate.
+    language: str | None = None
     #: Language codes ("en", "de", ...) to take; empty takes every language.
     languages: tuple[str, ...] = ()
     #: Stories briefed in full; the rest are listed as one-line "Also noted" items.
@@ -300,6 +303,10 @@ class Config:
     profiles: dict[str, ProfileConfig] = field(default_factory=dict)
     #: The file this was read from, or None for built-in defaults.
     file: Path | None = None
+
+    def language_for(self, profile: ProfileConfig) -> str:
+        """The language ``profile``'s briefs are written in."""
+        return profile.language or self.brief.language
 
     def profile(self, name: str) -> ProfileConfig:
         if name in self.profiles:
@@ -432,6 +439,14 @@ def _parse_source_headers(raw: Any, where: str, file: Path) -> tuple[tuple[str, 
             raise ConfigError(f"{file}: {key} must be one line")
         headers.append((name, value))
     return tuple(headers)
+
+
+def _check_language(tag: str, key: str, file: Path) -> None:
+    from briefing.languages import LANGUAGE_TAG
+
+    if not LANGUAGE_TAG.fullmatch(tag):
+        raise ConfigError(f"{file}: {key} must be a language code such as \"en\", \"de\" or "
+                          f"\"pt-BR\", got {tag!r}")
 
 
 def _check_source_credentials(source: SourceConfig, where: str, file: Path) -> None:
@@ -575,8 +590,11 @@ def _check_zone(name: str | None, key: str, file: Path) -> None:
 
 def _check_values(config: Config, file: Path) -> None:
     _check_zone(config.brief.timezone, "brief.timezone", file)
+    _check_language(config.brief.language, "brief.language", file)
     for name, profile in config.profiles.items():
         _check_zone(profile.timezone, f"profiles.{name}.timezone", file)
+        if profile.language is not None:
+            _check_language(profile.language, f"profiles.{name}.language", file)
         schedule = profile.schedule
         if schedule is not None and profile.timezone and profile.timezone != schedule.timezone:
             raise ConfigError(
