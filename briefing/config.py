@@ -190,6 +190,9 @@ class ProfileConfig:
     include: tuple[str, ...] = ()
     #: An article matching any of these is left out.
     exclude: tuple[str, ...] = ()
+    #: Chat channels to post each brief to: Apprise URLs ("slack://${SLACK_TOKEN}/#news",
+    #: "json://hooks.example.org/brief"), secrets written as ${ENV_VAR}.
+    notify: tuple[str, ...] = ()
     #: The language this profile's briefs are written in ("de", "fr"); default:
     #: ``[brief] language``. The LLM writes in it; the offline engine cannot translate.
     language: str | None = None
@@ -449,6 +452,21 @@ def _check_language(tag: str, key: str, file: Path) -> None:
                           f"\"pt-BR\", got {tag!r}")
 
 
+_NOTIFY_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{1,30}://\S+")
+
+
+def _check_notify_url(url: str, key: str, file: Path) -> None:
+    if not _NOTIFY_SCHEME.fullmatch(url):
+        raise ConfigError(f"{file}: {key} must be a notification URL such as "
+                          '"slack://${SLACK_TOKEN}/#news" or "json://hooks.example.org/brief"')
+    authority = url.partition("://")[2].split("/", 1)[0]
+    password = authority.rpartition("@")[0].partition(":")[2] if "@" in authority else ""
+    if password and not references(password):
+        # A password written in the file would sit in backups and version control.
+        raise ConfigError(f"{file}: {key} holds a password: write it as ${{ENV_VAR}} "
+                          "and set that variable in the environment")
+
+
 def _check_source_credentials(source: SourceConfig, where: str, file: Path) -> None:
     has_credentials = bool(source.headers or source.username_env or source.password_env)
     if has_credentials and source.type not in ("feed", "page"):
@@ -595,6 +613,8 @@ def _check_values(config: Config, file: Path) -> None:
         _check_zone(profile.timezone, f"profiles.{name}.timezone", file)
         if profile.language is not None:
             _check_language(profile.language, f"profiles.{name}.language", file)
+        for index, url in enumerate(profile.notify):
+            _check_notify_url(url, f"profiles.{name}.notify[{index}]", file)
         schedule = profile.schedule
         if schedule is not None and profile.timezone and profile.timezone != schedule.timezone:
             raise ConfigError(
