@@ -192,8 +192,8 @@ def send_brief(
     targets = targets_of(config, record.profile)
     if not recipients and not targets:
         raise DeliveryError(
-            f"profiles.{record.profile}.recipients and profiles.{record.profile}.notify are "
-            "empty: nobody to send the brief to"
+            f"profiles.{record.profile}.recipients is empty and profiles.{record.profile}.notify"
+            " lists no channel: nobody to send the brief to"
         )
     links = reader_links(config, published=_under(record.folder, config.paths.out))
     report = SendReport(brief_id=record.id, profile=record.profile, dry_run=dry_run)
