@@ -162,7 +162,7 @@ def _progress(err: Console, enabled: bool) -> Iterator[Callable[[str], None] | N
 
 
 def _cmd_build(args: argparse.Namespace, config: Config, err: Console) -> int:
-    from briefing.publish import publish
+    from briefing.publishing import publish
 
     with _progress(err, not args.quiet) as progress:
         result = publish(

@@ -1,4 +1,4 @@
-"""The ``briefing send`` command: parse, call ``briefing.publish.deliver``, print.
+"""The ``briefing send`` command: parse, call ``briefing.publishing.deliver``, print.
 
 ``briefing.cli`` wires this in (``add_commands``) and prints ``build --send``'s
 delivery with ``print_delivery``.
@@ -21,7 +21,7 @@ from briefing.config import Config
 
 if TYPE_CHECKING:
     from briefing.deliver import DeliveryProblem
-    from briefing.publish import Delivery
+    from briefing.publishing import Delivery
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -57,7 +57,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_send(args: argparse.Namespace, config: Config, err: Console) -> int:
     from briefing.deliver import delivery_problems, dismiss_problems
-    from briefing.publish import deliver
+    from briefing.publishing import send
     from briefing.store import Store
 
     quiet = bool(getattr(args, "quiet", False))
@@ -79,7 +79,7 @@ def cmd_send(args: argparse.Namespace, config: Config, err: Console) -> int:
             problems = delivery_problems(config, store, [profile])
         print_problems(problems, err)
         return EXIT_ERROR if problems else EXIT_OK
-    delivery = deliver(
+    delivery = send(
         config, args.brief, profile=args.profile, dry_run=args.dry_run,
         retry_unknown=args.retry_unknown, retry_failed=args.retry_failed,
     )

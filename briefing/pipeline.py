@@ -6,7 +6,7 @@ own module and knows nothing of the others::
     read files -> clean -> collect feeds/pages -> store -> group (stories)
       -> summarize -> assemble -> render + record (one published folder)
 
-``briefing.publish`` calls it (and then updates the archive and sends); so can
+``briefing.publishing`` calls it (and then updates the archive and sends); so can
 any Python program that only wants the brief.
 """
 
@@ -169,6 +169,8 @@ def build_brief(
                 extra_notes=(collect_note,) if collect_note else (),
                 build_notes=build_notes,
                 also_noted=plan.also_noted,
+                # Optional on the Summarizer protocol: the LLM engine's withheld top lines.
+                dropped_top_lines=getattr(summarizer, "dropped_top_lines", ()),
             )
         with stage("render"):
             templates = _user_dirs(config.paths.templates)

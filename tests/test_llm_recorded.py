@@ -149,5 +149,9 @@ def test_a_whole_build_of_its_real_answers_shows_no_junk(
     assert notes.count(["summarized offline: the model found no usable facts in the "
                         "articles"]) == 1
     assert "6 of 6 stories summarized offline: 5 because no model bullet passed the checks; " \
-        "1 because the model found no usable facts in the articles" in data["notes"]
+        "1 because the model found no usable facts in the articles" in data["build_notes"]
+    assert data["coverage"].endswith(
+        "6 stories written offline (5 because no model bullet passed the checks, 1 because "
+        "the model found no usable facts in the articles)")
+    assert f"{data['dropped']['count']} model bullets were dropped: " in data["notes"][0]
     assert data["dropped"]["reasons"].get("too-short", 0) >= 5

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openai_server import FakeOpenAI, Reply, Request, error, honest_model
 
-from briefing.assemble import _run_notes
+from briefing.assemble import _offline_notes
 from briefing.config import Config, Limits, LLMConfig, load_config
 from briefing.errors import ConfigError, SummarizerError
 from briefing.store import Store
@@ -60,7 +60,7 @@ def test_each_story_keeps_its_own_reason() -> None:
         "3 of 4 stories summarized offline: 1 because the model timed out; 1 because the "
         "prompt was longer than the LLM server's context window; 1 because the LLM server "
         "refused the request (HTTP 404)")
-    assert _run_notes(summaries) == (offline_note(summaries),)
+    assert _offline_notes(summaries) == (offline_note(summaries),)
     assert offline_note([summary("a")]) is None
     assert fallback_reason("something-new") == "the LLM engine failed (something-new)"
 

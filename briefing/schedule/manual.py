@@ -1,6 +1,6 @@
 """The digest gates: a scheduled profile's digest goes out once a day, whoever sends it.
 
-``briefing.publish`` asks a gate before sending and tells it the outcome:
+``briefing.publishing`` asks a gate before sending and tells it the outcome:
 
 * ``ScheduledDigest``: the scheduler's job, which claimed the day's digest row
   before building (``Digests.claim_build``) or is retrying a send.
@@ -30,7 +30,7 @@ from typing import Any
 
 from briefing.claims import make_owner
 from briefing.config import Config
-from briefing.publish import SendClaim
+from briefing.publishing import SendClaim
 from briefing.schedule.digests import Digests, ManualClaim
 from briefing.schedule.plan import local_day
 from briefing.store import Store

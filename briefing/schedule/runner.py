@@ -21,7 +21,7 @@ Decisions:
 * **Collection before delivery**: the build collects the profile's feeds
   itself (``collect_first``), so deliveries run first, on time, and the
   collections are planned again afterwards (a build just collected).
-* Building, the archive and sending go through ``briefing.publish``, the path
+* Building, the archive and sending go through ``briefing.publishing``, the path
   ``briefing build --send`` takes too, with its error policy: an archive failure
   is a warning, never a failed delivery. The digest row is its gate.
 """
@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 
 from briefing.config import Config, ProfileConfig, ScheduleConfig
 from briefing.errors import NoArticlesError, one_line
-from briefing.publish import Publisher
+from briefing.publishing import Publisher
 from briefing.schedule.digests import Digests
 from briefing.schedule.manual import ScheduledDigest, utc_now
 from briefing.schedule.plan import (
@@ -217,7 +217,7 @@ class Runner:
         return outcome
 
     def _deliver(self, job: Delivery, schedule: ScheduleConfig, name: str) -> JobOutcome:
-        """One digest through the publish path (``briefing.publish``), gated by its row."""
+        """One digest through the publish path (``briefing.publishing``), gated by its row."""
         day, now = job.day, self.clock()
         gate = ScheduledDigest(self.digests, job.profile, day, self.clock,
                                schedule.max_attempts_per_day, resume=job.action == "build")

@@ -14,7 +14,7 @@ from briefing import cli
 from briefing.cli_archive import add_commands
 from briefing.config import load_config
 from briefing.errors import BriefingError, ConfigError
-from briefing.publish import Publisher
+from briefing.publishing import Publisher
 from briefing.store import Store
 
 

@@ -249,7 +249,10 @@ def test_the_installation_id_is_made_once_by_a_migration(tmp_path: Path) -> None
     with Store(old):
         pass
     db = sqlite3.connect(old)
+    # Undo migrations 11 (the installation) and 12 (outbox dismissal, schedule starts).
     db.execute("DROP TABLE installation")
+    db.execute("DROP TABLE schedule_starts")
+    db.execute("ALTER TABLE outbox DROP COLUMN dismissed_at")
     db.execute("PRAGMA user_version = 10")
     db.commit()
     db.close()

@@ -22,7 +22,7 @@ from pypdf import PdfReader
 
 from briefing.config import load_config
 from briefing.deliver import send_brief
-from briefing.publish import publish
+from briefing.publishing import publish
 from briefing.store import Store
 
 from .server import LoopbackServer

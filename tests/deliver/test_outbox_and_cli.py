@@ -11,7 +11,7 @@ from rich.console import Console
 
 from briefing.cli_deliver import add_commands
 from briefing.deliver import DeliveryError, Outbox, send_brief
-from briefing.publish import deliver
+from briefing.publishing import send
 from briefing.store import Store
 
 from .conftest import RECIPIENTS, MailServer, ServerFactory, SetupFactory, outbox_states
@@ -73,7 +73,7 @@ def test_the_send_command_sends_reports_and_exits(
     assert set(outbox_states(s.store, s.brief_id).values()) == {"sent"}
 
     # The publish path's delivery of the same brief, again: already sent, nothing new.
-    delivery = deliver(s.config, s.brief_id)
+    delivery = send(s.config, s.brief_id)
     assert delivery.ok and delivery.lines()[0].endswith("0 sent, 3 already sent, 0 failed, "
                                                         "0 unknown, 0 deferred")
     assert len(mail_server.received) == len(RECIPIENTS)

@@ -147,10 +147,10 @@ def test_the_first_run_is_remembered_per_profile_and_never_moves(store: Store) -
         "morning": NOW, "evening": NOW + timedelta(days=2)}
 
 
-def test_migration_10_dates_an_existing_stores_first_run_from_its_digests(tmp_path: Any) -> None:
+def test_migration_12_dates_an_existing_stores_first_run_from_its_digests(tmp_path: Any) -> None:
     path = tmp_path / "old.db"
     with Store(path) as store, store.transaction() as db:
-        db.execute("PRAGMA user_version = 9")  # as a store of the previous version
+        db.execute("PRAGMA user_version = 11")  # as a store of the previous version
         db.execute("ALTER TABLE outbox DROP COLUMN dismissed_at")
         db.execute("DROP TABLE schedule_starts")
         for day, created in (("2026-03-02", "2026-03-02T06:00:00+00:00"),

@@ -41,8 +41,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Delivery", "DigestGate", "PublishResult", "Publisher", "SendClaim", "deliver",
-           "publish"]
+__all__ = [
+    "Delivery",
+    "DigestGate",
+    "PublishResult",
+    "Publisher",
+    "SendClaim",
+    "publish",
+    "send",
+]
 
 
 @dataclass(frozen=True)
@@ -246,7 +253,7 @@ def publish(
     return Publisher(config).publish(profile, send=send, **build_options)
 
 
-def deliver(
+def send(
     config: Config,
     brief_id: int | None = None,
     *,
