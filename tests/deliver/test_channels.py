@@ -240,7 +240,7 @@ def test_email_and_channels_together_through_the_cli(
 
 
 def test_apprise_is_not_imported_without_targets() -> None:
-    code = ("import sys, briefing, briefing.cli, briefing.publish, briefing.deliver, "
+    code = ("import sys, briefing, briefing.cli, briefing.publishing, briefing.deliver, "
             "briefing.pipeline; print('apprise' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
