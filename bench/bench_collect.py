@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from briefing.collect import collect
 from briefing.config import Config, FetchSettings, SourceConfig
-from briefing.store import Store
+from briefing.storage import open_storage
 
 WORDS = (  # noqa: SIM905 -- a paragraph of words reads better than a list of 80 strings
     "harbour council ferry terminal drought wheat library rail strike pay deal night bus route "
@@ -161,7 +161,7 @@ def run(urls: list[str], entries: int) -> int:
     sources = [SourceConfig(name=f"feed-{i}", type="feed", url=url) for i, url in enumerate(urls)]
     with tempfile.TemporaryDirectory() as tmp:
         config = dataclasses.replace(Config(), fetch=fetch)
-        with Store(Path(tmp) / "bench.db") as store:
+        with open_storage(Path(tmp) / "bench.db") as store:
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             started = time.perf_counter()
             first = collect(config, store, sources)

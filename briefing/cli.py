@@ -127,11 +127,13 @@ def _parser() -> argparse.ArgumentParser:
     from briefing.cli_deliver import add_commands as add_deliver_commands
     from briefing.cli_schedule import add_commands as add_schedule_commands
     from briefing.cli_sources import add_commands as add_sources_commands
+    from briefing.cli_store import add_commands as add_store_commands
 
     add_sources_commands(commands, common)  # sources [import FILE.opml | export]
     add_archive_commands(commands, common)  # archive list|search|open|rebuild, serve
     add_deliver_commands(commands, common)  # send
     add_schedule_commands(commands, common)  # schedule [--once]
+    add_store_commands(commands, common)  # store migrate|copy
     return parser
 
 
@@ -210,10 +212,10 @@ def _print_build_summary(result: BuildResult) -> None:
 
 def _cmd_collect(args: argparse.Namespace, config: Config, err: Console) -> int:
     from briefing.collect import collect, collect_summary, failure_note
-    from briefing.store import Store
+    from briefing.storage import open_storage
 
     sources = config.sources_for(config.profile(args.profile))
-    with Store(config.paths.store) as store, _progress(err, not args.quiet) as progress:
+    with open_storage(config.paths.store) as store, _progress(err, not args.quiet) as progress:
         if progress:
             progress("collect")
         report = collect(config, store, sources)
@@ -226,10 +228,10 @@ def _cmd_collect(args: argparse.Namespace, config: Config, err: Console) -> int:
 
 
 def _cmd_usage(args: argparse.Namespace, config: Config, err: Console) -> int:
-    from briefing.store import Store
+    from briefing.storage import open_storage
     from briefing.usage import format_usage, usage_rows
 
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         print(format_usage(usage_rows(store)))
     return EXIT_OK
 

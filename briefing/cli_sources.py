@@ -52,9 +52,9 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_health(args: argparse.Namespace, config: Config, err: Console) -> int:
     from briefing.collect import format_health, source_health
-    from briefing.store import Store
+    from briefing.storage import open_storage
 
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         print(format_health(source_health(store)))
     return EXIT_OK
 

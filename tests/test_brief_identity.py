@@ -34,7 +34,7 @@ from briefing.config import load_config
 from briefing.deliver import dry_run_folder
 from briefing.publishing import publish, send
 from briefing.render import render_brief
-from briefing.store import Store
+from briefing.storage import open_storage
 from briefing.summarize.base import Summarizer
 from briefing.summarize.extractive import ExtractiveSummarizer
 
@@ -283,5 +283,5 @@ def test_the_readme_python_example_runs(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert newest_folder(tmp_path / "out" / "default").is_dir()
-    with Store(tmp_path / ".briefing" / "briefing.db") as store:
-        assert len(store.brief_records()) == 1
+    with open_storage(tmp_path / ".briefing" / "briefing.db") as store:
+        assert len(store.briefs.records()) == 1

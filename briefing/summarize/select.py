@@ -22,7 +22,7 @@ import openai
 from briefing.config import ENGINES, Config
 from briefing.errors import SummarizerError
 from briefing.languages import language_name
-from briefing.store import Store
+from briefing.storage import Storage
 from briefing.summarize.base import Summarizer
 from briefing.summarize.extractive import ExtractiveSummarizer
 from briefing.summarize.llm import ChatEndpoint, LLMSummarizer, RetryPolicy
@@ -63,7 +63,7 @@ def resolve_endpoint(config: Config, environ: Mapping[str, str] | None = None) -
 
 def make_summarizer(
     config: Config,
-    store: Store | None,
+    store: Storage | None,
     *,
     engine: str | None = None,
     model: str | None = None,
@@ -92,7 +92,7 @@ def make_summarizer(
 
 def _llm_summarizer(
     config: Config,
-    store: Store | None,
+    store: Storage | None,
     endpoint: Endpoint,
     model: str,
     retry: RetryPolicy | None,

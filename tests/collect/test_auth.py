@@ -16,7 +16,7 @@ from briefing.collect import collect
 from briefing.collect.auth import credentials_for
 from briefing.config import Config, SourceConfig, load_config
 from briefing.errors import ConfigError
-from briefing.store import Store
+from briefing.storage import Storage as Store
 
 from .conftest import for_server
 from .server import DATA, LoopbackServer, redirect

@@ -258,3 +258,35 @@ def test_notify_urls_are_checked_when_the_config_loads(
     path.write_text(f"[profiles.morning]\nnotify = {json.dumps([url])}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_config(path)
+
+
+def test_two_senders_racing_post_once_on_either_backend(
+    store_location: Path | str, receiver: Receiver
+) -> None:
+    """Two processes' views of one store (SQLite, PostgreSQL) post the same brief to the
+    same targets at once: each target gets it exactly once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from recorded import placeholder_brief
+
+    from briefing.deliver.channels import ChannelMessage, Target, post_to_channels
+    from briefing.deliver.outbox import Outbox
+    from briefing.storage import open_storage
+
+    receiver.scripts["/flaky"] = [500]
+    targets = [Target(receiver.url("json", "/hook")), Target(receiver.url("form", "/flaky"))]
+    message = ChannelMessage(title="Morning Brief", body="- one line")
+    with open_storage(store_location) as first, open_storage(store_location) as second:
+        brief_id = placeholder_brief(first, "morning")
+
+        def run(store: object) -> list[str]:
+            return post_to_channels(Outbox(store), brief_id, targets, message,  # type: ignore[arg-type]
+                                    max_attempts=3, retry_delay=0.0, sleep=lambda _: None)
+
+        with ThreadPoolExecutor(2) as pool:
+            posted = [key for keys in pool.map(run, [first, second]) for key in keys]
+        assert sorted(posted) == sorted(target.key for target in targets)
+        assert len(receiver.accepted("/hook")) == 1 and len(receiver.accepted("/flaky")) == 1
+        again = post_to_channels(Outbox(second), brief_id, targets, message, max_attempts=3,
+                                 retry_delay=0.0, sleep=lambda _: None)
+        assert again == [] and len(receiver.posts) == 3  # 500, then 200, and the other 200
