@@ -13,6 +13,8 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
+from briefing.grouping.language import UNKNOWN, guess_language
+from briefing.languages import base_language, language_name
 from briefing.summarize.report import dropped_summary, engine_summary, offline_note
 from briefing.types import (
     AlsoNoted,
@@ -128,12 +130,38 @@ def assemble_brief(
         top_lines=brief_top_lines,
         also_noted=tuple(also_noted),
     )
+    if engine == "extractive":
+        cited_ids = {ref.article_id for ref in refs}
+        foreign = _not_in_language([a for a in all_articles.values() if a.id in cited_ids],
+                                   language)
+        if foreign:
+            brief = dataclasses.replace(brief, coverage_line=_untranslated_coverage(
+                brief, foreign, language))
+        return brief
     if not engine.startswith("llm:"):
         return brief
     # The coverage line says what wrote the brief, story by story: "5 stories by
     # gemma, 2 written offline because the model timed out".
     return dataclasses.replace(
         brief, coverage_line=f"{brief.coverage_counts} · {engine_summary(summaries, engine)}")
+
+
+def _not_in_language(articles: Sequence[Article], language: str) -> int:
+    """How many of ``articles`` are (by their text) in another language than ``language``."""
+    wanted = base_language(language)
+    count = 0
+    for article in articles:
+        guessed = guess_language(f"{article.title}\n{article.text}")
+        if guessed != UNKNOWN and guessed != wanted:
+            count += 1
+    return count
+
+
+def _untranslated_coverage(brief: Brief, foreign: int, language: str) -> str:
+    # The offline engine lifts sentences as written: say so where readers look first.
+    return (f"{brief.coverage_counts} · {brief.engine_phrase}, which cannot translate: "
+            f"{foreign} of {brief.article_count} articles {'is' if foreign == 1 else 'are'} not in "
+            f"{language_name(language)}")
 
 
 def _span(articles: Sequence[Article]) -> tuple[datetime | None, datetime | None]:

@@ -64,6 +64,24 @@ _GENERIC_PATTERNS = [
     r"(all rights reserved|copyright ©|© \d{4}).*",
     r"we use cookies.*",
     r"skip to (main )?content",
+    # German, French and Russian sites' furniture, in their common forms.
+    r"(jetzt |newsletter )?abonnieren",
+    r"(lesen sie|mehr zum thema|das könnte sie auch interessieren)( auch)?:? ?.{0,150}",
+    r"(artikel )?teilen( sie diesen artikel)?:?",
+    r"anzeige|werbung|zur startseite",
+    r"alle rechte vorbehalten.*",
+    r"abonnez-vous.*",
+    r"(lire aussi|à lire aussi|voir aussi)\s?:? ?.{0,150}",
+    r"partager( cet article)?\s?:?",
+    r"publicité",
+    r"(la suite|cet article) est réservée? aux abonnés.*",
+    r"(inscrivez-vous|abonnez-vous) à (notre|la) newsletter.*",
+    r"tous droits réservés.*",
+    r"(подпишитесь|подписывайтесь) на .{0,120}",
+    r"(читайте|смотрите) также:? ?.{0,150}",
+    r"поделиться",
+    r"реклама",
+    r"все права защищены.*",
 ]
 _GENERIC = re.compile(r"^(?:" + "|".join(_GENERIC_PATTERNS) + r")[.!]?$", re.IGNORECASE)
 

@@ -116,12 +116,6 @@ def _parser() -> argparse.ArgumentParser:
                          help="profile whose sources to fetch")
     collect.set_defaults(handler=_cmd_collect)
 
-    sources = commands.add_parser(
-        "sources", parents=[common], help="health of each feed and page source",
-        description="Print each web source's last success, last error and consecutive failures.",
-    )
-    sources.set_defaults(handler=_cmd_sources)
-
     usage = commands.add_parser(
         "usage", parents=[common], help="LLM calls and tokens per day and model",
         description="Print the LLM calls, cache hits and tokens recorded in the store, "
@@ -132,8 +126,10 @@ def _parser() -> argparse.ArgumentParser:
     from briefing.cli_archive import add_commands as add_archive_commands
     from briefing.cli_deliver import add_commands as add_deliver_commands
     from briefing.cli_schedule import add_commands as add_schedule_commands
+    from briefing.cli_sources import add_commands as add_sources_commands
     from briefing.cli_store import add_commands as add_store_commands
 
+    add_sources_commands(commands, common)  # sources [import FILE.opml | export]
     add_archive_commands(commands, common)  # archive list|search|open|rebuild, serve
     add_deliver_commands(commands, common)  # send
     add_schedule_commands(commands, common)  # schedule [--once]
@@ -228,15 +224,6 @@ def _cmd_collect(args: argparse.Namespace, config: Config, err: Console) -> int:
     note = failure_note(report)
     if note:
         err.print(f"warning: {note}", highlight=False, markup=False, soft_wrap=True)
-    return EXIT_OK
-
-
-def _cmd_sources(args: argparse.Namespace, config: Config, err: Console) -> int:
-    from briefing.collect import format_health, source_health
-    from briefing.storage import open_storage
-
-    with open_storage(config.paths.store) as store:
-        print(format_health(source_health(store)))
     return EXIT_OK
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from briefing.addresses import AddressError, Mailbox, parse_mailbox
 from briefing.errors import ConfigError
 from briefing.netaddr import parse_allow_entry
+from briefing.secrets import references
 
 CONFIG_FILENAME = "briefing.toml"
 CONFIG_ENV = "BRIEFING_CONFIG"
@@ -143,6 +144,12 @@ class SourceConfig:
     outlet: str | None = None
     #: The feed or page address (http or https), for ``feed`` and ``page`` sources.
     url: str | None = None
+    #: HTTP headers for a paid or private feed or page, sent to its own host only
+    #: (``briefing.collect.auth``); each value names its secret as ``${ENV_VAR}``.
+    headers: tuple[tuple[str, str], ...] = ()
+    #: Basic auth: the environment variables holding the user name and the password.
+    username_env: str | None = None
+    password_env: str | None = None
 
 
 #: Day names of ``[profiles.NAME.schedule].days``, Monday first (``date.weekday()`` order).
@@ -195,6 +202,12 @@ class ProfileConfig:
     include: tuple[str, ...] = ()
     #: An article matching any of these is left out.
     exclude: tuple[str, ...] = ()
+    #: Chat channels to post each brief to: Apprise URLs ("slack://${SLACK_TOKEN}/#news",
+    #: "json://hooks.example.org/brief"), secrets written as ${ENV_VAR}.
+    notify: tuple[str, ...] = ()
+    #: The language this profile's briefs are written in ("de", "fr"); default:
+    #: ``[brief] language``. The LLM writes in it; the offline engine cannot translate.
+    language: str | None = None
     #: Language codes ("en", "de", ...) to take; empty takes every language.
     languages: tuple[str, ...] = ()
     #: Stories briefed in full; the rest are listed as one-line "Also noted" items.
@@ -306,6 +319,10 @@ class Config:
     profiles: dict[str, ProfileConfig] = field(default_factory=dict)
     #: The file this was read from, or None for built-in defaults.
     file: Path | None = None
+
+    def language_for(self, profile: ProfileConfig) -> str:
+        """The language ``profile``'s briefs are written in."""
+        return profile.language or self.brief.language
 
     def profile(self, name: str) -> ProfileConfig:
         if name in self.profiles:
@@ -420,7 +437,13 @@ def _parse_sources(raw: Any, file: Path) -> tuple[SourceConfig, ...]:
     sources: list[SourceConfig] = []
     for index, table in enumerate(raw):
         where = f"sources[{index}]"
+        headers: tuple[tuple[str, str], ...] = ()
+        if isinstance(table, dict) and "headers" in table:
+            table = dict(table)
+            headers = _parse_source_headers(table.pop("headers"), f"{where}.headers", file)
         source = _parse_table(SourceConfig, table, where, file)
+        source = dataclasses.replace(source, headers=headers)
+        _check_source_credentials(source, where, file)
         if source.type not in SOURCE_TYPES:
             types_ = ", ".join(SOURCE_TYPES)
             raise ConfigError(f"{file}: {where}.type must be one of {types_}, got {source.type!r}")
@@ -435,6 +458,84 @@ def _parse_sources(raw: Any, file: Path) -> tuple[SourceConfig, ...]:
             raise ConfigError(f"{file}: {where}.name {source.name!r} is used twice")
         sources.append(source)
     return tuple(sources)
+
+
+#: An HTTP header name (RFC 9110 token).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+#: Headers a source may not set: they are the fetcher's (host checks, body limits).
+_RESERVED_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection",
+                               "accept-encoding", "te", "upgrade"})
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _parse_source_headers(raw: Any, where: str, file: Path) -> tuple[tuple[str, str], ...]:
+    """``headers = { Authorization = "Bearer ${TOKEN}" }``: names checked, secrets by name."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{file}: {where} must be a table of header names and values")
+    headers: list[tuple[str, str]] = []
+    for name, value in raw.items():
+        key = f"{where}.{name}"
+        if not _HEADER_NAME.fullmatch(name) or name.lower() in _RESERVED_HEADERS:
+            raise ConfigError(f"{file}: {key} is not a header a source may set")
+        if not isinstance(value, str):
+            raise ConfigError(f"{file}: {key} must be a string")
+        if not references(value):
+            # A token pasted into the file would sit in backups and version control.
+            raise ConfigError(
+                f"{file}: {key} must take its secret from an environment variable, "
+                f'e.g. "Bearer ${{MY_TOKEN}}"'
+            )
+        if any(ch in value for ch in "\r\n\0"):
+            raise ConfigError(f"{file}: {key} must be one line")
+        headers.append((name, value))
+    return tuple(headers)
+
+
+def _check_language(tag: str, key: str, file: Path) -> None:
+    from briefing.languages import LANGUAGE_TAG
+
+    if not LANGUAGE_TAG.fullmatch(tag):
+        raise ConfigError(f"{file}: {key} must be a language code such as \"en\", \"de\" or "
+                          f"\"pt-BR\", got {tag!r}")
+
+
+_NOTIFY_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{1,30}://\S+")
+
+
+def _check_notify_url(url: str, key: str, file: Path) -> None:
+    if not _NOTIFY_SCHEME.fullmatch(url):
+        raise ConfigError(f"{file}: {key} must be a notification URL such as "
+                          '"slack://${SLACK_TOKEN}/#news" or "json://hooks.example.org/brief"')
+    authority = url.partition("://")[2].split("/", 1)[0]
+    password = authority.rpartition("@")[0].partition(":")[2] if "@" in authority else ""
+    if password and not references(password):
+        # A password written in the file would sit in backups and version control.
+        raise ConfigError(f"{file}: {key} holds a password: write it as ${{ENV_VAR}} "
+                          "and set that variable in the environment")
+
+
+def _check_source_credentials(source: SourceConfig, where: str, file: Path) -> None:
+    has_credentials = bool(source.headers or source.username_env or source.password_env)
+    if has_credentials and source.type not in ("feed", "page"):
+        raise ConfigError(f"{file}: {where}: headers and username_env/password_env are for "
+                          "feed and page sources")
+    for key in ("username_env", "password_env"):
+        name = getattr(source, key)
+        if name is not None and not _ENV_NAME.fullmatch(name):
+            raise ConfigError(f"{file}: {where}.{key} must name an environment variable, "
+                              f"got {name!r}")
+    if (source.username_env is None) != (source.password_env is None):
+        raise ConfigError(f"{file}: {where}: basic auth needs both username_env and password_env")
+    if source.username_env and any(n.lower() == "authorization" for n, _ in source.headers):
+        raise ConfigError(f"{file}: {where}: set an Authorization header or basic auth, not both")
+    if source.url and _has_userinfo(source.url):
+        raise ConfigError(f"{file}: {where}.url must not hold a user name or password; "
+                          "use username_env and password_env")
+
+
+def _has_userinfo(url: str) -> bool:
+    authority = url.partition("://")[2].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    return "@" in authority
 
 
 def _parse_profiles(raw: Any, file: Path, source_names: set[str]) -> dict[str, ProfileConfig]:
@@ -554,8 +655,13 @@ def _check_zone(name: str | None, key: str, file: Path) -> None:
 
 def _check_values(config: Config, file: Path) -> None:
     _check_zone(config.brief.timezone, "brief.timezone", file)
+    _check_language(config.brief.language, "brief.language", file)
     for name, profile in config.profiles.items():
         _check_zone(profile.timezone, f"profiles.{name}.timezone", file)
+        if profile.language is not None:
+            _check_language(profile.language, f"profiles.{name}.language", file)
+        for index, url in enumerate(profile.notify):
+            _check_notify_url(url, f"profiles.{name}.notify[{index}]", file)
         schedule = profile.schedule
         if schedule is not None and profile.timezone and profile.timezone != schedule.timezone:
             raise ConfigError(

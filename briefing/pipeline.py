@@ -99,6 +99,7 @@ def build_brief(
     written), and other ``BriefingError`` subclasses when the brief cannot be made.
     """
     profile_config = config.profile(profile)
+    language = config.language_for(profile_config)
     now = local_now(config, profile_config, now)
     timings: dict[str, float] = {}
 
@@ -147,7 +148,8 @@ def build_brief(
             if summarizer is None:
                 from briefing.summarize.select import make_summarizer
 
-                summarizer = make_summarizer(config, store, engine=engine, model=model)
+                summarizer = make_summarizer(config, store, engine=engine, model=model,
+                                             language=language)
             try:
                 summaries = summarizer.summarize(stories)
                 top_lines = summarizer.top_lines(summaries, stories)
@@ -161,7 +163,7 @@ def build_brief(
                 title=title or profile_config.title or config.brief.title,
                 profile=profile,
                 generated_at=now,
-                language=config.brief.language,
+                language=language,
                 author=config.brief.author,
                 engine=summarizer.engine,
                 prompt_versions=dict(summarizer.prompt_versions),

@@ -69,13 +69,26 @@ STOPWORDS = word_set(
 _WORD = re.compile(r"[^\W_]+(?:[.,'’\-][^\W_]+)*")
 
 # A run of sentence-final punctuation, then any closing quotes/brackets, then space.
-_TERMINATOR = re.compile(r"(?:\.\.\.|…|[.!?])+[\"'”’)\]»]*(?=\s)")
+# French sets its closing guillemet off by a (no-break) space: "bout. »" ends there too.
+_TERMINATOR = re.compile(r"(?:\.\.\.|…|[.!?])+(?:[\"'”’)\]»]|[ \u00a0\u202f]»)*(?=\s)")
 
 # Abbreviations that never end a sentence: titles before a name, "e.g.", "vs.".
 _NEVER_FINAL = word_set(
     """
     mr mrs ms messrs dr prof gen lt col maj capt cmdr adm sgt cpl pvt rep reps sen sens gov
     pres supt det insp rev hon fr st mt ft vs v e.g i.e cf viz approx ca al
+    bzw vgl sog evtl ggf inkl zzgl abs mio mrd tsd hrsg z u d
+    mme mlle mgr av env éd
+    им ул пр св проф акад ген тыс руб млн млрд т
+    """
+)
+#: After a number and a period, these words make it a German ordinal ("am 3. Oktober",
+#: "im 20. Jahrhundert", "der 1. FC"), not a sentence end.
+_AFTER_ORDINAL = word_set(
+    """
+    januar jänner februar märz april mai juni juli august september oktober november dezember
+    jahrhundert jahrestag jahrtausend mal platz rang runde spieltag quartal halbjahr
+    klasse liga stock etage weltkrieg bundesliga lesung sitzung fc
     """
 )
 # Abbreviations that only stay inside a sentence when a number follows ("No. 10").
@@ -92,6 +105,9 @@ _SENTENCE_STARTERS = word_set(
     for from he her here his however i if in it its last later many meanwhile most my
     no not now on one our she since so some still that the their then there these they
     this those though today two we what when where while who why yesterday yet you
+    der die das ein eine er sie es wir ich am im auf nach bei mit zum zur
+    le la les un une il elle ils elles nous on dans en au aux pour selon
+    он она они мы это в на по но и как
     """
 )
 _SPEECH_VERBS = word_set(
@@ -213,7 +229,7 @@ def _split_paragraph(paragraph: str) -> list[str]:
 def _is_boundary(paragraph: str, match: re.Match[str]) -> bool:
     """Does the punctuation run in ``match`` end a sentence?"""
     run = match.group()
-    core = run.rstrip(CLOSERS)
+    core = run.rstrip(CLOSERS + " \u00a0\u202f")
     quoted = len(core) < len(run)
     rest = paragraph[match.end() :].lstrip()
     after = rest.lstrip(OPENERS)
@@ -237,6 +253,8 @@ def _after_period(paragraph: str, dot: int, after: str, next_word: str) -> bool:
     lowered = token.lower()
     number_follows = after[:1].isdigit()
     if lowered in _NEVER_FINAL:
+        return False
+    if token.isdigit() and len(token) <= 3 and next_word.lower() in _AFTER_ORDINAL:
         return False
     if lowered in _BEFORE_NUMBER or lowered in _MONTHS:
         if number_follows:

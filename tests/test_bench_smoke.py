@@ -60,3 +60,9 @@ def test_bench_pdf_small() -> None:
     assert len(sizes) == 3, out
     assert sizes[1] > sizes[0], "the tagged PDF carries its structure tree"
     assert "pdf/ua-1 (default): size x" in out and "render time x" in out, out
+
+
+def test_bench_startup_small() -> None:
+    out = run("bench_startup.py", "--repeat", "1")
+    assert "(apprise imported: False)" in out, out
+    assert re.search(r"would make the CLI's imports x\d+\.\d\d", out), out

@@ -79,7 +79,7 @@ def test_model_settings_and_prompts_are_part_of_the_key(
     (prompts / "story_bullets.system.j2").write_text(
         "{# version: 9 #}\nWrite at most {{ max_bullets }} bullets as JSON.", encoding="utf-8")
     summarizer, _ = build(server, store, [story(1)], prompts=prompts)
-    assert summarizer.prompt_versions["story_bullets"] == "9+1"
+    assert summarizer.prompt_versions["story_bullets"] == "9+2"
     assert [r.task for r in server.chat_requests].count("story_bullets") == 4
 
 
@@ -122,4 +122,4 @@ def test_every_call_is_logged(server: FakeOpenAI, store: Storage) -> None:
     assert first.tokens_in > 0 and first.tokens_out == 30
     assert first.latency_ms >= 0 and first.response_format == "json_schema"
     assert first.endpoint == server.base_url
-    assert first.prompt_version == "1"
+    assert first.prompt_version == "2"

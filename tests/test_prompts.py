@@ -67,9 +67,9 @@ def test_a_user_template_with_an_unknown_variable_fails_clearly(tmp_path: Path) 
 
 
 def test_differing_versions_are_both_reported(tmp_path: Path) -> None:
-    (tmp_path / "top_lines.user.j2").write_text("{# version: 2 #}\n{{ stories }}", encoding="utf-8")
+    (tmp_path / "top_lines.user.j2").write_text("{# version: 9 #}\n{{ stories }}", encoding="utf-8")
     bundled = PromptLibrary().version("top_lines")
-    assert PromptLibrary(tmp_path).version("top_lines") == f"{bundled}+2"
+    assert PromptLibrary(tmp_path).version("top_lines") == f"{bundled}+9"
 
 
 def test_a_template_without_a_version_is_refused(tmp_path: Path) -> None:

@@ -22,7 +22,10 @@ def test_render_brief_writes_all_four_outputs(tmp_path: Path) -> None:
         text=out_dir / "brief.txt",
         pdf=out_dir / "brief.pdf",
         page=out_dir / "index.html",
+        markdown=out_dir / "brief.md",
     )
+    assert result.markdown is not None
+    assert result.markdown.read_text(encoding="utf-8").startswith(f"# {brief.title}\n")
     assert json.loads(result.json.read_text(encoding="utf-8"))["title"] == brief.title
     assert result.html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert result.text.read_text(encoding="utf-8").startswith(brief.title.upper())
@@ -31,6 +34,7 @@ def test_render_brief_writes_all_four_outputs(tmp_path: Path) -> None:
     assert sorted(p.name for p in out_dir.iterdir()) == [
         "brief.html",
         "brief.json",
+        "brief.md",
         "brief.pdf",
         "brief.txt",
         "index.html",

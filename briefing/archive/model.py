@@ -22,7 +22,7 @@ from briefing.errors import BriefingError
 
 logger = logging.getLogger(__name__)
 
-BRIEF_FILES = ("brief.pdf", "brief.html", "brief.txt", "brief.json")
+BRIEF_FILES = ("brief.pdf", "brief.html", "brief.txt", "brief.md", "brief.json")
 
 
 class ArchiveError(BriefingError):

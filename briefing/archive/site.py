@@ -79,7 +79,8 @@ def write_site(
 
 def write_brief_page(env: jinja2.Environment, entry: ArchiveEntry) -> None:
     """``<out>/<profile>/<slug>/index.html``: the whole brief as a web page."""
-    write_atomic(entry.folder / PAGE_FILE, render_page_html(entry.brief, env))
+    files = [(label, name) for label, name in FILE_LINKS if entry.has_file(name)]
+    write_atomic(entry.folder / PAGE_FILE, render_page_html(entry.brief, env, files))
 
 
 def _groups(briefs: list[ArchiveEntry]) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from typing import TypeVar
 from briefing.caps import cap_document
 from briefing.clean import clean_documents
 from briefing.collect import dedup
+from briefing.collect.auth import SourceCredentials, credentials_for
 from briefing.collect.feeds import FeedEntry, parse_feed
 from briefing.collect.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchResult
 from briefing.collect.health import Validators, source_ref
@@ -171,10 +172,11 @@ class _Gatherer:
     async def source(self, source: SourceConfig) -> Outcome:
         outcome = Outcome(source)
         try:
+            credentials = credentials_for(source)
             if source.type == "feed":
-                await self._feed(source, outcome)
+                await self._feed(source, outcome, credentials)
             else:
-                await self._page(source, outcome)
+                await self._page(source, outcome, credentials)
         except SourceError as error:
             outcome.error, outcome.candidates = str(error), []
         # A bug or a library surprise on one source must not sink the others.
@@ -184,11 +186,14 @@ class _Gatherer:
             outcome.candidates = []
         return outcome
 
-    async def _feed(self, source: SourceConfig, outcome: Outcome) -> None:
+    async def _feed(
+        self, source: SourceConfig, outcome: Outcome, credentials: SourceCredentials | None
+    ) -> None:
         assert source.url is not None
         known = self.known.get(source.name, Validators())
         answer = await self.fetcher.get(
-            source.url, accept=FEED_ACCEPT, etag=known.etag, last_modified=known.last_modified
+            source.url, accept=FEED_ACCEPT, etag=known.etag, last_modified=known.last_modified,
+            credentials=credentials,
         )
         if answer.not_modified:
             outcome.unchanged = True
@@ -216,7 +221,8 @@ class _Gatherer:
                 outcome.seen += 1
                 continue
             fallback = f"{answer.url}#entry-{index + 1}"
-            jobs.append(self._entry(source, entry, link, outlet, fallback, outcome, budget_end))
+            jobs.append(self._entry(source, entry, link, outlet, fallback, outcome, budget_end,
+                                    credentials))
         for candidate in await asyncio.gather(*jobs):
             if candidate is not None:
                 outcome.candidates.append(candidate)
@@ -236,12 +242,13 @@ class _Gatherer:
         fallback_location: str,
         outcome: Outcome,
         budget_end: float,
+        credentials: SourceCredentials | None = None,
     ) -> Candidate | None:
         text, title, urls = entry.text, entry.title, [link] if link else []
         page_failed = False
         if link and entry.is_teaser and self.settings.full_text:
             try:
-                page = await self._full_text(source, link, budget_end)
+                page = await self._full_text(source, link, budget_end, credentials)
             except _OutOfTime:
                 outcome.deferred += 1
                 return None
@@ -266,7 +273,10 @@ class _Gatherer:
                                         identity, outlet, entry.published),
                          tuple(dict.fromkeys(urls)))
 
-    async def _full_text(self, source: SourceConfig, url: str, budget_end: float) -> Page | None:
+    async def _full_text(
+        self, source: SourceConfig, url: str, budget_end: float,
+        credentials: SourceCredentials | None = None,
+    ) -> Page | None:
         """The article page behind a teaser; None (use the feed's text) if it cannot be had.
 
         Raises ``_OutOfTime`` when the feed's budget ends first (waiting for a
@@ -277,7 +287,7 @@ class _Gatherer:
             raise _OutOfTime
         try:
             async with asyncio.timeout(remaining):
-                _, page = await self._fetch_page(url)
+                _, page = await self._fetch_page(url, credentials=credentials)
         except TimeoutError:
             raise _OutOfTime from None
         except SourceError as error:
@@ -286,10 +296,12 @@ class _Gatherer:
             return None
         return page
 
-    async def _page(self, source: SourceConfig, outcome: Outcome) -> None:
+    async def _page(
+        self, source: SourceConfig, outcome: Outcome, credentials: SourceCredentials | None
+    ) -> None:
         assert source.url is not None
-        answer, page = await self._fetch_page(source.url,
-                                             self.known.get(source.name))
+        answer, page = await self._fetch_page(source.url, self.known.get(source.name),
+                                              credentials=credentials)
         if page is None:
             outcome.unchanged = True
             return
@@ -306,7 +318,8 @@ class _Gatherer:
         outcome.candidates.append(Candidate(document, tuple(urls)))
 
     async def _fetch_page(
-        self, url: str, known: Validators | None = None
+        self, url: str, known: Validators | None = None, *,
+        credentials: SourceCredentials | None = None,
     ) -> tuple[FetchResult, Page | None]:
         """Fetch and read an article page; the page is None when it answered 304."""
         if self.settings.respect_robots:
@@ -315,7 +328,8 @@ class _Gatherer:
                 raise PageError(refusal)
         known = known or Validators()
         answer = await self.fetcher.get(
-            url, accept=PAGE_ACCEPT, etag=known.etag, last_modified=known.last_modified
+            url, accept=PAGE_ACCEPT, etag=known.etag, last_modified=known.last_modified,
+            credentials=credentials,
         )
         if answer.not_modified:
             return answer, None

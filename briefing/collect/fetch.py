@@ -22,6 +22,8 @@ enforces, whatever the server does:
   never held whole. Decoding runs chunk by chunk in a worker thread, under the
   same deadline, so it never blocks the other fetches; codings that cannot be
   decoded are refused;
+- a source's credentials (``briefing.collect.auth``) on hops to its own origin
+  only: a redirect to another host, port or scheme goes without them;
 - conditional GET (If-None-Match / If-Modified-Since), compression, a
   descriptive User-Agent, and per-host concurrency and spacing.
 
@@ -44,6 +46,7 @@ from types import TracebackType
 
 import httpx
 
+from briefing.collect.auth import SourceCredentials
 from briefing.collect.decoding import (
     ACCEPT_ENCODING,
     BodyDecoder,
@@ -202,8 +205,12 @@ class Fetcher:
         accept: str = PAGE_ACCEPT,
         etag: str | None = None,
         last_modified: str | None = None,
+        credentials: SourceCredentials | None = None,
     ) -> FetchResult:
-        """GET ``url`` within every limit; raises ``FetchError`` (one line) on any failure."""
+        """GET ``url`` within every limit; raises ``FetchError`` (one line) on any failure.
+
+        ``credentials`` go only on hops to their own origin (``SourceCredentials.admits``).
+        """
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
@@ -213,7 +220,7 @@ class Fetcher:
         async with self._host_turn(host_of(url)), self._slots:
             try:
                 async with asyncio.timeout(deadline):
-                    return await self._follow(url, headers)
+                    return await self._follow(url, headers, credentials)
             except TimeoutError:
                 raise FetchError(f"no complete answer within the {deadline:g} s deadline") from None
             except FetchError:
@@ -240,14 +247,19 @@ class Fetcher:
                 await asyncio.sleep(start - now)
             yield
 
-    async def _follow(self, url: str, headers: dict[str, str]) -> FetchResult:
+    async def _follow(
+        self, url: str, headers: dict[str, str], credentials: SourceCredentials | None = None
+    ) -> FetchResult:
         visited: set[str] = set()
         current = url
         for _ in range(self.settings.max_redirects + 1):
             if not is_http_url(current):
                 raise FetchError("refused: only http and https URLs are fetched")
             visited.add(current)
-            result = await self._request(current, headers)
+            hop = headers
+            if credentials is not None and credentials.admits(current):
+                hop = {**headers, **dict(credentials.headers)}
+            result = await self._request(current, hop)
             if isinstance(result, FetchResult):
                 return result
             following = urllib.parse.urljoin(current, result)

@@ -1,4 +1,5 @@
-"""Deliver a recorded brief by email: MIME, SMTP over verified TLS, and an outbox.
+"""Deliver a recorded brief by email (MIME, SMTP over verified TLS) and to chat channels
+(Apprise, ``channels.py``), through one outbox.
 
 ``send_brief(config, store, brief_id)`` is the one call the CLI and the
 scheduler make::
@@ -42,8 +43,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from briefing.addresses import Mailbox, parse_mailbox
+from briefing.brief import Brief
 from briefing.claims import Liveness
 from briefing.config import Config, SmtpSettings, is_store_url
+from briefing.deliver.channels import ChannelMessage, channel_message, post_to_channels, targets_of
 from briefing.deliver.content import email_content, load_brief
 from briefing.deliver.mime import (
     EmailContent,
@@ -63,8 +66,8 @@ from briefing.deliver.smtp import (
 )
 from briefing.errors import BriefingError
 from briefing.fsutil import write_atomic
-from briefing.render.context import reader_links
-from briefing.storage import Storage
+from briefing.render.context import ReaderLinks, reader_links
+from briefing.storage import BriefRecord, Storage
 
 __all__ = [
     "DeliveryError",
@@ -178,7 +181,8 @@ def send_brief(
     owner: str | None = None,
     liveness: Liveness | None = None,
 ) -> SendReport:
-    """Send brief ``brief_id`` (default: the latest of ``profile``) to its profile's recipients.
+    """Send brief ``brief_id`` (default: the latest of ``profile``) to its profile's
+    recipients, and post it to its ``notify`` targets (``briefing.deliver.channels``).
 
     ``retry_unknown`` / ``retry_failed`` resend, on purpose, messages whose fate is
     unknown / that failed. Raises ``DeliveryError`` when nothing can be attempted
@@ -189,20 +193,55 @@ def send_brief(
     """
     settings = config.smtp
     brief, record = load_brief(store, brief_id, profile)
-    recipients = _recipients(config, record.profile)
+    recipients = _configured(config, record.profile)
+    targets = targets_of(config, record.profile)
+    if not recipients and not targets:
+        raise DeliveryError(
+            f"profiles.{record.profile}.recipients is empty and profiles.{record.profile}.notify"
+            " lists no channel: nobody to send the brief to"
+        )
+    links = reader_links(config, published=_under(record.folder, config.paths.out))
+    report = SendReport(brief_id=record.id, profile=record.profile, dry_run=dry_run)
+    liveness = liveness or Liveness.of(store, timedelta(seconds=config.workers.lease_seconds))
+    outbox = Outbox(store, owner, liveness)
+    if targets:
+        message = channel_message(brief, record.folder, links)
+        if dry_run:
+            folder = dry_run_folder(config) / record.folder.parent.name / record.slug
+            report.files.append(_write_channel_message(folder, message))
+        else:
+            for orphan in outbox.mark_orphans_unknown(record.id, _lease(settings)):
+                logger.info("%s: a previous post stopped midway; marked unknown",
+                            orphan.recipient)
+            report.sent += post_to_channels(
+                outbox, record.id, targets, message, max_attempts=settings.max_attempts,
+                retry_delay=settings.retry_delay, retry_unknown=retry_unknown,
+                retry_failed=retry_failed, environ=environ, sleep=sleep)
+    if recipients:
+        _send_email(config, store, brief, record, recipients, links, report, outbox,
+                    retry_unknown=retry_unknown, retry_failed=retry_failed, environ=environ,
+                    sleep=sleep)
+    if not dry_run:
+        _fill_report(report, outbox.rows(record.id),
+                     set(recipients) | {target.key for target in targets})
+    return report
+
+
+def _send_email(
+    config: Config, store: Storage, brief: Brief, record: BriefRecord,
+    recipients: dict[str, Mailbox], links: ReaderLinks, report: SendReport, outbox: Outbox,
+    *, retry_unknown: bool, retry_failed: bool, environ: Mapping[str, str] | None,
+    sleep: Callable[[float], None],
+) -> None:
+    settings = config.smtp
     sender = _sender(settings)
     domain = settings.message_id_domain or parse_mailbox(sender).domain
     dirs = (config.paths.templates,) if config.paths.templates else ()
-    links = reader_links(config, published=_under(record.folder, config.paths.out))
     content = email_content(brief, record.folder, settings, template_dirs=dirs, links=links)
-    report = SendReport(brief_id=record.id, profile=record.profile, dry_run=dry_run)
-    if dry_run:
+    if report.dry_run:
         folder = dry_run_folder(config) / record.folder.parent.name / record.slug
-        report.files = _write_eml_files(folder, content, settings, recipients, domain)
-        return report
-
-    liveness = liveness or Liveness.of(store, timedelta(seconds=config.workers.lease_seconds))
-    outbox = Outbox(store, owner, liveness)
+        report.files += _write_eml_files(folder, content, settings, recipients, domain)
+        return
     outbox.enqueue(record.id, recipients, lambda: make_message_id(domain))
     for orphan in outbox.mark_orphans_unknown(record.id, _lease(settings)):
         logger.info("%s: a previous send stopped mid-message; marked unknown", orphan.recipient)
@@ -219,8 +258,15 @@ def send_brief(
                 sending.bcc(connection)
             else:
                 sending.each(connection)
-    _fill_report(report, outbox.rows(record.id), set(recipients))
-    return report
+
+
+def _write_channel_message(folder: Path, message: ChannelMessage) -> Path:
+    path = folder / "channel-message.md"
+    try:
+        write_atomic(path, f"# {message.title}\n\n{message.body}\n")
+    except OSError as error:
+        raise DeliveryError(f"{path}: cannot write: {error.strerror or error}") from error
+    return path
 
 
 def delivery_problems(
@@ -242,7 +288,8 @@ def delivery_problems(
     problems = []
     for problem in outbox.problems(profiles):
         if problem.profile not in wanted:
-            wanted[problem.profile] = set(_configured(config, problem.profile))
+            wanted[problem.profile] = set(_configured(config, problem.profile)) | {
+                target.key for target in targets_of(config, problem.profile)}
         row = problem.row
         if row.recipient not in wanted[problem.profile]:
             continue
@@ -282,15 +329,6 @@ def _configured(config: Config, profile: str) -> dict[str, Mailbox]:
         mailbox = parse_mailbox(text)
         mailboxes.setdefault(mailbox.address, mailbox)
     return mailboxes
-
-
-def _recipients(config: Config, profile: str) -> dict[str, Mailbox]:
-    recipients = _configured(config, profile)
-    if not recipients:
-        raise DeliveryError(
-            f"profiles.{profile}.recipients is empty: nobody to send the brief to"
-        )
-    return recipients
 
 
 def _sender(settings: SmtpSettings) -> str:

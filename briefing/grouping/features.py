@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -62,17 +62,47 @@ def term(word: str) -> str:
     return word
 
 
+#: wordfreq's language codes whose words are stemmed (Snowball) before comparing:
+#: inflection makes "Новосибирске" and "Новосибирск", "Rentenpakets" and
+#: "Rentenpaket" one term. English keeps ``term`` (what the grouping was tuned on).
+_SNOWBALL = {"ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german",
+             "el": "greek", "es": "spanish", "fi": "finnish", "fr": "french",
+             "hu": "hungarian", "id": "indonesian", "it": "italian", "lt": "lithuanian",
+             "nb": "norwegian", "nl": "dutch", "pl": "polish", "pt": "portuguese",
+             "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish",
+             "tr": "turkish"}
+
+
 class _Terms(dict[str, str]):
-    """term() of every word met (plain str -> str: nothing for the collector to walk)."""
+    """The term of every word met in one language (plain str -> str: nothing for the
+    collector to walk)."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__()
+        algorithm = _SNOWBALL.get(language)
+        self._stem: Callable[[str], str] = term
+        if algorithm is not None:
+            import snowballstemmer
+
+            stem = snowballstemmer.stemmer(algorithm).stemWord
+            # Numbers stay as written: a stemmer would take "48" for a word.
+            self._stem = lambda word: word if word[:1].isdigit() else str(stem(word))
 
     def __missing__(self, word: str) -> str:
         if len(self) >= 500_000:
             self.clear()
-        self[word] = key = term(word)
+        self[word] = key = self._stem(word)
         return key
 
 
-_TERMS = _Terms()
+_TERMS_BY_LANGUAGE: dict[str, _Terms] = {}
+
+
+def _terms(language: str) -> _Terms:
+    found = _TERMS_BY_LANGUAGE.get(language)
+    if found is None:
+        found = _TERMS_BY_LANGUAGE[language] = _Terms(language)
+    return found
 
 
 def article_language(article: Article) -> str:
@@ -137,8 +167,9 @@ class _Rows:
         counts: Counter[str] = Counter()
         weights: dict[str, float] = {}
         marks: set[int] = set()
+        terms = _terms(language)
         for word in words:
-            key, weight = _TERMS[word], prior.weight(word, language)
+            key, weight = terms[word], prior.weight(word, language)
             counts[key] += 1
             # A term met in several forms weighs as its most common form: "strikes"
             # is no rarer an event than "strike".

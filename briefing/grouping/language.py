@@ -16,7 +16,8 @@ _STOPWORDS: dict[str, frozenset[str]] = {
     for lang, words in {
         "en": "the and of to in a is that for on with as was by it at from are be has have said",
         "de": "der die das und ist nicht mit sich des auf für ein eine dem den von zu im sie",
-        "fr": "le la les et des est une un du dans que pour pas sur au qui par avec ce",
+        "fr": "le la les et des est une un du dans que pour pas sur au qui par avec ce de à sont"
+              " ont aux ses cette",
         "es": "el la los las y de que en un una es por con para del se al como su",
         "it": "il lo la gli le e di che un una è per con non del della nel al sono",
         "nl": "de het een en van is dat op te in voor met niet zijn er aan ook",

@@ -7,6 +7,8 @@ so the archive shows every section a reader of the email sees.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import jinja2
 
 from briefing.brief import Brief
@@ -17,10 +19,15 @@ PAGE_TEMPLATE = "archive/brief_page.html.j2"
 PAGE_FILE = "index.html"
 #: (label, file name) of the brief's files, as the page links them.
 FILE_LINKS = (("PDF", "brief.pdf"), ("Email HTML", "brief.html"), ("Text", "brief.txt"),
-              ("JSON", "brief.json"))
+              ("Markdown", "brief.md"), ("JSON", "brief.json"))
 
 
-def render_page_html(brief: Brief, env: jinja2.Environment) -> str:
-    """The archive page of ``brief``; it lives at ``<out>/<profile>/<slug>/index.html``."""
-    context = {**template_context(brief), "root": "../../", "files": FILE_LINKS}
+def render_page_html(brief: Brief, env: jinja2.Environment,
+                     files: Sequence[tuple[str, str]] = FILE_LINKS) -> str:
+    """The archive page of ``brief``; it lives at ``<out>/<profile>/<slug>/index.html``.
+
+    ``files``: the (label, file name) links it shows (a brief made before brief.md
+    existed has no Markdown file to link).
+    """
+    context = {**template_context(brief), "root": "../../", "files": tuple(files)}
     return render_template(env, PAGE_TEMPLATE, context)

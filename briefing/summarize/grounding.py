@@ -38,6 +38,8 @@ from urllib.parse import urlsplit
 
 import jsonschema
 
+from briefing.grouping.language import UNKNOWN, guess_language
+from briefing.languages import base_language
 from briefing.normalize import strip_controls
 
 # Re-exported: the LLM engine builds its prompts from text stripped here.
@@ -169,8 +171,18 @@ def ground_item(
     item: Mapping[str, Any],
     docs: Mapping[str, SourceDoc],
     allowed_urls: Iterable[str] = (),
+    *,
+    language: str | None = None,
 ) -> Grounded | Rejected:
-    """Check one ``{text, sources}`` item against the docs it cites."""
+    """Check one ``{text, sources}`` item against the docs it cites.
+
+    ``language``: the language the line was asked in. When a cited article is in
+    another one, the line is a translation: its numbers, links and names are still
+    checked against the articles, but support (a lexical match of its words with a
+    sentence) cannot hold across languages and is not asked; a capitalised word
+    that is an ordinary word of ``language`` (German capitalises every noun) is not
+    taken for a name.
+    """
     text = item.get("text")
     labels = item.get("sources")
     if not isinstance(text, str) or not isinstance(labels, list):
@@ -183,12 +195,14 @@ def ground_item(
         return Rejected(text, "unknown-source")
     cited = [docs[label] for label in dict.fromkeys(labels)]
     corpus = _corpus(doc.text for doc in cited)
+    translated = language is not None and _translated(cited, language)
     reason = (
         _check_urls(text, [*(doc.url for doc in docs.values() if doc.url), *allowed_urls])
         or _check_injection(text, docs.values())
         or _check_numbers(text, corpus)
-        or _check_names(text, corpus)
-        or check_support(text, [doc.text for doc in cited])
+        or _check_names(text, corpus, base_language(language) if translated and language
+                        else None)
+        or (None if translated else check_support(text, [doc.text for doc in cited]))
     )
     if reason:
         return Rejected(text, reason)
@@ -279,8 +293,10 @@ def _check_numbers(text: str, corpus: _Corpus) -> str | None:
     return None if numbers_in(_URL.sub(" ", text)) <= corpus.numbers else "ungrounded-number"
 
 
-def _check_names(text: str, corpus: _Corpus) -> str | None:
+def _check_names(text: str, corpus: _Corpus, translated_to: str | None = None) -> str | None:
+    previous = ""
     for word, opens in _words(_URL.sub(" ", text)):
+        before, previous = previous, word
         if not any(char.isupper() for char in word):
             continue
         if word in corpus.words or word.upper() in corpus.words:  # upper: all-caps headlines
@@ -288,8 +304,52 @@ def _check_names(text: str, corpus: _Corpus) -> str | None:
         folded = word.casefold()
         if opens and (folded in _FUNCTION_WORDS or folded in corpus.folded):
             continue
+        if translated_to is not None and _ordinary_word(folded, translated_to, before):
+            continue
         return "ungrounded-name"
     return None
+
+
+#: A word this common in the target language (wordfreq's Zipf scale: once per
+#: 10**(9 - 3.0) words) is language, not a name only the articles could supply.
+_ORDINARY_ZIPF = 3.0
+
+
+#: German capitalises every noun: one right after an article or determiner is a noun
+#: ("den Leitzins", "einen Lagerbrand"), however rare; a name follows a noun or a verb.
+_GERMAN_DETERMINERS = frozenset((
+    "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer",
+    "eines", "kein", "keine", "keinen", "keinem", "keiner", "dieser", "diese", "dieses",
+    "diesen", "diesem", "jeder", "jede", "jedes", "jeden", "jedem", "alle", "allen",
+    "sein", "seine", "seinen", "seinem", "seiner", "ihr", "ihre", "ihren", "ihrem", "ihrer",
+    "unser", "unsere", "unseren", "zum", "zur", "im", "am", "vom", "beim", "ins", "ans",
+))
+
+
+def _ordinary_word(folded: str, language: str, before: str = "") -> bool:
+    from wordfreq import zipf_frequency
+
+    if language == "de" and before.casefold() in _GERMAN_DETERMINERS:
+        return True
+    try:
+        return zipf_frequency(folded, language) >= _ORDINARY_ZIPF
+    except LookupError:  # a language wordfreq does not cover: everything capitalised is a name
+        return False
+
+
+def _translated(cited: Sequence[SourceDoc], language: str) -> bool:
+    """Whether any cited article is written in another language than ``language``."""
+    wanted = base_language(language)
+    for doc in cited:
+        guessed = _doc_language(doc.text)
+        if guessed != UNKNOWN and guessed != wanted:
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=512)
+def _doc_language(text: str) -> str:
+    return guess_language(text)
 
 
 # -- URLs -----------------------------------------------------------------------------

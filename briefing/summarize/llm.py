@@ -167,8 +167,11 @@ class LLMSummarizer:
         prompts: PromptLibrary,
         log_: LLMLog,
         fallback: Callable[[Story, Limits], tuple[Bullet, ...]] | None = None,
+        language: str = "en",
     ) -> None:
         self.endpoint = endpoint
+        #: The language bullets and top lines are written in, whatever the articles'.
+        self.language = language
         self.llm = llm
         self.limits = limits
         self.prompts = prompts
@@ -383,7 +386,7 @@ class LLMSummarizer:
         problem = line_problem(text, self._prompt_text, kept) if text else None
         if problem is not None:
             return problem
-        result = ground_item(item, docs)
+        result = ground_item(item, docs, language=self.language)
         return result if isinstance(result, Grounded) else result.reason
 
     def _story_context(self, headline: str, sources: list[dict[str, str]], facts: bool) -> Any:

@@ -45,7 +45,10 @@ class RenderedPrompt:
 class PromptLibrary:
     """Loads, versions and renders the prompt templates."""
 
-    def __init__(self, user_dir: Path | None = None) -> None:
+    def __init__(self, user_dir: Path | None = None, *, language: str = "English") -> None:
+        #: The language lines are to be written in, by name: every template gets it
+        #: as ``language`` ("German").
+        self.language = language
         folders = [str(user_dir)] if user_dir is not None else []
         folders.append(str(prompts_dir()))
         self._env = jinja2.Environment(
@@ -69,6 +72,7 @@ class PromptLibrary:
     def render(self, task: str, **context: Any) -> RenderedPrompt:
         """Render ``task``'s system and user messages with ``context``."""
         version, fingerprint = self._meta(task)
+        context = {"language": self.language, **context}
         return RenderedPrompt(
             task=task,
             system=self._render(f"{task}.system.j2", context),

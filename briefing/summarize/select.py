@@ -21,6 +21,7 @@ import openai
 
 from briefing.config import ENGINES, Config
 from briefing.errors import SummarizerError
+from briefing.languages import language_name
 from briefing.storage import Storage
 from briefing.summarize.base import Summarizer
 from briefing.summarize.extractive import ExtractiveSummarizer
@@ -68,8 +69,10 @@ def make_summarizer(
     model: str | None = None,
     retry: RetryPolicy | None = None,
     environ: Mapping[str, str] | None = None,
+    language: str | None = None,
 ) -> Summarizer:
-    """The summarizer for ``engine`` (default: ``config.brief.engine``)."""
+    """The summarizer for ``engine`` (default: ``config.brief.engine``), writing in
+    ``language`` (default: ``[brief] language``; the offline engine cannot translate)."""
     choice = engine or config.brief.engine
     if choice not in ENGINES:
         raise SummarizerError(f"unknown engine {choice!r} (choose one of {', '.join(ENGINES)})")
@@ -83,7 +86,8 @@ def make_summarizer(
                 f"OPENAI_BASE_URL, or {config.llm.api_key_env} for OpenAI"
             )
         return ExtractiveSummarizer(config.limits)
-    return _llm_summarizer(config, store, endpoint, model or config.llm.model, retry)
+    return _llm_summarizer(config, store, endpoint, model or config.llm.model, retry,
+                           language or config.brief.language)
 
 
 def _llm_summarizer(
@@ -92,6 +96,7 @@ def _llm_summarizer(
     endpoint: Endpoint,
     model: str,
     retry: RetryPolicy | None,
+    language: str = "en",
 ) -> LLMSummarizer:
     secrets = (endpoint.api_key,) if endpoint.api_key else ()
 
@@ -120,6 +125,7 @@ def _llm_summarizer(
         chat,
         llm=config.llm,
         limits=config.limits,
-        prompts=PromptLibrary(config.paths.prompts),
+        prompts=PromptLibrary(config.paths.prompts, language=language_name(language)),
         log_=log_,
+        language=language,
     )

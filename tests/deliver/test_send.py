@@ -245,7 +245,7 @@ def test_dry_run_writes_eml_files_outside_the_published_archive(
     assert all(path.parent == expected for path in report.files)
     assert not list(s.config.paths.out.rglob("*.eml"))  # `briefing serve` can never serve them
     assert sorted(p.name for p in s.folder.iterdir()) == [
-        "brief.html", "brief.json", "brief.pdf", "brief.txt", "index.html"
+        "brief.html", "brief.json", "brief.md", "brief.pdf", "brief.txt", "index.html"
     ]  # the brief's own folder is untouched
     assert mail_server.received == []
     assert outbox_states(s.store, s.brief_id) == {}
