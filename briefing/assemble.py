@@ -42,9 +42,11 @@ def assemble_brief(
     extra_notes: Sequence[str] = (),
     build_notes: Sequence[str] = (),
     also_noted: Sequence[AlsoNoted] = (),
+    also_noted_limit: int | None = None,
 ) -> Brief:
     """The brief of ``stories``. ``extra_notes`` are shown to readers (the sources that
-    failed); ``build_notes`` are for the operator only (logged, kept in brief.json)."""
+    failed); ``build_notes`` are for the operator only (logged, kept in brief.json).
+    ``also_noted`` lines past ``also_noted_limit`` are only counted."""
     summary_of = {summary.story_id: summary for summary in summaries}
     numbers: dict[int, int] = {}
     refs: list[SourceRef] = []
@@ -122,7 +124,8 @@ def assemble_brief(
         prompt_versions=dict(prompt_versions or {}),
         dropped=tuple(dropped),
         top_lines=brief_top_lines,
-        also_noted=tuple(also_noted),
+        also_noted=tuple(also_noted[:also_noted_limit]),
+        also_noted_more=max(0, len(also_noted) - len(also_noted[:also_noted_limit])),
     )
 
 

@@ -172,8 +172,10 @@ class Brief:
     top_lines: tuple[BriefBullet, ...] = ()
     prompt_versions: dict[str, str] = field(default_factory=dict)
     dropped: tuple[DroppedBullet, ...] = ()
-    #: Stories over the cap, one line each.
+    #: Stories over the cap, one line each (at most ``[brief] also_noted_limit``).
     also_noted: tuple[AlsoNoted, ...] = ()
+    #: Further stories over the cap, neither briefed nor listed: "and N more".
+    also_noted_more: int = 0
     #: The store's id; None until the brief is recorded.
     id: int | None = None
     #: Its folder's name under the profile's folder; None until recorded.
@@ -276,6 +278,7 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         "stories": [_story(story) for story in brief.stories],
         "sources": [_source(source) for source in brief.sources],
         "also_noted": [_also_noted(item) for item in brief.also_noted],
+        "also_noted_more": brief.also_noted_more,
         "developing": [story.id for story in brief.developing],
         "prompt_versions": dict(sorted(brief.prompt_versions.items())),
         "dropped": {
@@ -314,6 +317,7 @@ def brief_from_dict(data: Any, *, where: str = "brief.json") -> Brief:
             for item in data["dropped"].get("stories", ())
         ),
         also_noted=tuple(_also_noted_from(item) for item in data.get("also_noted", ())),
+        also_noted_more=data.get("also_noted_more", 0),
         id=data.get("id"),
         slug=data.get("slug"),
         build_notes=tuple(data.get("build_notes", ())),

@@ -167,6 +167,7 @@ def build_brief(
                 extra_notes=(collect_note,) if collect_note else (),
                 build_notes=build_notes,
                 also_noted=plan.also_noted,
+                also_noted_limit=config.brief.also_noted_limit,
             )
         with stage("render"):
             templates = _user_dirs(config.paths.templates)

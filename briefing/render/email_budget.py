@@ -109,7 +109,10 @@ def _with_also_noted(
         for story in rest
     )
     also = (*demoted, *brief.also_noted)
-    return replace(brief, stories=kept, also_noted=also if limit is None else also[:limit])
+    shown = also if limit is None else also[:limit]
+    # What the list leaves out is counted at its end ("and 12 more"), like the brief's own.
+    return replace(brief, stories=kept, also_noted=shown,
+                   also_noted_more=brief.also_noted_more + len(also) - len(shown))
 
 
 def _with_more_section(
