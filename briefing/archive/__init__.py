@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from briefing.archive.model import (
     ArchiveEntry,
@@ -33,14 +34,14 @@ from briefing.archive.search import (
     require_fts5,
 )
 from briefing.archive.search import search as _search
-from briefing.archive.serve import make_server, server_url
-from briefing.archive.site import SiteSettings, write_site
 from briefing.brief import SLUG_PATTERN
 from briefing.clock import now_utc
 from briefing.config import Config
 from briefing.folders import cleanup_temporary
-from briefing.render.environment import make_environment
 from briefing.store import Store
+
+if TYPE_CHECKING:
+    from briefing.archive.serve import make_server, server_url
 
 __all__ = [
     "ArchiveEntry",
@@ -57,6 +58,15 @@ __all__ = [
     "server_url",
     "update_archive",
 ]
+
+def __getattr__(name: str) -> Any:
+    # The web server (http.server) loads only for `briefing serve`: `archive list` stays light.
+    if name in ("make_server", "server_url"):
+        from briefing.archive import serve
+
+        return getattr(serve, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: "PROFILE/SLUG": one folder name, then a brief's folder (no "..", no deeper path).
 _KEY_PATTERN = re.compile(r"([^/\\.][^/\\]*)/(\d{4}-\d{2}-\d{2}(?:-\d+)?)")
@@ -178,6 +188,9 @@ def _sync(
             drop_missing(store, {e.key for e in entries})
     pages = 0
     if config.archive.site:
+        from briefing.archive.site import SiteSettings, write_site
+        from briefing.render.environment import make_environment
+
         settings = SiteSettings(
             title=f"{config.brief.title} — archive", base_url=config.archive.base_url,
             keep_days=config.archive.keep_days, now=now, installation=installation,
