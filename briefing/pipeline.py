@@ -26,7 +26,6 @@ from briefing.clean import clean_documents
 from briefing.clock import local_now
 from briefing.collect import (
     WEB_SOURCE_TYPES,
-    collect,
     failure_note,
     source_from_url,
     unbriefed_articles,
@@ -119,6 +118,8 @@ def build_brief(
         collect_note: str | None = None
         if web_sources and collect_first:
             with stage("collect"):
+                from briefing.collect.collector import collect  # the network stack: only here
+
                 report = collect(config, store, web_sources, now=now)
                 collect_note = failure_note(report)
         with stage("store"):

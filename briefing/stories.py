@@ -22,8 +22,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from datasketch import MinHash
+from typing import TYPE_CHECKING
 
 from briefing.caps import cap_sources
 from briefing.config import ProfileConfig
@@ -38,6 +37,9 @@ from briefing.memory import EarlierCoverage, apply_memory, load_earlier
 from briefing.ranking import rank_stories, split_at_cap
 from briefing.store import Store
 from briefing.types import AlsoNoted, Article, Story
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 

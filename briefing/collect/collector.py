@@ -24,7 +24,7 @@ from typing import TypeVar
 
 from briefing.caps import cap_document
 from briefing.clean import clean_documents
-from briefing.collect import articles, dedup, health
+from briefing.collect import WEB_SOURCE_TYPES, articles, dedup, health
 from briefing.collect.feeds import FeedEntry, parse_feed
 from briefing.collect.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchResult
 from briefing.collect.health import Validators
@@ -40,7 +40,6 @@ from briefing.types import RawDocument
 
 logger = logging.getLogger(__name__)
 
-WEB_SOURCE_TYPES = ("feed", "page")
 #: Time one feed may spend fetching the pages behind its teasers, in request
 #: deadlines. Entries whose page is not reached in time are left for the next
 #: run (their URL is not recorded), so a feed of 200 teasers on a slow site

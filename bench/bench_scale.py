@@ -1,0 +1,173 @@
+"""Benchmark: `briefing build` at 1, 1,000 and 5,000 articles, and the CLI's first keystroke.
+
+Each build is the whole command in a fresh process (imports included), with a
+fresh output folder and store, on a generated article set (bench/corpus.py).
+CPU seconds are the child's user + system time (wall time swings with load on a
+shared machine), peak memory its maximum resident set. A first, unmeasured
+build compiles the package's bytecode (``PYTHONDONTWRITEBYTECODE`` is dropped
+for the children), as an installed package has it.
+
+Targets (issue 15), printed with each figure:
+
+* 5,000 articles: at most 12 s of CPU and 400 MB peak;
+* 5,000 / 1,000 articles CPU ratio: at most 4 (measured in this run);
+* a one-article build: at most 1.2 s of CPU;
+* ``briefing --help`` and ``briefing archive list``: at most 0.3 s of CPU;
+* every output small at 5,000 articles (brief.html under 100 KB).
+
+    python bench/bench_scale.py [--sizes 1,1000,5000] [--repeat 1] [--profile]
+
+Exits 1 when a target is missed (``--sizes`` other than the default only reports).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from corpus import write_corpus  # noqa: E402
+
+CLI = "from briefing.cli import main; raise SystemExit(main())"
+DEFAULT_SIZES = (1, 1000, 5000)
+BIG_CPU, BIG_MB, RATIO, ONE_CPU, CLI_CPU, HTML_KB = 12.0, 400.0, 4.0, 1.2, 0.3, 100.0
+
+
+@dataclass(frozen=True)
+class Run:
+    cpu: float
+    wall: float
+    peak_mb: float
+    code: int
+    stderr: str
+
+
+def measured(args: list[str], cwd: Path, env: dict[str, str]) -> Run:
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-c", CLI, *args], cwd=cwd, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert child.stderr is not None
+    stderr = child.stderr.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    return Run(usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024,
+               child.returncode, stderr)
+
+
+def environment() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("PYTHONDONTWRITEBYTECODE", "BRIEFING_CONFIG")}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def build_once(size: int, work: Path, corpus: Path, env: dict[str, str], run_no: int) -> Run:
+    """A fresh store and output folder for every build: nothing is "already briefed"."""
+    folder = work / f"build-{size}-{run_no}"
+    folder.mkdir()
+    result = measured(["build", "--source", str(corpus), "--engine", "extractive", "-q",
+                       "--out", str(folder / "out")], folder, env)
+    if result.code != 0:
+        raise SystemExit(f"build of {size} articles failed ({result.code}): {result.stderr}")
+    return result
+
+
+def outputs(folder: Path) -> dict[str, float]:
+    """KB of each file of the one brief under ``folder``."""
+    brief = next(folder.glob("out/default/*/brief.json")).parent
+    return {path.name: path.stat().st_size / 1024 for path in sorted(brief.iterdir())
+            if path.name.startswith("brief.")}
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
+                        help="article counts, comma-separated (default 1,1000,5000)")
+    parser.add_argument("--repeat", type=int, default=1, help="builds per size (median)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile the largest build (cProfile, top functions)")
+    args = parser.parse_args()
+    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        work = Path(tmp)
+        env = environment()
+        build_once(1, work, write_corpus(work / "warm-up", 1), env, -1)  # compiles bytecode
+        print(f"CPU seconds of whole commands (imports included), median of {args.repeat}; "
+              "fresh store and output folder per build")
+        for label, command in (("briefing --help", ["--help"]),
+                               ("briefing archive list", ["archive", "list", "--out",
+                                                          str(work / "empty")])):
+            cpu = statistics.median(measured(command, work, env).cpu for _ in range(3))
+            ok &= cpu <= CLI_CPU
+            print(f"  {label:<24} {cpu:6.2f} s CPU (target <= {CLI_CPU}: "
+                  f"{verdict(cpu <= CLI_CPU)})")
+        cpu_at: dict[int, float] = {}
+        for size in sizes:
+            corpus = write_corpus(work / f"articles-{size}", size)
+            runs = [build_once(size, work, corpus, env, n) for n in range(args.repeat)]
+            cpu = statistics.median(r.cpu for r in runs)
+            wall = statistics.median(r.wall for r in runs)
+            peak = max(r.peak_mb for r in runs)
+            cpu_at[size] = cpu
+            files = outputs(work / f"build-{size}-0")
+            sizes_line = ", ".join(f"{name} {kb:.0f} KB" for name, kb in files.items())
+            print(f"  {size:>5} articles: {cpu:6.2f} s CPU, {wall:6.2f} s wall, "
+                  f"peak {peak:5.0f} MB; {sizes_line}")
+            if size == 1:
+                ok &= cpu <= ONE_CPU
+                print(f"        one-article build: target <= {ONE_CPU} s CPU: "
+                      f"{verdict(cpu <= ONE_CPU)}")
+            if size == 5000:
+                html = files.get("brief.html", 0.0)
+                ok &= cpu <= BIG_CPU and peak <= BIG_MB and html < HTML_KB
+                print(f"        5,000 articles: target <= {BIG_CPU:.0f} s CPU: "
+                      f"{verdict(cpu <= BIG_CPU)}; <= {BIG_MB:.0f} MB peak: "
+                      f"{verdict(peak <= BIG_MB)}; brief.html < {HTML_KB:.0f} KB: "
+                      f"{verdict(html < HTML_KB)}")
+        if 1000 in cpu_at and 5000 in cpu_at:
+            ratio = cpu_at[5000] / cpu_at[1000]
+            ok &= ratio <= RATIO
+            print(f"  CPU ratio 5,000 / 1,000 articles: {ratio:.2f} (target <= {RATIO:.0f}: "
+                  f"{verdict(ratio <= RATIO)})")
+        if args.profile:
+            profile_largest(max(sizes), work, env)
+    if tuple(sizes) != DEFAULT_SIZES:
+        return 0
+    return 0 if ok else 1
+
+
+def profile_largest(size: int, work: Path, env: dict[str, str]) -> None:
+    """Where the time goes: the largest build again, under cProfile (slower than unprofiled)."""
+    folder = work / f"profile-{size}"
+    folder.mkdir()
+    stats = folder / "build.prof"
+    command = ["build", "--source", str(work / f"articles-{size}"), "--engine", "extractive",
+               "-q", "--out", str(folder / "out")]
+    script = ("import cProfile; from briefing.cli import main; "
+              f"cProfile.run('main({command!r})', {str(stats)!r})")
+    subprocess.run([sys.executable, "-c", script], cwd=folder, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    import pstats
+
+    print(f"\nprofile of the {size}-article build (cumulative seconds, top 25):")
+    pstats.Stats(str(stats), stream=sys.stdout).sort_stats("cumulative").print_stats(25)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
