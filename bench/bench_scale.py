@@ -23,69 +23,25 @@ Exits 1 when a target is missed (``--sizes`` other than the default only reports
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from corpus import write_corpus  # noqa: E402
+from measure import Measured, brief_folder, build, child_environment, run_cli  # noqa: E402
 
-CLI = "from briefing.cli import main; raise SystemExit(main())"
 DEFAULT_SIZES = (1, 1000, 5000)
 BIG_CPU, BIG_MB, RATIO, ONE_CPU, CLI_CPU, HTML_KB = 12.0, 400.0, 4.0, 1.2, 0.3, 100.0
 
 
-@dataclass(frozen=True)
-class Run:
-    cpu: float
-    wall: float
-    peak_mb: float
-    code: int
-    stderr: str
-
-
-def measured(args: list[str], cwd: Path, env: dict[str, str]) -> Run:
-    started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-c", CLI, *args], cwd=cwd, env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert child.stderr is not None
-    stderr = child.stderr.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - started
-    return Run(usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024,
-               child.returncode, stderr)
-
-
-def environment() -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("PYTHONDONTWRITEBYTECODE", "BRIEFING_CONFIG")}
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
-
-
-def build_once(size: int, work: Path, corpus: Path, env: dict[str, str], run_no: int) -> Run:
-    """A fresh store and output folder for every build: nothing is "already briefed"."""
-    folder = work / f"build-{size}-{run_no}"
-    folder.mkdir()
-    result = measured(["build", "--source", str(corpus), "--engine", "extractive", "-q",
-                       "--out", str(folder / "out")], folder, env)
-    if result.code != 0:
-        raise SystemExit(f"build of {size} articles failed ({result.code}): {result.stderr}")
-    return result
-
-
 def outputs(folder: Path) -> dict[str, float]:
     """KB of each file of the one brief under ``folder``."""
-    brief = next(folder.glob("out/default/*/brief.json")).parent
+    brief = brief_folder(folder)
     return {path.name: path.stat().st_size / 1024 for path in sorted(brief.iterdir())
             if path.name.startswith("brief.")}
 
@@ -106,21 +62,22 @@ def main() -> int:
     ok = True
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         work = Path(tmp)
-        env = environment()
-        build_once(1, work, write_corpus(work / "warm-up", 1), env, -1)  # compiles bytecode
+        env = child_environment()
+        build(write_corpus(work / "warm-up", 1), work / "warm-up-build", env)  # compiles bytecode
         print(f"CPU seconds of whole commands (imports included), median of {args.repeat}; "
               "fresh store and output folder per build")
         for label, command in (("briefing --help", ["--help"]),
                                ("briefing archive list", ["archive", "list", "--out",
                                                           str(work / "empty")])):
-            cpu = statistics.median(measured(command, work, env).cpu for _ in range(3))
+            cpu = statistics.median(run_cli(command, work, env).cpu for _ in range(3))
             ok &= cpu <= CLI_CPU
             print(f"  {label:<24} {cpu:6.2f} s CPU (target <= {CLI_CPU}: "
                   f"{verdict(cpu <= CLI_CPU)})")
         cpu_at: dict[int, float] = {}
         for size in sizes:
             corpus = write_corpus(work / f"articles-{size}", size)
-            runs = [build_once(size, work, corpus, env, n) for n in range(args.repeat)]
+            runs: list[Measured] = [build(corpus, work / f"build-{size}-{n}", env)
+                                    for n in range(args.repeat)]
             cpu = statistics.median(r.cpu for r in runs)
             wall = statistics.median(r.wall for r in runs)
             peak = max(r.peak_mb for r in runs)

@@ -46,3 +46,27 @@ def test_bench_pdf_small() -> None:
     assert len(sizes) == 3, out
     assert sizes[1] > sizes[0], "the tagged PDF carries its structure tree"
     assert "pdf/ua-1 (default): size x" in out and "render time x" in out, out
+
+
+def test_bench_build_small() -> None:
+    out = run("bench_build.py", "--articles", "3", "--repeat", "1")
+    assert re.search(r"briefing build: +[\d.]+ s CPU", out), out
+    assert re.search(r"bare render of its PDF: +[\d.]+ s CPU", out), out
+    assert re.search(r"ratio build / bare render: [\d.]+ \(target <= 1.5: (met|NOT met)\)", out)
+
+
+def test_bench_scale_small() -> None:
+    # Other sizes than the default only report (exit 0); the figures are for people.
+    out = run("bench_scale.py", "--sizes", "1,6")
+    assert re.search(r"briefing --help +[\d.]+ s CPU", out), out
+    assert re.search(r"briefing archive list +[\d.]+ s CPU", out), out
+    assert re.search(r"\n +1 articles: +[\d.]+ s CPU, .*brief\.html \d+ KB", out), out
+    assert re.search(r"\n +6 articles: +[\d.]+ s CPU, .*peak +\d+ MB", out), out
+    assert "one-article build: target <= 1.2 s CPU" in out, out
+
+
+def test_bench_archive_small() -> None:
+    out = run("bench_archive.py", "--briefs", "6", "--stories", "2", "--searches", "5")
+    assert "archive: 6 briefs x 2 stories" in out, out
+    assert re.search(r"update after one new build \(\d+ page, 1 brief indexed\)", out), out
+    assert "FTS5 search, median of 5" in out, out
