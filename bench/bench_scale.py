@@ -1,7 +1,10 @@
 """Benchmark: `briefing build` at 1, 1,000 and 5,000 articles, and the CLI's first keystroke.
 
 Each build is the whole command in a fresh process (imports included), with a
-fresh output folder and store, on a generated article set (bench/corpus.py).
+fresh output folder and store, on a generated news stream written as Markdown
+files (tests/stories_corpus.py: events with casts of their own, 1-6 articles
+each from seven outlets, ``ARTICLES_PER_DAY`` a day; the 5,000 articles are a
+heavy day of a big profile, or a week of a normal one).
 CPU seconds are the child's user + system time (wall time swings with load on a
 shared machine), peak memory its maximum resident set. A first, unmeasured
 build compiles the package's bytecode (``PYTHONDONTWRITEBYTECODE`` is dropped
@@ -30,13 +33,22 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 
-from corpus import write_corpus  # noqa: E402
 from measure import Measured, brief_folder, build, child_environment, run_cli  # noqa: E402
+from stories_corpus import make_corpus, write_markdown  # noqa: E402
 
 DEFAULT_SIZES = (1, 1000, 5000)
+ARTICLES_PER_DAY = 1000
 BIG_CPU, BIG_MB, RATIO, ONE_CPU, CLI_CPU, HTML_KB = 12.0, 400.0, 4.0, 1.2, 0.3, 100.0
+
+
+def write_stream(folder: Path, size: int) -> Path:
+    """``size`` articles of a synthetic news stream, as Markdown files in ``folder``."""
+    days = max(1, size // ARTICLES_PER_DAY)
+    corpus = make_corpus(size // 3 + 10, seed=size, days=days)
+    write_markdown(sorted(corpus.articles, key=lambda a: a.id)[:size], folder)
+    return folder
 
 
 def outputs(folder: Path) -> dict[str, float]:
@@ -63,7 +75,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         work = Path(tmp)
         env = child_environment()
-        build(write_corpus(work / "warm-up", 1), work / "warm-up-build", env)  # compiles bytecode
+        build(write_stream(work / "warm-up", 1), work / "warm-up-build", env)  # compiles bytecode
         print(f"CPU seconds of whole commands (imports included), median of {args.repeat}; "
               "fresh store and output folder per build")
         for label, command in (("briefing --help", ["--help"]),
@@ -75,7 +87,7 @@ def main() -> int:
                   f"{verdict(cpu <= CLI_CPU)})")
         cpu_at: dict[int, float] = {}
         for size in sizes:
-            corpus = write_corpus(work / f"articles-{size}", size)
+            corpus = write_stream(work / f"articles-{size}", size)
             runs: list[Measured] = [build(corpus, work / f"build-{size}-{n}", env)
                                     for n in range(args.repeat)]
             cpu = statistics.median(r.cpu for r in runs)
