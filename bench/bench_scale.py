@@ -128,8 +128,9 @@ def profile_largest(size: int, work: Path, env: dict[str, str]) -> None:
     stats = folder / "build.prof"
     command = ["build", "--source", str(work / f"articles-{size}"), "--engine", "extractive",
                "-q", "--out", str(folder / "out")]
-    script = ("import cProfile; from briefing.cli import main; "
-              f"cProfile.run('main({command!r})', {str(stats)!r})")
+    statement = f"main({command!r})"
+    script = f"import cProfile; from briefing.cli import main; cProfile.run({statement!r}, " \
+             f"{str(stats)!r})"
     subprocess.run([sys.executable, "-c", script], cwd=folder, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     import pstats
