@@ -289,16 +289,19 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
     }
 
 
-def brief_from_dict(data: Any, *, where: str = "brief.json") -> Brief:
+def brief_from_dict(data: Any, *, where: str = "brief.json", validate: bool = True) -> Brief:
     """The ``Brief`` a brief.json document describes; ``BriefFormatError`` when it is not one.
 
     Documents of schema version 1 (written before briefs had ids and folders of
     their own) are read too: they lack ``id``/``slug`` and carried local paths,
-    which are dropped.
+    which are dropped. ``validate=False`` skips the schema check (the slow part) for a
+    document checked before and unchanged since; the caller must be ready for any
+    exception if it was not.
     """
     if isinstance(data, dict) and data.get("schema_version") == 1:
         data = _upgrade_v1(data)
-    validate_brief_dict(data, where=where)
+    if validate:
+        validate_brief_dict(data, where=where)
     zone = _zone(data.get("timezone"), data["generated_at"])
     return Brief(
         title=data["title"],
@@ -338,13 +341,15 @@ def write_brief_json(brief: Brief, path: Path) -> dict[str, Any]:
     return data
 
 
-def read_brief_json(path: Path) -> Brief:
-    """The brief in ``path``; ``BriefFormatError`` naming the file when it is unusable."""
+def read_brief_json(path: Path, *, validate: bool = True) -> Brief:
+    """The brief in ``path``; ``BriefFormatError`` naming the file when it is unusable.
+
+    ``validate=False``: see ``brief_from_dict``."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise BriefFormatError(f"{path}: cannot read the brief: {error}") from error
-    return brief_from_dict(data, where=str(path))
+    return brief_from_dict(data, where=str(path), validate=validate)
 
 
 def validate_brief_dict(data: Any, *, where: str = "brief.json") -> None:

@@ -173,7 +173,7 @@ def _sync(
         # Interrupted builds first: their folders are either published or removed.
         for profile_dir in _profile_dirs(root):
             cleanup_temporary(store, profile_dir)
-        entries = load_archive(root)
+        entries = load_archive(root, remember=True, recheck=everything)
         pruned_now = prune(root, entries, config.archive.keep_days, now.date())
         gone = {p.key for p in pruned_now}
         entries = [e for e in entries if e.key not in gone]

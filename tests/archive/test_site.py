@@ -283,3 +283,32 @@ def test_a_long_archive_is_paged_and_the_front_page_stays_light(
     monkeypatch.setattr(site, "PAGE_SIZE", 100)
     update_archive(archive_config, now=NOW)
     assert not (out_root / "index-2.html").exists() and not (out_root / "index-3.html").exists()
+
+
+def test_an_update_checks_only_new_or_changed_brief_files(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from briefing import brief as codec
+
+    write_brief("2026-11-19", [PORT_STORY])
+    changed = write_brief("2026-11-20", [RATES_STORY])
+    update_archive(archive_config, now=NOW)
+
+    checks: list[str] = []
+    real = codec.validate_brief_dict
+    monkeypatch.setattr(codec, "validate_brief_dict",
+                        lambda data, *, where="brief.json": checks.append(where) or real(
+                            data, where=where))
+    write_brief("2026-11-21", [FLOOD_STORY])
+    assert update_archive(archive_config, now=NOW).briefs == 3
+    assert [Path(where).parent.name for where in checks] == ["2026-11-21"]
+
+    # A file changed after it was checked is checked again, and refused if it must be.
+    document = json.loads((changed / "brief.json").read_text(encoding="utf-8"))
+    document["coverage"] = 7
+    (changed / "brief.json").write_text(json.dumps(document), encoding="utf-8")
+    report = update_archive(archive_config, now=NOW)
+    assert report.briefs == 2
+    assert any("2026-11-20" in r.getMessage() and "coverage" in r.getMessage()
+               for r in caplog.records)
