@@ -18,7 +18,11 @@ Targets (issue 15), printed with each figure:
 * ``briefing --help`` and ``briefing archive list``: at most 0.3 s of CPU;
 * every output small at 5,000 articles (brief.html under 100 KB).
 
-    python bench/bench_scale.py [--sizes 1,1000,5000] [--repeat 1] [--profile]
+    python bench/bench_scale.py [--sizes 1,1000,5000] [--repeat 1] [--no-stages] [--profile]
+
+Then, for the largest size, where the CPU time goes: the same build again in a
+child that records the CPU seconds of each pipeline stage (imports, read, clean,
+store, group, summarize, assemble, render with its PDF) and of the archive update.
 
 Exits 1 when a target is missed (``--sizes`` other than the default only reports).
 """
@@ -41,6 +45,38 @@ from stories_corpus import make_corpus, write_markdown  # noqa: E402
 DEFAULT_SIZES = (1, 1000, 5000)
 ARTICLES_PER_DAY = 1000
 BIG_CPU, BIG_MB, RATIO, ONE_CPU, CLI_CPU, HTML_KB = 12.0, 400.0, 4.0, 1.2, 0.3, 100.0
+
+
+STAGES = """
+import resource, sys
+from pathlib import Path
+
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+spent = {}
+started = cpu()
+from briefing.config import load_config
+from briefing.pipeline import build_brief
+from briefing.publish import Publisher
+spent["imports"] = cpu() - started
+current = [cpu(), None]
+
+def progress(stage):
+    now = cpu()
+    if current[1]:
+        spent[current[1]] = now - current[0]
+    current[:] = [now, stage]
+
+config = load_config()
+result = build_brief(config, sources=[sys.argv[1]], engine="extractive",
+                     out_root=Path(sys.argv[2]), progress=progress)
+progress(None)
+Publisher(config).archive(result.folder.parent.parent)
+spent["archive"] = cpu() - current[0]
+print(" ".join(f"{name}={seconds:.2f}" for name, seconds in spent.items()))
+"""
 
 
 def write_stream(folder: Path, size: int) -> Path:
@@ -67,6 +103,8 @@ def main() -> int:
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
                         help="article counts, comma-separated (default 1,1000,5000)")
     parser.add_argument("--repeat", type=int, default=1, help="builds per size (median)")
+    parser.add_argument("--no-stages", action="store_true",
+                        help="skip the per-stage breakdown of the largest build")
     parser.add_argument("--profile", action="store_true",
                         help="also profile the largest build (cProfile, top functions)")
     args = parser.parse_args()
@@ -114,11 +152,28 @@ def main() -> int:
             ok &= ratio <= RATIO
             print(f"  CPU ratio 5,000 / 1,000 articles: {ratio:.2f} (target <= {RATIO:.0f}: "
                   f"{verdict(ratio <= RATIO)})")
+        if not args.no_stages:
+            stages(max(sizes), work, env)
         if args.profile:
             profile_largest(max(sizes), work, env)
     if tuple(sizes) != DEFAULT_SIZES:
         return 0
     return 0 if ok else 1
+
+
+def stages(size: int, work: Path, env: dict[str, str]) -> None:
+    """CPU seconds per pipeline stage of the largest build (a fresh one, in a child)."""
+    folder = work / f"stages-{size}"
+    folder.mkdir()
+    done = subprocess.run([sys.executable, "-c", STAGES, str(work / f"articles-{size}"),
+                           str(folder / "out")], cwd=folder, env=env, capture_output=True,
+                          text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"stage breakdown failed: {done.stderr}")
+    spent = dict(item.split("=") for item in done.stdout.split())
+    total = sum(float(v) for v in spent.values())
+    print(f"  where the CPU time of a {size}-article build goes (s, of {total:.2f}): "
+          + ", ".join(f"{name} {float(value):.2f}" for name, value in spent.items()))
 
 
 def profile_largest(size: int, work: Path, env: dict[str, str]) -> None:

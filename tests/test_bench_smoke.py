@@ -63,6 +63,7 @@ def test_bench_scale_small() -> None:
     assert re.search(r"\n +1 articles: +[\d.]+ s CPU, .*brief\.html \d+ KB", out), out
     assert re.search(r"\n +6 articles: +[\d.]+ s CPU, .*peak +\d+ MB", out), out
     assert "one-article build: target <= 1.2 s CPU" in out, out
+    assert re.search(r"6-article build goes .*imports [\d.]+, read .*render [\d.]+, archive", out)
 
 
 def test_bench_archive_small() -> None:
