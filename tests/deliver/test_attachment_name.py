@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from render_samples import make_brief
 
+from briefing.addresses import parse_mailbox
 from briefing.config import load_config
 from briefing.deliver import send_brief
 from briefing.deliver.content import pdf_ascii_filename, pdf_filename
@@ -65,7 +66,7 @@ def _attachment(raw: bytes, policy: email.policy.Policy) -> email.message.Messag
 def test_the_message_carries_both_forms_in_ascii_headers() -> None:
     content = EmailContent("Subject", "text", "<p>html</p>", b"%PDF-1.7 x",
                            "утренний-брифинг-2025-03-04.pdf", "brief-2025-03-04.pdf")
-    envelope = Envelope("a@example.org", "b@example.org", "<id@example.org>",
+    envelope = Envelope("a@example.org", parse_mailbox("b@example.org"), "<id@example.org>",
                         datetime(2025, 3, 4, tzinfo=UTC))
     raw = message_bytes(build_message(content, envelope))
     head = raw.split(b"%PDF")[0]
