@@ -22,6 +22,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
+# Loaded with the collector, never inside its event loop: an import there (a second or
+# more for these two) would stall every fetch in flight past its deadline. The build
+# path imports them only when it needs them (briefing.collect.dedup, briefing.ingest.html).
+import datasketch  # noqa: F401
+import trafilatura  # noqa: F401
+
 from briefing.caps import cap_document
 from briefing.clean import clean_documents
 from briefing.collect import WEB_SOURCE_TYPES, articles, dedup, health
