@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from briefing.archive.model import (
+    CHECKED_FILE,
     ArchiveEntry,
     ArchiveError,
     load_archive,
@@ -119,7 +120,7 @@ def list_briefs(
     since: date | None = None,
 ) -> list[ArchiveEntry]:
     """The archive's briefs, newest first, optionally of one profile and from a date on."""
-    entries = load_archive(out_root or config.paths.out)
+    entries = load_archive(out_root or config.paths.out, checked_file=_checked_file(config))
     return [
         e for e in entries
         if (profile is None or e.profile == profile) and (since is None or e.day >= since)
@@ -173,7 +174,8 @@ def _sync(
         # Interrupted builds first: their folders are either published or removed.
         for profile_dir in _profile_dirs(root):
             cleanup_temporary(store, profile_dir)
-        entries = load_archive(root, remember=True, recheck=everything)
+        entries = load_archive(root, checked_file=_checked_file(config), remember=True,
+                               recheck=everything)
         pruned_now = prune(root, entries, config.archive.keep_days, now.date())
         gone = {p.key for p in pruned_now}
         entries = [e for e in entries if e.key not in gone]
@@ -204,6 +206,10 @@ def _sync(
         briefs=len(entries), pages_written=pages, briefs_indexed=len(to_index),
         pruned=tuple(pruned_now), seconds=time.perf_counter() - started,
     )
+
+
+def _checked_file(config: Config) -> Path:
+    return config.paths.store.parent / CHECKED_FILE
 
 
 def _profile_dirs(root: Path) -> list[Path]:

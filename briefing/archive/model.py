@@ -25,10 +25,12 @@ from briefing.fsutil import write_atomic
 logger = logging.getLogger(__name__)
 
 BRIEF_FILES = ("brief.pdf", "brief.html", "brief.txt", "brief.json")
-#: brief.json files the archive checked against the schema, by key: (mtime_ns, size).
-#: A published brief never changes, and checking is most of the cost of reading one
-#: (jsonschema: seconds for a thousand briefs), so an update checks only new files.
-CHECKED_FILE = "_archive/checked.json"
+#: Beside the store: the brief.json files the archive checked against the schema, per
+#: output folder and key, as (mtime_ns, size). A published brief never changes, and
+#: checking is most of the cost of reading one (jsonschema: seconds for a thousand
+#: briefs), so an update checks only new files. Kept out of the output folder: it is
+#: this installation's state, not part of what it publishes.
+CHECKED_FILE = "archive-checked.json"
 
 
 class ArchiveError(BriefingError):
@@ -112,14 +114,16 @@ def load_entry(folder: Path, *, checked: bool = False) -> ArchiveEntry | None:
     return ArchiveEntry(brief=brief, folder=folder)
 
 
-def load_archive(out_root: Path, *, remember: bool = False,
+def load_archive(out_root: Path, *, checked_file: Path | None = None, remember: bool = False,
                  recheck: bool = False) -> list[ArchiveEntry]:
     """Every readable brief under ``out_root``, newest first.
 
-    Files checked against the schema by an earlier update and unchanged since are
-    not checked again (unless ``recheck``); ``remember`` records this run's checked
-    files for the next (archive updates do; listing and searching only read)."""
-    known = {} if recheck else _read_checked(out_root)
+    Files ``checked_file`` records as checked against the schema and unchanged since
+    are not checked again (unless ``recheck``); ``remember`` records this run's
+    checked files there for the next (archive updates do; listing only reads)."""
+    records = _read_checked(checked_file) if checked_file is not None else {}
+    folder_key = str(out_root.resolve())
+    known = {} if recheck else records.get(folder_key, {})
     entries: list[ArchiveEntry] = []
     checked: dict[str, list[int]] = {}
     for folder in brief_folders(out_root):
@@ -130,10 +134,11 @@ def load_archive(out_root: Path, *, remember: bool = False,
             entries.append(entry)
             if signature is not None:
                 checked[key] = signature
-    if remember and checked != known:
+    if remember and checked_file is not None and checked != known:
+        records[folder_key] = checked
         try:
-            write_atomic(out_root / CHECKED_FILE, json.dumps(checked, sort_keys=True))
-        except OSError as error:  # a read-only archive still lists, only more slowly
+            write_atomic(checked_file, json.dumps(records, sort_keys=True))
+        except OSError as error:  # the archive still works, only more slowly
             logger.debug("archive: cannot record checked briefs: %s", error)
     return sorted(entries, key=lambda e: (e.sort_key, e.key), reverse=True)
 
@@ -146,9 +151,9 @@ def _signature(path: Path) -> list[int] | None:
     return [stat.st_mtime_ns, stat.st_size]
 
 
-def _read_checked(out_root: Path) -> dict[str, list[int]]:
+def _read_checked(path: Path) -> dict[str, dict[str, list[int]]]:
     try:
-        data = json.loads((out_root / CHECKED_FILE).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
