@@ -28,7 +28,7 @@ from briefing.archive import rebuild_archive, update_archive
 from briefing.archive.search import search
 from briefing.brief import Brief, BriefBullet, BriefStory, SourceRef, write_brief_json
 from briefing.config import load_config
-from briefing.store import Store
+from briefing.storage import open_storage
 
 QUERIES = ["port", "central bank", "saltmere strike", "Ingrid Vos", "energy regulator budget",
            "north*", "council vote", "water utility", "flood", "Capital Wire"]
@@ -99,7 +99,7 @@ def main() -> None:
         update_seconds = time.perf_counter() - started
 
         latencies, hits = [], 0
-        with Store(config.paths.store) as store:
+        with open_storage(config.paths.store) as store:
             for i in range(args.searches):
                 query = QUERIES[i % len(QUERIES)]
                 started = time.perf_counter()

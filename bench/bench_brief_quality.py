@@ -50,7 +50,7 @@ from urllib.parse import urlsplit
 
 from briefing.config import load_config
 from briefing.pipeline import build_brief
-from briefing.store import Store
+from briefing.storage import open_storage
 from briefing.types import Article, Brief
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -311,9 +311,8 @@ def build(folder: Path, work: Path) -> tuple[Brief, dict[int, Article]]:
     )
     config = load_config(cwd=work)
     result = build_brief(config, sources=[folder], engine="extractive", out_root=work / "out")
-    with Store(config.paths.store) as store:
-        rows = store.query("SELECT id FROM articles")
-        articles = {int(r[0]): a for r in rows if (a := store.article(int(r[0]))) is not None}
+    with open_storage(config.paths.store) as store:
+        articles = store.articles.get_many(range(1, store.articles.count() + 1))
     return result.brief, articles
 
 

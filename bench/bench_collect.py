@@ -40,7 +40,7 @@ import httpx
 
 from briefing.collect import collect
 from briefing.config import Config, FetchSettings, SourceConfig
-from briefing.store import Store
+from briefing.storage import open_storage
 
 WORDS = (  # noqa: SIM905 -- a paragraph of words reads better than a list of 80 strings
     "harbour council ferry terminal drought wheat library rail strike pay deal night bus route "
@@ -187,7 +187,7 @@ def run(urls: list[str], entries: int) -> int:
     plain_time, plain_cpu = time.perf_counter() - started, time.process_time() - cpu
     with tempfile.TemporaryDirectory() as tmp:
         config = dataclasses.replace(Config(), fetch=fetch)
-        with Store(Path(tmp) / "bench.db") as store:
+        with open_storage(Path(tmp) / "bench.db") as store:
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             cpu = time.process_time()
             started = time.perf_counter()

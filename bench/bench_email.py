@@ -33,7 +33,7 @@ from briefing.render.email_budget import budgeted_email_html, html_size
 from briefing.render.email_html import render_email_html
 from briefing.render.environment import make_environment
 from briefing.resources import templates_dir
-from briefing.store import Store
+from briefing.storage import open_storage
 
 GMAIL_CLIP = 102 * 1024
 
@@ -64,7 +64,7 @@ def main() -> None:
             len(b.sources) for story in brief.stories for b in story.bullets)
         linked = sum(1 for b in (*brief.top_lines, *(b for s in brief.stories for b in s.bullets))
                      for n in b.sources if brief.source(n).url)
-        with Store(config.paths.store) as store:
+        with open_storage(config.paths.store) as store:
             report = send_brief(config, store, result.brief_id, dry_run=True)
         raw = report.files[0].read_bytes()
         parsed = message_from_bytes(raw, policy=policy.default)

@@ -32,7 +32,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from openai_server import FakeOpenAI  # noqa: E402
 
 from briefing.config import Config, Limits, LLMConfig  # noqa: E402
-from briefing.store import Store  # noqa: E402
+from briefing.storage import open_storage  # noqa: E402
 from briefing.summarize.extractive import ExtractiveSummarizer  # noqa: E402
 from briefing.summarize.llm import LLMSummarizer  # noqa: E402
 from briefing.summarize.select import make_summarizer  # noqa: E402
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace, base_url: str) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         config = Config(limits=limits, llm=LLMConfig(
             base_url=base_url, model="bench-model", max_concurrency=args.concurrency))
-        with Store(Path(tmp) / "bench.db") as store:
+        with open_storage(Path(tmp) / "bench.db") as store:
             summarizer = make_summarizer(config, store)
             assert isinstance(summarizer, LLMSummarizer)
             started = time.perf_counter()

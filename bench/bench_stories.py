@@ -34,9 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from stories_corpus import PairScore, SyntheticCorpus, make_corpus, score_decisions
 
 from briefing.collect import dedup
-from briefing.collect.articles import Identity, record_identities
 from briefing.grouping.near_copies import load_sketches
-from briefing.store import Store
+from briefing.storage import Identity, NewArticle, Storage, open_storage
 from briefing.stories import group_into_stories
 from briefing.types import Article, Story
 
@@ -52,26 +51,26 @@ def corpus_of(size: int) -> SyntheticCorpus:
     return SyntheticCorpus(articles, {a.id: corpus.event_of[a.id] for a in articles})
 
 
-def store_as_collected(store: Store, corpus: SyntheticCorpus) -> SyntheticCorpus:
+def store_as_collected(store: Storage, corpus: SyntheticCorpus) -> SyntheticCorpus:
     """Store every article with its sketch, as collection does; returns the stored ones."""
     stored: list[Article] = []
     event_of: dict[int, int] = {}
     identities = []
-    for article in corpus.articles:
-        saved, _ = store.add_article(
-            source=article.source, outlet=article.outlet, title=article.title,
-            text=article.text, url=article.url, published=article.published,
-            fetched=article.fetched)
+    saved_all = store.articles.add_many([NewArticle(
+        source=article.source, outlet=article.outlet, title=article.title,
+        text=article.text, url=article.url, published=article.published,
+        fetched=article.fetched) for article in corpus.articles])
+    for article, (saved, _) in zip(corpus.articles, saved_all, strict=True):
         stored.append(saved)
         event_of[saved.id] = corpus.event_of[article.id]
         sketch = dedup.sketch(saved.title, saved.text)
         identities.append(Identity(saved.id, scheme=dedup.SCHEME if sketch else None,
                                    signature=dedup.to_blob(sketch) if sketch else None))
-    record_identities(store, identities)
+    store.articles.record_identities(identities)
     return SyntheticCorpus(tuple(stored), event_of)
 
 
-def group(store: Store, corpus: SyntheticCorpus) -> list[Story]:
+def group(store: Storage, corpus: SyntheticCorpus) -> list[Story]:
     sketches = load_sketches(store, [a.id for a in corpus.articles])
     return group_into_stories(corpus.articles, sketches=sketches)
 
@@ -94,7 +93,7 @@ def main(argv: list[str]) -> None:
     sizes = [int(arg) for arg in argv] or [1000, 5000]
     with tempfile.TemporaryDirectory() as tmp:
         group_into_stories(corpus_of(min(sizes)).articles)  # warm-up: imports, word lists
-        stores = {size: Store(Path(tmp) / f"bench-{size}.db") for size in sizes}
+        stores = {size: open_storage(Path(tmp) / f"bench-{size}.db") for size in sizes}
         try:
             corpora = {size: store_as_collected(stores[size], corpus_of(size)) for size in sizes}
             # Sizes take turns, and each keeps its fastest run: the least disturbed by

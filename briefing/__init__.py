@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     )
     from briefing.pipeline import BuildResult
     from briefing.pipeline import build_brief as build
-    from briefing.publish import Delivery, PublishResult, deliver, publish
+    from briefing.publishing import Delivery, PublishResult, publish, send
     from briefing.summarize.base import Summarizer
     from briefing.types import Article, Bullet, Story, StorySummary
 
@@ -54,10 +54,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Config": ("briefing.config", "Config"),
     "build": ("briefing.pipeline", "build_brief"),
     "BuildResult": ("briefing.pipeline", "BuildResult"),
-    "publish": ("briefing.publish", "publish"),
-    "deliver": ("briefing.publish", "deliver"),
-    "PublishResult": ("briefing.publish", "PublishResult"),
-    "Delivery": ("briefing.publish", "Delivery"),
+    "publish": ("briefing.publishing", "publish"),
+    "send": ("briefing.publishing", "send"),
+    "PublishResult": ("briefing.publishing", "PublishResult"),
+    "Delivery": ("briefing.publishing", "Delivery"),
     "Brief": ("briefing.brief", "Brief"),
     "BriefStory": ("briefing.brief", "BriefStory"),
     "BriefBullet": ("briefing.brief", "BriefBullet"),
@@ -110,10 +110,10 @@ __all__ = [
     "TemplateError",
     "__version__",
     "build",
-    "deliver",
     "load_config",
     "publish",
     "read_brief_json",
+    "send",
 ]
 
 

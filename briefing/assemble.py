@@ -9,10 +9,11 @@ nothing is dropped, because no uncited text may reach a reader.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
-from briefing.summarize.report import offline_note
+from briefing.summarize.report import dropped_summary, engine_summary, offline_note
 from briefing.types import (
     AlsoNoted,
     Article,
@@ -42,15 +43,18 @@ def assemble_brief(
     extra_notes: Sequence[str] = (),
     build_notes: Sequence[str] = (),
     also_noted: Sequence[AlsoNoted] = (),
+    dropped_top_lines: Sequence[DroppedBullet] = (),
     also_noted_limit: int | None = None,
 ) -> Brief:
     """The brief of ``stories``. ``extra_notes`` are shown to readers (the sources that
     failed); ``build_notes`` are for the operator only (logged, kept in brief.json).
+    ``dropped_top_lines`` are the model's top lines that failed the checks: counted
+    with the dropped bullets, so the brief says how many model lines it withheld.
     ``also_noted`` lines past ``also_noted_limit`` are only counted."""
     summary_of = {summary.story_id: summary for summary in summaries}
     numbers: dict[int, int] = {}
     refs: list[SourceRef] = []
-    dropped: list[DroppedBullet] = []
+    dropped: list[DroppedBullet] = list(dropped_top_lines)
 
     def number_of(article: Article) -> int:
         if article.id not in numbers:
@@ -110,7 +114,7 @@ def assemble_brief(
         for line in top_lines
         if any(i in numbers and i in all_articles for i in line.article_ids)
     )
-    return Brief(
+    brief = Brief(
         title=title,
         profile=profile,
         generated_at=generated_at,
@@ -119,14 +123,20 @@ def assemble_brief(
         engine=engine,
         stories=tuple(brief_stories),
         sources=tuple(refs),
-        notes=(*_run_notes(summaries), *extra_notes),
-        build_notes=tuple(build_notes),
+        notes=(*_reader_notes(dropped), *extra_notes),
+        build_notes=(*_offline_notes(summaries), *build_notes),
         prompt_versions=dict(prompt_versions or {}),
         dropped=tuple(dropped),
         top_lines=brief_top_lines,
         also_noted=tuple(also_noted[:also_noted_limit]),
         also_noted_more=max(0, len(also_noted) - len(also_noted[:also_noted_limit])),
     )
+    if not engine.startswith("llm:"):
+        return brief
+    # The coverage line says what wrote the brief, story by story: "5 stories by
+    # gemma, 2 written offline because the model timed out".
+    return dataclasses.replace(
+        brief, coverage_line=f"{brief.coverage_counts} · {engine_summary(summaries, engine)}")
 
 
 def _span(articles: Sequence[Article]) -> tuple[datetime | None, datetime | None]:
@@ -154,10 +164,14 @@ def _is_http(url: str | None) -> bool:
     return (url or "").lower().startswith(("http://", "https://"))
 
 
-def _run_notes(summaries: Sequence[StorySummary]) -> tuple[str, ...]:
-    notes: list[str] = []
-    # Each story written offline is counted under its own reason.
+def _reader_notes(dropped: Sequence[DroppedBullet]) -> tuple[str, ...]:
+    # Stories written offline are told by the coverage line (and each story's own
+    # note); what readers cannot see otherwise is how many model lines were withheld.
+    withheld = dropped_summary(dropped)
+    return (withheld,) if withheld else ()
+
+
+def _offline_notes(summaries: Sequence[StorySummary]) -> tuple[str, ...]:
+    # The operator's tally, each story counted under its own reason.
     offline = offline_note(summaries)
-    if offline:
-        notes.append(offline)
-    return tuple(notes)
+    return (offline,) if offline else ()

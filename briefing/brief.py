@@ -58,6 +58,10 @@ class BriefFormatError(BriefingError):
     """A brief.json (or a stored brief) does not match the brief schema."""
 
 
+#: The mark after a bullet a model wrote (explained by ``Brief.marks_legend``).
+MODEL_MARK = "\u25c6"  # ◆, in the PDF's DejaVu fonts and every mail client's
+
+
 class BulletOrigin(StrEnum):
     """Which engine wrote a bullet; ``EXTRACTIVE_FALLBACK`` marks a story the LLM failed."""
 
@@ -233,6 +237,23 @@ class Brief:
         if self.engine == "extractive":
             return "summarized offline by the built-in extractive engine"
         return f"summarized by {self.engine.removeprefix('llm:')}"
+
+    @property
+    def marks_legend(self) -> str | None:
+        """What the marks after bullets mean, for the line under the coverage line; None
+        when the brief has no marked bullet (an offline brief marks nothing)."""
+        bullets = [*self.top_lines, *(b for story in self.stories for b in story.bullets)]
+        parts: list[str] = []
+        if any(b.origin == BulletOrigin.LLM for b in bullets):
+            model = self.engine.removeprefix("llm:")
+            parts.append(f"{MODEL_MARK} written by {model} and checked against the articles "
+                         "it cites")
+        if any(b.origin == BulletOrigin.EXTRACTIVE_FALLBACK for b in bullets):
+            parts.append("(offline summary) quoted from the articles by the built-in engine "
+                         "where the model failed")
+        if any(not b.verified for b in bullets):
+            parts.append("(unverified) not checked against its sources")
+        return "; ".join(parts) if parts else None
 
     @property
     def zone_name(self) -> str:

@@ -135,10 +135,12 @@ def _parser() -> argparse.ArgumentParser:
     from briefing.cli_archive import add_commands as add_archive_commands
     from briefing.cli_deliver import add_commands as add_deliver_commands
     from briefing.cli_schedule import add_commands as add_schedule_commands
+    from briefing.cli_store import add_commands as add_store_commands
 
     add_archive_commands(commands, common)  # archive list|search|open|rebuild, serve
     add_deliver_commands(commands, common)  # send
     add_schedule_commands(commands, common)  # schedule [--once]
+    add_store_commands(commands, common)  # store migrate|copy
     return parser
 
 
@@ -171,7 +173,7 @@ def _progress(err: Console, enabled: bool) -> Iterator[Callable[[str], None] | N
 
 
 def _cmd_build(args: argparse.Namespace, config: Config, err: Console) -> int:
-    from briefing.publish import publish
+    from briefing.publishing import publish
 
     with _progress(err, not args.quiet) as progress:
         result = publish(
@@ -221,10 +223,10 @@ def _print_build_summary(result: BuildResult) -> None:
 
 def _cmd_collect(args: argparse.Namespace, config: Config, err: Console) -> int:
     from briefing.collect import collect, collect_summary, failure_note
-    from briefing.store import Store
+    from briefing.storage import open_storage
 
     sources = config.sources_for(config.profile(args.profile))
-    with Store(config.paths.store) as store, _progress(err, not args.quiet) as progress:
+    with open_storage(config.paths.store) as store, _progress(err, not args.quiet) as progress:
         if progress:
             progress("collect")
         report = collect(config, store, sources)
@@ -238,18 +240,18 @@ def _cmd_collect(args: argparse.Namespace, config: Config, err: Console) -> int:
 
 def _cmd_sources(args: argparse.Namespace, config: Config, err: Console) -> int:
     from briefing.collect import format_health, source_health
-    from briefing.store import Store
+    from briefing.storage import open_storage
 
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         print(format_health(source_health(store)))
     return EXIT_OK
 
 
 def _cmd_usage(args: argparse.Namespace, config: Config, err: Console) -> int:
-    from briefing.store import Store
+    from briefing.storage import open_storage
     from briefing.usage import format_usage, usage_rows
 
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         print(format_usage(usage_rows(store)))
     return EXIT_OK
 

@@ -1,4 +1,4 @@
-"""The ``briefing send`` command: parse, call ``briefing.publish.deliver``, print.
+"""The ``briefing send`` command: parse, call ``briefing.publishing.deliver``, print.
 
 ``briefing.cli`` wires this in (``add_commands``) and prints ``build --send``'s
 delivery with ``print_delivery``.
@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from briefing.deliver import DeliveryProblem
-    from briefing.publish import Delivery
+    from briefing.publishing import Delivery
+    from briefing.storage import Storage
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -57,15 +58,15 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_send(args: argparse.Namespace, config: Config, err: Console) -> int:
     from briefing.deliver import delivery_problems, dismiss_problems
-    from briefing.publish import deliver
-    from briefing.store import Store
+    from briefing.publishing import send
+    from briefing.storage import open_storage
 
     quiet = bool(getattr(args, "quiet", False))
     if args.dismiss and (args.retry_unknown or args.retry_failed):
         _error(err, "error: --dismiss sends nothing; it cannot be combined with --retry-*")
         return EXIT_USAGE
     if args.dismiss:
-        with Store(config.paths.store) as store:
+        with open_storage(config.paths.store) as store:
             brief_id = args.brief if args.brief is not None else _latest(store, args.profile)
             dismissed = dismiss_problems(store, brief_id)
             for problem in dismissed:
@@ -74,12 +75,12 @@ def cmd_send(args: argparse.Namespace, config: Config, err: Console) -> int:
                           f"{problem.state}: {problem.reason}")
             if not dismissed and not quiet:
                 print(f"brief {brief_id}: nothing to dismiss")
-            record = store.brief_record(brief_id)
+            record = store.briefs.record(brief_id)
             profile = record.profile if record is not None else args.profile
             problems = delivery_problems(config, store, [profile])
         print_problems(problems, err)
         return EXIT_ERROR if problems else EXIT_OK
-    delivery = deliver(
+    delivery = send(
         config, args.brief, profile=args.profile, dry_run=args.dry_run,
         retry_unknown=args.retry_unknown, retry_failed=args.retry_failed,
     )
@@ -87,7 +88,7 @@ def cmd_send(args: argparse.Namespace, config: Config, err: Console) -> int:
         print_delivery(delivery, err, quiet=quiet)
         return EXIT_OK if delivery.ok else EXIT_ERROR
     profile = delivery.report.profile if delivery.report is not None else args.profile
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         problems = delivery_problems(config, store, [profile])
     print_delivery(delivery, err, quiet=quiet, problems=problems)
     return EXIT_OK if delivery.ok and not problems else EXIT_ERROR
@@ -131,10 +132,10 @@ def print_problems(problems: Sequence[DeliveryProblem], err: Console) -> None:
         _error(err, f"error: {problem.line()}")
 
 
-def _latest(store: Any, profile: str) -> int:
+def _latest(store: Storage, profile: str) -> int:
     from briefing.deliver import DeliveryError
 
-    record = store.latest_brief_record(profile)
+    record = store.briefs.latest(profile)
     if record is None:
         raise DeliveryError(f"no brief of profile {profile!r} yet")
     return int(record.id)

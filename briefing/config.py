@@ -59,7 +59,9 @@ class BriefSettings:
 @dataclass(frozen=True)
 class PathSettings:
     out: Path = Path("out")
-    store: Path = Path(".briefing/briefing.db")
+    #: The store: an SQLite file (the default), or a ``postgresql://user@host/db`` URL
+    #: (briefing.storage), whose password comes from the environment, never from here.
+    store: Path | str = Path(".briefing/briefing.db")
     #: Optional folders searched before the bundled ones, so users can override a template.
     templates: Path | None = None
     prompts: Path | None = None
@@ -108,6 +110,16 @@ class FetchSettings:
     full_text: bool = True
     #: Entries read from one feed per fetch (the first ones, usually the newest).
     max_entries_per_feed: int = 200
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """Several schedulers on one PostgreSQL store ([workers]); times are in seconds."""
+
+    #: A worker that has not beaten this long is dead: what it held is taken over.
+    lease_seconds: float = 60.0
+    #: Sources a worker claims at a time when collecting (the unit workers share).
+    collect_batch: int = 50
 
 
 @dataclass(frozen=True)
@@ -292,6 +304,7 @@ class Config:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    workers: WorkerSettings = field(default_factory=WorkerSettings)
     sources: tuple[SourceConfig, ...] = ()
     profiles: dict[str, ProfileConfig] = field(default_factory=dict)
     #: The file this was read from, or None for built-in defaults.
@@ -345,7 +358,8 @@ def load_config(path: Path | None = None, *, cwd: Path | None = None) -> Config:
 
 def parse_config(data: dict[str, Any], file: Path) -> Config:
     """Validate a parsed TOML document; paths resolve against the file's folder."""
-    known = {"brief", "paths", "limits", "llm", "fetch", "archive", "sources", "profiles", "smtp"}
+    known = {"brief", "paths", "limits", "llm", "fetch", "archive", "sources", "profiles", "smtp",
+             "workers"}
     for key in data:
         if key not in known:
             names = ", ".join(sorted(known))
@@ -354,12 +368,13 @@ def parse_config(data: dict[str, Any], file: Path) -> Config:
     profiles = _parse_profiles(data.get("profiles", {}), file, {s.name for s in sources})
     config = Config(
         brief=_parse_table(BriefSettings, data.get("brief", {}), "brief", file),
-        paths=_parse_table(PathSettings, data.get("paths", {}), "paths", file),
+        paths=_parse_paths(data.get("paths", {}), file),
         limits=_parse_table(Limits, data.get("limits", {}), "limits", file),
         llm=_parse_table(LLMConfig, data.get("llm", {}), "llm", file),
         fetch=_parse_table(FetchSettings, data.get("fetch", {}), "fetch", file),
         archive=_parse_table(ArchiveSettings, data.get("archive", {}), "archive", file),
         smtp=_parse_table(SmtpSettings, data.get("smtp", {}), "smtp", file),
+        workers=_parse_table(WorkerSettings, data.get("workers", {}), "workers", file),
         sources=sources,
         profiles=profiles,
         file=file,
@@ -368,6 +383,38 @@ def parse_config(data: dict[str, Any], file: Path) -> Config:
     resolved = _resolve_paths(_normalize_recipients(config, file), file.parent)
     _check_dry_run_dir(resolved, file)
     return resolved
+
+
+STORE_URL_SCHEMES = ("postgresql", "postgres")
+
+
+def is_store_url(store: Path | str) -> bool:
+    """Whether ``paths.store`` names a PostgreSQL database rather than an SQLite file."""
+    return isinstance(store, str) and store.split("://", 1)[0].lower() in STORE_URL_SCHEMES \
+        and "://" in store
+
+
+def _parse_paths(raw: Any, file: Path) -> PathSettings:
+    """``[paths]``; ``store`` may be a PostgreSQL URL, kept as text (never a password)."""
+    table = dict(raw) if isinstance(raw, dict) else raw
+    url = table.pop("store") if isinstance(table, dict) and is_store_url(
+        table.get("store", "")) else None
+    paths: PathSettings = _parse_table(PathSettings, table, "paths", file)
+    if url is None:
+        return paths
+    try:
+        parts = urllib.parse.urlsplit(url)
+        has_password = parts.password is not None
+    except ValueError as error:
+        raise ConfigError(f"{file}: paths.store is not a valid URL: {error}") from None
+    if has_password:
+        raise ConfigError(
+            f"{file}: paths.store carries a password; put it in the environment "
+            "(BRIEFING_STORE_PASSWORD, or PGPASSWORD / ~/.pgpass) and remove it from the URL"
+        )
+    if not parts.path.strip("/") and "dbname=" not in parts.query:
+        raise ConfigError(f"{file}: paths.store names no database (postgresql://user@host/NAME)")
+    return dataclasses.replace(paths, store=url)
 
 
 def _parse_sources(raw: Any, file: Path) -> tuple[SourceConfig, ...]:
@@ -543,6 +590,8 @@ def _check_values(config: Config, file: Path) -> None:
         "llm.timeout": config.llm.timeout,
         "llm.max_concurrency": config.llm.max_concurrency,
         "llm.context_tokens": config.llm.context_tokens,
+        "workers.lease_seconds": config.workers.lease_seconds,
+        "workers.collect_batch": config.workers.collect_batch,
     }
     for key, value in positive.items():
         if value <= 0:
@@ -742,7 +791,8 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     paths = config.paths
     resolved_paths = PathSettings(
         out=resolve(paths.out) or paths.out,
-        store=resolve(paths.store) or paths.store,
+        store=paths.store if is_store_url(paths.store) else resolve(Path(paths.store))
+        or paths.store,
         templates=resolve(paths.templates),
         prompts=resolve(paths.prompts),
     )

@@ -7,14 +7,14 @@
     ├── SourceError               a source path or URL cannot be used (names it)
     │   └── NoArticlesError       the sources held no usable article
     │       └── NothingNewError   every article was briefed before, or the profile took none
-    ├── StoreError                the SQLite store cannot be opened or written
+    ├── StoreError                the store (SQLite or PostgreSQL) cannot be opened or written
     ├── TemplateError             a report or prompt template is missing or incomplete
     ├── RenderError               an output could not be produced
     ├── SummarizerError           a summarizer failed for a whole run
     └── ScheduleError             ``briefing schedule`` cannot run (its lock file is unusable)
         └── LockHeldError         another scheduler holds the store's lock (names it and its pid)
 
-Foreign exceptions (sqlite3, jinja2, WeasyPrint, OSError) are wrapped where they
+Foreign exceptions (sqlite3, psycopg, jinja2, WeasyPrint, OSError) are wrapped where they
 enter, with ``raise ... from``, so callers only ever catch ``BriefingError``.
 Every message is one line that a user can act on, and names no credential:
 ``str()`` of any of these passes the message through ``briefing.redact``, so a
@@ -53,7 +53,7 @@ class NothingNewError(NoArticlesError):
 
 
 class StoreError(BriefingError):
-    """The SQLite store cannot be opened, migrated or written."""
+    """The store (SQLite or PostgreSQL) cannot be opened, migrated or written."""
 
 
 class TemplateError(BriefingError):

@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from briefing.brief import Brief, BriefFormatError, brief_to_dict, read_brief_json
-from briefing.claims import make_owner, owner_alive
-from briefing.store import Store
+from briefing.claims import DEFAULT_WORKER_LEASE, Liveness, make_owner
+from briefing.storage import Storage
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def safe_segment(name: str) -> str:
 
 
 def publish_brief(
-    store: Store,
+    store: Storage,
     brief: Brief,
     *,
     out_root: Path,
@@ -72,20 +72,24 @@ def publish_brief(
     article_ids: Sequence[int],
     story_keys: Sequence[tuple[str, int]],
     now: datetime | None = None,
+    owner: str | None = None,
+    worker_lease: timedelta = DEFAULT_WORKER_LEASE,
 ) -> tuple[PublishedBrief, Rendered]:
     """Give ``brief`` an id and a folder, render it there as one set, and record it.
 
     ``render(brief, folder)`` writes every file of the brief into ``folder`` (a
     temporary folder) and returns whatever it likes, handed back here. On any
-    error nothing of the new brief remains, and the error propagates.
+    error nothing of the new brief remains, and the error propagates. ``owner``
+    names the pending brief's claim (a scheduler worker passes its own, so the
+    brief is settled one ``worker_lease`` after the worker dies).
     """
     now = now or datetime.now(UTC)
     parent = profile_dir(out_root, brief.profile)
     parent.mkdir(parents=True, exist_ok=True)
-    cleanup_temporary(store, parent, now)
-    record = store.reserve_brief(
+    cleanup_temporary(store, parent, now, worker_lease)
+    record = store.briefs.reserve(
         profile=brief.profile, local_date=brief.local_date, profile_dir=parent,
-        owner=make_owner(), now=now, folder_taken=_exists,
+        owner=owner or make_owner(), now=now, folder_taken=_exists,
     )
     brief = replace(brief, id=record.id, slug=record.slug)
     temporary = parent / f"{TEMP_PREFIX}{record.id}-{secrets.token_hex(4)}"
@@ -93,7 +97,7 @@ def publish_brief(
     try:
         temporary.mkdir()
         rendered = render(brief, temporary)
-        store.fill_brief(brief, brief_to_dict(brief), article_ids=article_ids,
+        store.briefs.fill(brief, brief_to_dict(brief), article_ids=article_ids,
                          story_keys=story_keys)
         _fsync_dir(temporary)
         os.rename(temporary, record.folder)  # the one step that makes the brief exist
@@ -104,12 +108,14 @@ def publish_brief(
             shutil.rmtree(temporary, ignore_errors=True)
             _forget(store, record.id)
             raise
-    store.publish_brief(record.id)
+    store.briefs.publish(record.id)
     logger.info("brief %d published in %s", record.id, record.folder)
     return PublishedBrief(brief=brief, folder=record.folder), rendered
 
 
-def recover(store: Store, now: datetime | None = None) -> list[int]:
+def recover(
+    store: Storage, now: datetime | None = None, worker_lease: timedelta = DEFAULT_WORKER_LEASE
+) -> list[int]:
     """Settle pending briefs whose owner is gone; returns the ids published.
 
     A pending brief whose folder holds its own complete brief.json was renamed
@@ -118,11 +124,13 @@ def recover(store: Store, now: datetime | None = None) -> list[int]:
     """
     now = now or datetime.now(UTC)
     published: list[int] = []
-    for record in store.pending_briefs():
-        if owner_alive(record.claimed_by, record.claimed_at, now, PENDING_LEASE):
+    pending = store.briefs.pending()
+    liveness = Liveness.of(store, worker_lease) if pending else Liveness()
+    for record in pending:
+        if liveness.alive(record.claimed_by, record.claimed_at, now, PENDING_LEASE):
             continue
         if _holds_brief(record.folder, record.id):
-            store.publish_brief(record.id)
+            store.briefs.publish(record.id)
             published.append(record.id)
             logger.warning("brief %d: its build was interrupted after its files were in "
                            "place; published", record.id)
@@ -135,11 +143,14 @@ def recover(store: Store, now: datetime | None = None) -> list[int]:
     return published
 
 
-def cleanup_temporary(store: Store, parent: Path, now: datetime | None = None) -> int:
+def cleanup_temporary(
+    store: Storage, parent: Path, now: datetime | None = None,
+    worker_lease: timedelta = DEFAULT_WORKER_LEASE,
+) -> int:
     """Remove temporary folders under ``parent`` that no live build holds; returns how many."""
     now = now or datetime.now(UTC)
-    recover(store, now)
-    held = {record.id for record in store.pending_briefs()}
+    recover(store, now, worker_lease)
+    held = {record.id for record in store.briefs.pending()}
     removed = 0
     if not parent.is_dir():
         return 0
@@ -164,9 +175,9 @@ def _holds_brief(folder: Path, brief_id: int) -> bool:
         return False
 
 
-def _forget(store: Store, brief_id: int) -> None:
+def _forget(store: Storage, brief_id: int) -> None:
     try:
-        store.discard_brief(brief_id)
+        store.briefs.discard(brief_id)
     except Exception as error:  # recover() settles it at the next build
         logger.warning("brief %d: could not discard its pending record: %s", brief_id, error)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from briefing.headlines import latest_headline
-from briefing.store import Store
+from briefing.storage import Storage
 from briefing.types import Article, PreviousBrief, Story
 
 #: How far back earlier briefs are remembered.
@@ -35,20 +35,20 @@ class EarlierCoverage:
 
 
 def load_earlier(
-    store: Store, profile: str, local_date: date, now: datetime, days: int = MEMORY_DAYS
+    store: Storage, profile: str, local_date: date, now: datetime, days: int = MEMORY_DAYS
 ) -> EarlierCoverage:
     """What the profile's published briefs of the last ``days`` days, before
     ``local_date``, covered."""
     coverage = EarlierCoverage()
-    rows = store.earlier_articles(
+    rows = store.memory.earlier_articles(
         profile, since=now - timedelta(days=days), before_local_date=local_date
     )
+    articles = store.articles.get_many(row.article_id for row in rows)  # one query
     for row in rows:  # oldest first: later briefs overwrite, the key stays the first one
-        if row.article_id not in coverage.articles:
-            article = store.article(row.article_id)
-            if article is None:
-                continue
-            coverage.articles[row.article_id] = article
+        article = articles.get(row.article_id)
+        if article is None:
+            continue
+        coverage.articles.setdefault(row.article_id, article)
         if row.story_key and row.article_id not in coverage.keys:
             coverage.keys[row.article_id] = row.story_key
         coverage.briefs[row.article_id] = PreviousBrief(

@@ -6,7 +6,7 @@ own module and knows nothing of the others::
     read files -> clean -> collect feeds/pages -> store -> group (stories)
       -> summarize -> assemble -> render + record (one published folder)
 
-``briefing.publish`` calls it (and then updates the archive and sends); so can
+``briefing.publishing`` calls it (and then updates the archive and sends); so can
 any Python program that only wants the brief.
 """
 
@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from briefing.assemble import assemble_brief
@@ -37,7 +37,7 @@ from briefing.ingest.files import ReadResult, SkippedFile, read_paths
 from briefing.memory import story_keys
 from briefing.render import RenderedBrief, reader_links, render_brief
 from briefing.resources import examples_dir
-from briefing.store import Store
+from briefing.storage import NewArticle, Storage, open_storage
 from briefing.stories import plan_stories
 from briefing.summarize.base import Summarizer
 from briefing.types import Article, RawDocument
@@ -81,6 +81,7 @@ def build_brief(
     collect_first: bool = True,
     now: datetime | None = None,
     progress: ProgressCallback | None = None,
+    owner: str | None = None,
 ) -> BuildResult:
     """Build one brief and publish it in a folder of its own, ``<out_root>/<profile>/<slug>/``.
 
@@ -90,7 +91,8 @@ def build_brief(
     ``collect_first`` is false) and their articles not yet briefed for this
     profile join the brief. ``engine``/``model`` override the config;
     ``summarizer`` replaces engine selection entirely (tests, embedding programs).
-    ``now`` (default: this moment) is taken in the profile's time zone.
+    ``now`` (default: this moment) is taken in the profile's time zone. ``owner``
+    names the brief's claim while it is written (a scheduler worker passes its own).
 
     Raises ``NothingNewError`` when there is nothing new to brief (no brief is
     written), and other ``BriefingError`` subclasses when the brief cannot be made.
@@ -114,7 +116,7 @@ def build_brief(
     with stage("clean"):
         documents = clean_documents(read.documents)
 
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         collect_note: str | None = None
         if web_sources and collect_first:
             with stage("collect"):
@@ -168,6 +170,8 @@ def build_brief(
                 extra_notes=(collect_note,) if collect_note else (),
                 build_notes=build_notes,
                 also_noted=plan.also_noted,
+                # Optional on the Summarizer protocol: the LLM engine's withheld top lines.
+                dropped_top_lines=getattr(summarizer, "dropped_top_lines", ()),
                 also_noted_limit=config.brief.also_noted_limit,
             )
         with stage("render"):
@@ -192,6 +196,8 @@ def build_brief(
                 article_ids=sorted(cited),
                 story_keys=story_keys(stories, cited),
                 now=now.astimezone(UTC),
+                owner=owner,
+                worker_lease=timedelta(seconds=config.workers.lease_seconds),
             )
     logger.info("brief %s written to %s", published.brief.id, published.folder)
     return BuildResult(
@@ -271,14 +277,22 @@ def _read_sources(
 
 
 def _store_articles(
-    store: Store, documents: Sequence[RawDocument], now: datetime
+    store: Storage, documents: Sequence[RawDocument], now: datetime
 ) -> tuple[list[Article], int]:
-    """Store each cleaned article; identical content given twice is briefed once."""
+    """Store the cleaned articles in one transaction; identical content given twice is
+    briefed once."""
+    stored = store.articles.add_many([
+        NewArticle(
+            source=document.source, outlet=document.outlet or "",
+            title=document.title or "Untitled", text=document.text, url=document.url,
+            path=None if document.url == document.location else document.location,
+            published=document.published, fetched=now,
+        )
+        for document in documents
+    ])
     articles: dict[int, Article] = {}
     new_count = 0
-    for document in documents:
-        path = None if document.url == document.location else document.location
-        article, is_new = store.add_document(document, fetched=now, path=path)
+    for article, is_new in stored:
         if article.id not in articles:
             articles[article.id] = article
             new_count += is_new

@@ -35,7 +35,7 @@ from briefing.grouping.similarity import similarity_edges
 from briefing.headlines import central_titles
 from briefing.memory import EarlierCoverage, apply_memory, load_earlier
 from briefing.ranking import rank_stories, split_at_cap
-from briefing.store import Store
+from briefing.storage import Storage
 from briefing.types import AlsoNoted, Article, Story
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def plan_stories(
     profile: ProfileConfig,
     *,
     now: datetime,
-    store: Store | None = None,
+    store: Storage | None = None,
     params: GroupingParams | None = None,
 ) -> StoryPlan:
     """``now`` is the profile's local time: briefs of earlier local days are "earlier"."""

@@ -1,6 +1,6 @@
 """``briefing usage``: LLM calls, cache hits and tokens per day and model.
 
-Read from the ``llm_calls`` table the LLM engine appends to. Days are UTC
+Read from the LLM call log the engine appends to (``store.llm``). Days are UTC
 dates, as the rows are stamped in UTC. Tokens the server never reported (a
 request that timed out, which it may have computed all the same; a server that
 gives no usage figures) are our estimate: they count in the totals and are
@@ -9,44 +9,14 @@ shown again, marked, in their own column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from briefing.storage import Storage, UsageRow
 
-from briefing.store import Store
-
-
-@dataclass(frozen=True, slots=True)
-class UsageRow:
-    day: str  # YYYY-MM-DD (UTC)
-    model: str
-    calls: int  # requests sent to the endpoint (attempts, retries included)
-    cache_hits: int  # answers served from the cache, no request sent
-    tokens_in: int
-    tokens_out: int
-    errors: int  # requests that failed or were answered unusably
-    estimated_tokens: int = 0  # of tokens in + out, how many are our estimate
+__all__ = ["UsageRow", "format_usage", "usage_rows"]
 
 
-def usage_rows(store: Store) -> list[UsageRow]:
+def usage_rows(store: Storage) -> list[UsageRow]:
     """Totals per day and model, oldest day first."""
-    rows = store.query(
-        "SELECT substr(started_at, 1, 10) AS day, model,"
-        " sum(cache_hit = 0) AS calls,"
-        " sum(cache_hit = 1) AS cache_hits,"
-        " sum(tokens_in) AS tokens_in,"
-        " sum(tokens_out) AS tokens_out,"
-        " sum(cache_hit = 0 AND outcome != 'ok') AS errors,"
-        " sum(CASE WHEN tokens_estimated THEN tokens_in + tokens_out ELSE 0 END) AS estimated"
-        " FROM llm_calls GROUP BY day, model ORDER BY day, model"
-    )
-    return [
-        UsageRow(
-            day=row["day"], model=row["model"], calls=int(row["calls"] or 0),
-            cache_hits=int(row["cache_hits"] or 0), tokens_in=int(row["tokens_in"] or 0),
-            tokens_out=int(row["tokens_out"] or 0), errors=int(row["errors"] or 0),
-            estimated_tokens=int(row["estimated"] or 0),
-        )
-        for row in rows
-    ]
+    return store.llm.usage()
 
 
 _HEADERS = ("day", "model", "calls", "cache hits", "tokens in", "tokens out", "errors",

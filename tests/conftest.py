@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pgcluster
 import pytest
 
 from briefing.config import Config, load_config
-from briefing.store import Store
+from briefing.storage import Storage, open_storage
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Real news data provided beside the project (absent on some machines):
@@ -52,7 +54,60 @@ def config(tmp_path: Path) -> Config:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """An empty, migrated store in the test's own folder."""
-    with Store(tmp_path / "briefing.db") as opened:
+def store(tmp_path: Path) -> Iterator[Storage]:
+    """An empty, migrated SQLite store in the test's own folder."""
+    with open_storage(tmp_path / "briefing.db") as opened:
+        yield opened
+
+
+# -- PostgreSQL: a throwaway cluster, started once per session -----------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The URL of a PostgreSQL database for this test run.
+
+    $BRIEFING_TEST_POSTGRES_URL when set (CI starts a cluster and exports it), else
+    a throwaway cluster started here (tests/pgcluster.py); the PostgreSQL half of
+    the suite is skipped, saying why, only where neither is possible.
+    """
+    url = os.environ.get(pgcluster.URL_ENV)
+    if url:
+        yield url
+        return
+    try:
+        cluster = pgcluster.start_cluster()
+    except pgcluster.ClusterUnavailable as error:
+        pytest.skip(f"PostgreSQL half skipped: no server could be started ({error}); "
+                    f"set {pgcluster.URL_ENV} to use a running one")
+    try:
+        yield cluster.url()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A store URL of its own: an empty schema of the test database, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    url = pgcluster.create_schema(postgres_server, schema)
+    try:
+        yield url
+    finally:
+        pgcluster.drop_schema(postgres_server, schema)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a store lives, once for each backend: an SQLite file, a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return tmp_path / "briefing.db"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def storage(store_location: Path | str) -> Iterator[Storage]:
+    """An empty, migrated store, once on SQLite and once on PostgreSQL."""
+    with open_storage(store_location) as opened:
         yield opened

@@ -39,6 +39,20 @@ def test_bench_collect_small() -> None:
     assert "4 x 3 entries = 12 entries" in out and "0 failed" in out, out
 
 
+def test_bench_store_small() -> None:
+    out = run("bench_store.py", "--articles", "20")
+    assert re.search(r"before \(one fsynced transaction per article\): [\d.]+ s", out), out
+    assert re.search(r"after \(one transaction for the batch\): +[\d.]+ s", out), out
+
+
+def test_bench_workers_small(postgres_server: str) -> None:
+    # Exit 1 only says the speed-up missed its target, meaningless at this size.
+    out = run("bench_workers.py", "--feeds", "12", "--latency", "0.01", "--hosts", "3",
+              "--batch", "4", "--postgres", postgres_server, ok=(0, 1))
+    assert out.count("12 of 12 feeds collected, 0 failed, 36 articles") == 2, out
+    assert "speed-up with 3 workers" in out, out
+
+
 @pytest.mark.slow
 def test_bench_pdf_small() -> None:
     out = run("bench_pdf.py", "--articles", "6", "--repeat", "1")

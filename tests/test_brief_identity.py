@@ -32,9 +32,9 @@ from briefing.cli import main
 from briefing.clock import host_zone
 from briefing.config import load_config
 from briefing.deliver import dry_run_folder
-from briefing.publish import deliver, publish
+from briefing.publishing import publish, send
 from briefing.render import render_brief
-from briefing.store import Store
+from briefing.storage import open_storage
 from briefing.summarize.base import Summarizer
 from briefing.summarize.extractive import ExtractiveSummarizer
 
@@ -100,7 +100,7 @@ def test_two_briefs_of_a_profile_on_one_day_keep_their_own_folders_and_content(
     assert len(capsys.readouterr().out.splitlines()) == 2
 
     # Brief 1, sent after brief 2 was built, is brief 1: its Subject, text and PDF.
-    delivery = deliver(config, 1, dry_run=True)
+    delivery = send(config, 1, dry_run=True)
     assert delivery.report is not None
     (eml,) = delivery.report.files
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
@@ -130,7 +130,7 @@ def test_every_date_a_reader_sees_is_the_profiles_local_date(tmp_path: Path) -> 
     assert "Generated 2 December 2026, 06:59 +14" in text
     assert "1 December" not in text
 
-    delivery = deliver(config, result.brief_id, dry_run=True)
+    delivery = send(config, result.brief_id, dry_run=True)
     assert delivery.report is not None
     raw = delivery.report.files[0].read_bytes()
     message = email.message_from_bytes(raw, policy=email.policy.default)
@@ -194,7 +194,7 @@ def test_readers_never_see_paths_profiles_operator_notes_or_raw_timestamps(
     brief = result.build.brief
     assert brief.build_notes and "could not be used" in brief.build_notes[0]
 
-    delivery = deliver(config, result.brief_id, dry_run=True)
+    delivery = send(config, result.brief_id, dry_run=True)
     assert delivery.report is not None
     eml = delivery.report.files[0].read_bytes().decode("utf-8", "replace")
     pdf = " ".join(page.extract_text() for page in PdfReader(folder / "brief.pdf").pages)
@@ -239,7 +239,7 @@ def test_the_public_api(tmp_path: Path) -> None:
         publish,
     )
 
-    assert set(briefing.__all__) >= {"load_config", "build", "publish", "deliver", "Brief",
+    assert set(briefing.__all__) >= {"load_config", "build", "publish", "send", "Brief",
                                      "BuildResult", "PublishResult", "BriefingError",
                                      "Summarizer"}
     assert set(briefing.__all__) == {"__version__", *briefing._EXPORTS}
@@ -251,6 +251,29 @@ def test_the_public_api(tmp_path: Path) -> None:
     assert isinstance(ExtractiveSummarizer(), Summarizer)  # the protocol is complete
 
 
+def test_public_names_are_never_shadowed_by_submodules() -> None:
+    """Importing every submodule first must leave each public name callable.
+
+    A submodule called like a public function (``briefing.publish``) would replace
+    the function on the package the moment anything imported it.
+    """
+    code = (
+        "import importlib, pkgutil, briefing\n"
+        "for info in pkgutil.walk_packages(briefing.__path__, 'briefing.'):\n"
+        "    if not info.name.endswith('__main__'):\n"
+        "        importlib.import_module(info.name)\n"
+        "import types\n"
+        "for name in briefing.__all__:\n"
+        "    value = getattr(briefing, name)\n"
+        "    assert not isinstance(value, types.ModuleType), name\n"
+        "from briefing import publish, send, build\n"
+        "assert callable(publish) and callable(send) and callable(build)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+
+
 def test_the_readme_python_example_runs(tmp_path: Path) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Use from Python", 1)[1].split("\n## ", 1)[0]
@@ -260,5 +283,5 @@ def test_the_readme_python_example_runs(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert newest_folder(tmp_path / "out" / "default").is_dir()
-    with Store(tmp_path / ".briefing" / "briefing.db") as store:
-        assert len(store.brief_records()) == 1
+    with open_storage(tmp_path / ".briefing" / "briefing.db") as store:
+        assert len(store.briefs.records()) == 1

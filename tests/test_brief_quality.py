@@ -15,7 +15,8 @@ from briefing.config import Limits
 from briefing.headlines import central_titles, clean_title, latest_headline, site_names
 from briefing.ingest.files import read_paths
 from briefing.ingest.outlet import page_identity, site_host, stated_outlet
-from briefing.store import Store
+from briefing.pipeline import _store_articles
+from briefing.storage import open_storage
 from briefing.summarize.extractive import ExtractiveSummarizer, extractive_bullets, to_bullet_text
 from briefing.types import Article, RawDocument, Story
 from tests.conftest import CORPUS_DIR, ROOT
@@ -291,9 +292,9 @@ def test_a_folder_given_as_a_source_is_not_an_outlet(tmp_path: Path) -> None:
     (folder / "harbour-ledger" / "a.txt").write_text("The port reopened on Friday.\n")
     outlets = {Path(d.location).name: d.outlet for d in read_paths([folder]).documents}
     assert outlets == {"loose.txt": None, "linked.txt": "nj.com", "a.txt": "Harbour Ledger"}
-    with Store(tmp_path / "b.db") as store:
-        stored, _ = store.add_document(
-            RawDocument(source="seeds", location="x", text="Text."), fetched=WHEN
+    with open_storage(tmp_path / "b.db") as store:
+        [stored], _ = _store_articles(
+            store, [RawDocument(source="seeds", location="x", text="Text.")], WHEN
         )
     assert stored.outlet == ""
     assert story(stored).outlets == ()

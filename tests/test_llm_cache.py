@@ -10,7 +10,7 @@ import pytest
 from openai_server import FakeOpenAI, error, honest_model
 
 from briefing.config import Config, LLMConfig, PathSettings
-from briefing.store import Store
+from briefing.storage import Storage
 from briefing.summarize.llm import LLMSummarizer, RetryPolicy
 from briefing.summarize.select import make_summarizer
 from briefing.types import Article, BulletOrigin, Story
@@ -34,7 +34,7 @@ def server() -> Iterator[FakeOpenAI]:
 
 
 def build(
-    server: FakeOpenAI, store: Store, stories: list[Story], *, prompts: Path | None = None,
+    server: FakeOpenAI, store: Storage, stories: list[Story], *, prompts: Path | None = None,
     **llm: object,
 ) -> tuple[LLMSummarizer, list[object]]:
     """One run as the pipeline does it: a fresh summarizer, stories, then top lines."""
@@ -47,7 +47,7 @@ def build(
     return summarizer, [*summaries, lines]
 
 
-def test_a_rebuild_with_no_new_articles_makes_no_call(server: FakeOpenAI, store: Store) -> None:
+def test_a_rebuild_with_no_new_articles_makes_no_call(server: FakeOpenAI, store: Storage) -> None:
     stories = [story(n) for n in range(1, 6)]
     _, first = build(server, store, stories)
     calls = len(server.chat_requests)
@@ -55,11 +55,11 @@ def test_a_rebuild_with_no_new_articles_makes_no_call(server: FakeOpenAI, store:
     _, second = build(server, store, stories)
     assert len(server.chat_requests) == calls
     assert second == first
-    hits = store.query("SELECT count(*) FROM llm_calls WHERE cache_hit = 1")[0][0]
+    hits = sum(call.cache_hit for call in store.llm.calls())
     assert hits == 6
 
 
-def test_only_new_content_is_sent(server: FakeOpenAI, store: Store) -> None:
+def test_only_new_content_is_sent(server: FakeOpenAI, store: Storage) -> None:
     build(server, store, [story(1), story(2)])
     server.requests.clear()
     build(server, store, [story(1), story(2, extra=" A new paragraph arrived.")])
@@ -69,7 +69,7 @@ def test_only_new_content_is_sent(server: FakeOpenAI, store: Store) -> None:
 
 
 def test_model_settings_and_prompts_are_part_of_the_key(
-    server: FakeOpenAI, store: Store, tmp_path: Path
+    server: FakeOpenAI, store: Storage, tmp_path: Path
 ) -> None:
     build(server, store, [story(1)])
     build(server, store, [story(1)], model="other-model")
@@ -83,7 +83,7 @@ def test_model_settings_and_prompts_are_part_of_the_key(
     assert [r.task for r in server.chat_requests].count("story_bullets") == 4
 
 
-def test_failures_are_not_cached(server: FakeOpenAI, store: Store) -> None:
+def test_failures_are_not_cached(server: FakeOpenAI, store: Storage) -> None:
     server.handler = lambda request: error(500, "down")
     _, [summary, _lines] = build(server, store, [story(1)])
     assert summary.fell_back  # type: ignore[attr-defined]
@@ -92,7 +92,7 @@ def test_failures_are_not_cached(server: FakeOpenAI, store: Store) -> None:
     assert not summary.fell_back  # type: ignore[attr-defined]
 
 
-def test_the_budget_stops_llm_work(server: FakeOpenAI, store: Store) -> None:
+def test_the_budget_stops_llm_work(server: FakeOpenAI, store: Storage) -> None:
     # A story request reserves ~920 tokens (pessimistic prompt estimate + 200 out) and
     # the fake server reports ~400 used: two fit in 1,500, a third would not.
     _, results = build(server, store, [story(n) for n in range(1, 6)],
@@ -105,21 +105,21 @@ def test_the_budget_stops_llm_work(server: FakeOpenAI, store: Store) -> None:
     assert all(b.origin is BulletOrigin.EXTRACTIVE_FALLBACK
                for b in summaries[4].bullets)  # type: ignore[attr-defined]
     assert results[-1] == ()  # no budget left for the top lines either
-    spent = store.query("SELECT sum(tokens_in + tokens_out) FROM llm_calls")[0][0]
+    spent = sum(call.tokens_in + call.tokens_out for call in store.llm.calls())
     assert 0 < spent <= 1500
 
 
-def test_every_call_is_logged(server: FakeOpenAI, store: Store) -> None:
+def test_every_call_is_logged(server: FakeOpenAI, store: Storage) -> None:
     build(server, store, [story(1)])
     build(server, store, [story(1)])
-    rows = store.query("SELECT * FROM llm_calls ORDER BY id")
-    assert [(r["task"], r["cache_hit"], r["outcome"]) for r in rows] == [
-        ("story_bullets", 0, "ok"), ("top_lines", 0, "ok"),
-        ("story_bullets", 1, "ok"), ("top_lines", 1, "ok"),
+    rows = store.llm.calls()
+    assert [(r.task, r.cache_hit, r.outcome) for r in rows] == [
+        ("story_bullets", False, "ok"), ("top_lines", False, "ok"),
+        ("story_bullets", True, "ok"), ("top_lines", True, "ok"),
     ]
     first = rows[0]
-    assert first["model"] == "fake-model" and first["story_id"] == "s1"
-    assert first["tokens_in"] > 0 and first["tokens_out"] == 30
-    assert first["latency_ms"] >= 0 and first["response_format"] == "json_schema"
-    assert first["endpoint"] == server.base_url
-    assert first["prompt_version"] == "1"
+    assert first.model == "fake-model" and first.story_id == "s1"
+    assert first.tokens_in > 0 and first.tokens_out == 30
+    assert first.latency_ms >= 0 and first.response_format == "json_schema"
+    assert first.endpoint == server.base_url
+    assert first.prompt_version == "1"

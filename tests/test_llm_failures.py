@@ -12,7 +12,7 @@ import pytest
 from openai_server import FakeOpenAI, Reply, Request, completion, error, honest_model
 
 from briefing.config import Config, LLMConfig
-from briefing.store import Store
+from briefing.storage import Storage
 from briefing.summarize.llm import LLMSummarizer, RetryPolicy
 from briefing.summarize.select import make_summarizer
 from briefing.types import Article, BulletOrigin, Story
@@ -37,7 +37,7 @@ def server() -> Iterator[FakeOpenAI]:
 
 
 def summarizer_for(
-    base_url: str, store: Store | None, retry: RetryPolicy = FAST, **llm: object
+    base_url: str, store: Storage | None, retry: RetryPolicy = FAST, **llm: object
 ) -> LLMSummarizer:
     settings: dict[str, object] = {"base_url": base_url, "model": "fake-model", **llm}
     config = Config(llm=LLMConfig(**settings))  # type: ignore[arg-type]
@@ -46,11 +46,11 @@ def summarizer_for(
     return summarizer
 
 
-def outcomes(store: Store) -> list[str]:
-    return [row[0] for row in store.query("SELECT outcome FROM llm_calls ORDER BY id")]
+def outcomes(store: Storage) -> list[str]:
+    return [call.outcome for call in store.llm.calls()]
 
 
-def test_429_waits_for_retry_after(server: FakeOpenAI, store: Store) -> None:
+def test_429_waits_for_retry_after(server: FakeOpenAI, store: Storage) -> None:
     server.queue(error(429, "slow down", {"retry-after": "0.3"}))
     started = time.monotonic()
     [summary] = summarizer_for(server.base_url, store).summarize([story(1)])
@@ -59,14 +59,14 @@ def test_429_waits_for_retry_after(server: FakeOpenAI, store: Store) -> None:
     assert outcomes(store) == ["rate-limited", "ok"]
 
 
-def test_a_retry_after_too_long_is_not_waited_for(server: FakeOpenAI, store: Store) -> None:
+def test_a_retry_after_too_long_is_not_waited_for(server: FakeOpenAI, store: Storage) -> None:
     server.queue(error(429, "come back tomorrow", {"retry-after": "86400"}))
     retry = RetryPolicy(base_delay=0.001, max_retry_after=5)
     [summary] = summarizer_for(server.base_url, store, retry).summarize([story(1)])
     assert summary.fell_back and len(server.chat_requests) == 1
 
 
-def test_a_5xx_is_retried(server: FakeOpenAI, store: Store) -> None:
+def test_a_5xx_is_retried(server: FakeOpenAI, store: Storage) -> None:
     server.queue(error(500, "oops"), error(503, "busy"))
     [summary] = summarizer_for(server.base_url, store).summarize([story(1)])
     assert not summary.fell_back
@@ -74,7 +74,7 @@ def test_a_5xx_is_retried(server: FakeOpenAI, store: Store) -> None:
 
 
 def test_a_server_that_keeps_failing_means_offline_bullets(
-    server: FakeOpenAI, store: Store
+    server: FakeOpenAI, store: Storage
 ) -> None:
     server.handler = lambda request: error(500, "down")
     [summary] = summarizer_for(server.base_url, store).summarize([story(1)])
@@ -86,7 +86,7 @@ def test_a_server_that_keeps_failing_means_offline_bullets(
         b.origin is BulletOrigin.EXTRACTIVE_FALLBACK for b in summary.bullets)
 
 
-def test_only_the_affected_stories_fall_back(server: FakeOpenAI, store: Store) -> None:
+def test_only_the_affected_stories_fall_back(server: FakeOpenAI, store: Storage) -> None:
     def flaky(request: Request) -> Reply:
         return error(502, "bad gateway") if "Flaky" in request.user else honest_model(request)
 
@@ -97,7 +97,7 @@ def test_only_the_affected_stories_fall_back(server: FakeOpenAI, store: Store) -
     assert sum(s.fell_back for s in summaries) == 3
 
 
-def test_a_refused_connection_never_crashes_the_run(store: Store) -> None:
+def test_a_refused_connection_never_crashes_the_run(store: Storage) -> None:
     with socket.socket() as probe:  # a port with nothing listening
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -110,7 +110,7 @@ def test_a_refused_connection_never_crashes_the_run(store: Store) -> None:
     assert summarizer.top_lines(summaries, stories) == ()
 
 
-def test_a_slow_server_times_out(store: Store) -> None:
+def test_a_slow_server_times_out(store: Storage) -> None:
     with FakeOpenAI(latency=2.0) as slow:
         retry = RetryPolicy(max_retries=1, base_delay=0.001)
         summarizer = summarizer_for(slow.base_url, store, retry, timeout=0.2)
@@ -122,7 +122,7 @@ def test_a_slow_server_times_out(store: Store) -> None:
 
 
 def test_json_schema_rejection_falls_back_to_json_object_and_is_remembered(
-    server: FakeOpenAI, store: Store
+    server: FakeOpenAI, store: Storage
 ) -> None:
     server.reject_formats = {"json_schema"}
     [summary] = summarizer_for(server.base_url, store).summarize([story(1)])
@@ -138,7 +138,7 @@ def test_json_schema_rejection_falls_back_to_json_object_and_is_remembered(
 
 
 def test_no_structured_output_at_all_puts_the_schema_in_the_prompt(
-    server: FakeOpenAI, store: Store
+    server: FakeOpenAI, store: Storage
 ) -> None:
     server.reject_formats = {"json_schema", "json_object"}
     [summary] = summarizer_for(server.base_url, store).summarize([story(1)])
@@ -151,7 +151,7 @@ def test_no_structured_output_at_all_puts_the_schema_in_the_prompt(
 
 
 def test_a_server_that_ignores_response_format_is_still_parsed(
-    server: FakeOpenAI, store: Store
+    server: FakeOpenAI, store: Storage
 ) -> None:
     def chatty(request: Request) -> Reply:
         reply = honest_model(request)
@@ -164,7 +164,7 @@ def test_a_server_that_ignores_response_format_is_still_parsed(
 
 
 def test_the_api_key_appears_nowhere(
-    server: FakeOpenAI, store: Store, monkeypatch: pytest.MonkeyPatch,
+    server: FakeOpenAI, store: Storage, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
@@ -184,19 +184,19 @@ def test_the_api_key_appears_nowhere(
     assert all(s.fell_back for s in summaries)
     texts = [record.getMessage() for record in caplog.records]
     texts += [str(record.args) for record in caplog.records]
-    texts += [str(tuple(row)) for row in store.query("SELECT * FROM llm_calls")]
-    texts += [str(tuple(row)) for row in store.query("SELECT * FROM llm_endpoints")]
+    texts += [repr(call) for call in store.llm.calls()]
+    texts += [str(store.llm.endpoint_format(server.base_url, "fake-model"))]
     texts += [repr(s) for s in summaries]
     assert any("invalid key" in text for text in texts)  # the error was kept, scrubbed
     assert not [text for text in texts if KEY in text]
 
 
-def test_without_a_key_local_servers_get_a_placeholder(server: FakeOpenAI, store: Store) -> None:
+def test_without_a_key_local_servers_get_a_placeholder(server: FakeOpenAI, store: Storage) -> None:
     summarizer_for(server.base_url, store).summarize([story(1)])
     assert server.chat_requests[0].headers["authorization"] == "Bearer not-needed"
 
 
-def test_the_next_run_tries_the_endpoint_again(server: FakeOpenAI, store: Store) -> None:
+def test_the_next_run_tries_the_endpoint_again(server: FakeOpenAI, store: Storage) -> None:
     server.handler = lambda request: error(503, "maintenance")
     summarizer = summarizer_for(server.base_url, store, max_concurrency=1)
     assert all(s.fell_back for s in summarizer.summarize([story(n) for n in range(1, 6)]))

@@ -9,7 +9,7 @@ import pytest
 from openai_server import FakeOpenAI, Reply, error, recorded
 
 from briefing.config import Config, LLMConfig
-from briefing.store import Store
+from briefing.storage import Storage
 from briefing.summarize.llm import LLMSummarizer, RetryPolicy
 from briefing.summarize.select import make_summarizer
 from briefing.types import Article, Story
@@ -32,7 +32,7 @@ def server() -> Iterator[FakeOpenAI]:
 
 
 def engine(
-    server: FakeOpenAI, store: Store, model: str = "gemma", concurrency: int = 1
+    server: FakeOpenAI, store: Storage, model: str = "gemma", concurrency: int = 1
 ) -> LLMSummarizer:
     config = Config(llm=LLMConfig(base_url=server.base_url, model=model,
                                   max_concurrency=concurrency))
@@ -41,11 +41,11 @@ def engine(
     return made
 
 
-def outcomes(store: Store) -> list[str]:
-    return [row[0] for row in store.query("SELECT outcome FROM llm_calls ORDER BY id")]
+def outcomes(store: Storage) -> list[str]:
+    return [call.outcome for call in store.llm.calls()]
 
 
-def test_llama_cpp_python_answers_500_and_is_understood(server: FakeOpenAI, store: Store) -> None:
+def test_llama_cpp_python_answers_500_and_is_understood(server: FakeOpenAI, store: Storage) -> None:
     # Its exact answer, recorded from a real llama_cpp.server (tests/data/servers/).
     answer = recorded("llama-cpp-python-json_schema.json")
     assert answer["status"] == 500
@@ -63,7 +63,7 @@ def test_llama_cpp_python_answers_500_and_is_understood(server: FakeOpenAI, stor
     assert outcomes(store) == ["format-rejected", "ok", "ok", "ok"]
 
 
-def test_concurrent_stories_each_move_on_at_once(server: FakeOpenAI, store: Store) -> None:
+def test_concurrent_stories_each_move_on_at_once(server: FakeOpenAI, store: Storage) -> None:
     server.reject_formats = {"json_schema"}
     server.reject_style = "llama-cpp-python"
     with engine(server, store, concurrency=4) as summarizer:
@@ -83,7 +83,7 @@ def test_concurrent_stories_each_move_on_at_once(server: FakeOpenAI, store: Stor
     (404, "no such route for response_format"),
 ])
 def test_any_status_naming_the_format_moves_down_the_chain(
-    server: FakeOpenAI, store: Store, status: int, body: object
+    server: FakeOpenAI, store: Storage, status: int, body: object
 ) -> None:
     server.queue(Reply(status, body))
     with engine(server, store) as summarizer:
@@ -92,7 +92,7 @@ def test_any_status_naming_the_format_moves_down_the_chain(
     assert [r.format_type for r in server.chat_requests] == ["json_schema", "json_object"]
 
 
-def test_a_500_about_something_else_is_a_server_error(server: FakeOpenAI, store: Store) -> None:
+def test_a_500_about_something_else_is_a_server_error(server: FakeOpenAI, store: Storage) -> None:
     server.queue(error(500, "CUDA out of memory"), error(500, "CUDA out of memory"))
     with engine(server, store) as summarizer:
         [summary] = summarizer.summarize([story(1)])
@@ -101,7 +101,7 @@ def test_a_500_about_something_else_is_a_server_error(server: FakeOpenAI, store:
     assert {r.format_type for r in server.chat_requests} == {"json_schema"}
 
 
-def test_the_whole_chain_down_to_the_prompt(server: FakeOpenAI, store: Store) -> None:
+def test_the_whole_chain_down_to_the_prompt(server: FakeOpenAI, store: Storage) -> None:
     server.queue(
         Reply(500, {"error": {"message": "json_schema: unsupported"}}),
         Reply(500, {"error": {"message": "response_format.schema: extra field"}}),
@@ -116,7 +116,7 @@ def test_the_whole_chain_down_to_the_prompt(server: FakeOpenAI, store: Store) ->
 
 
 def test_what_worked_is_remembered_per_base_url_and_model(
-    server: FakeOpenAI, store: Store
+    server: FakeOpenAI, store: Storage
 ) -> None:
     server.reject_formats = {"json_schema"}
     server.reject_style = "llama-cpp-python"
@@ -130,11 +130,11 @@ def test_what_worked_is_remembered_per_base_url_and_model(
     with engine(server, store, "qwen") as other:  # another model on the same server
         other.summarize([story(3)])
     assert server.chat_requests[-1].format_type == "json_schema"
-    rows = store.query("SELECT endpoint, model, response_format FROM llm_endpoints")
-    assert [tuple(row) for row in rows] == [(server.base_url, "gemma", "json_object_schema")]
+    assert store.llm.endpoint_format(server.base_url, "gemma") == "json_object_schema"
+    assert store.llm.endpoint_format(server.base_url, "qwen") is None  # json_schema worked
 
 
-def test_the_fake_server_plays_fastapi_422_as_well(server: FakeOpenAI, store: Store) -> None:
+def test_the_fake_server_plays_fastapi_422_as_well(server: FakeOpenAI, store: Storage) -> None:
     server.reject_formats = {"json_schema"}
     server.reject_style = "fastapi-422"
     with engine(server, store) as summarizer:

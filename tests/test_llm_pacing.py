@@ -12,7 +12,7 @@ import pytest
 from openai_server import FakeOpenAI, Reply, Request, completion, error, honest_model
 
 from briefing.config import Config, LLMConfig
-from briefing.store import Store
+from briefing.storage import Storage
 from briefing.summarize.llm import LLMSummarizer, RetryPolicy
 from briefing.summarize.pacing import Pacing
 from briefing.summarize.select import make_summarizer
@@ -29,7 +29,7 @@ def story(number: int) -> Story:
 
 
 def engine_for(
-    server: FakeOpenAI, store: Store | None, retry: RetryPolicy, **llm: object
+    server: FakeOpenAI, store: Storage | None, retry: RetryPolicy, **llm: object
 ) -> LLMSummarizer:
     settings: dict[str, object] = {"base_url": server.base_url, "model": "local", **llm}
     made = make_summarizer(Config(llm=LLMConfig(**settings)), store,  # type: ignore[arg-type]
@@ -95,7 +95,7 @@ def test_timeouts_follow_the_measured_speed_within_the_cap() -> None:
 # -- against a loopback server ---------------------------------------------------------
 
 
-def test_503_when_busy_brings_concurrency_down(store: Store) -> None:
+def test_503_when_busy_brings_concurrency_down(store: Storage) -> None:
     with FakeOpenAI(latency=0.1) as server:
 
         def single_slot(request: Request) -> Reply:
@@ -109,11 +109,11 @@ def test_503_when_busy_brings_concurrency_down(store: Store) -> None:
             summaries = engine.summarize([story(n) for n in range(1, 9)])
             assert engine.endpoint.pacing.lowest_limit == 1
     assert not any(s.fell_back for s in summaries)
-    outcomes = [r[0] for r in store.query("SELECT outcome FROM llm_calls ORDER BY id")]
+    outcomes = [call.outcome for call in store.llm.calls()]
     assert outcomes.count("ok") == 8 and "server-error" in outcomes
 
 
-def test_a_single_slot_server_is_not_drowned(store: Store) -> None:
+def test_a_single_slot_server_is_not_drowned(store: Storage) -> None:
     # Like llama-cpp-python: one request computed at a time, the others queue.
     with FakeOpenAI(latency=0.4) as server:
         server.slots = 1
@@ -126,7 +126,7 @@ def test_a_single_slot_server_is_not_drowned(store: Store) -> None:
     assert not any(s.fell_back for s in summaries)
 
 
-def test_a_stalled_request_is_abandoned_early_once_the_speed_is_known(store: Store) -> None:
+def test_a_stalled_request_is_abandoned_early_once_the_speed_is_known(store: Storage) -> None:
     stalled = threading.Event()
     with FakeOpenAI() as server:
 
@@ -149,18 +149,17 @@ def test_a_stalled_request_is_abandoned_early_once_the_speed_is_known(store: Sto
         assert server.disconnects == 1
     assert elapsed < 10, elapsed  # not the configured 30 s
     assert not any(s.fell_back for s in summaries)
-    rows = store.query("SELECT outcome, tokens_in, tokens_out, tokens_estimated, error"
-                       " FROM llm_calls ORDER BY id")
-    assert [row["outcome"] for row in rows] == ["ok"] * 3 + ["timeout"] + ["ok"] * 2
+    rows = store.llm.calls()
+    assert [row.outcome for row in rows] == ["ok"] * 3 + ["timeout"] + ["ok"] * 2
     timeout = rows[3]
     # Its tokens are estimated (the server may have computed it) and marked so.
-    assert timeout["tokens_estimated"] == 1 and timeout["tokens_in"] > 0
-    assert timeout["tokens_out"] > 0 and "no answer within" in timeout["error"]
-    assert all(row["tokens_estimated"] == 0 for row in rows if row["outcome"] == "ok")
+    assert timeout.tokens_estimated and timeout.tokens_in > 0
+    assert timeout.tokens_out > 0 and "no answer within" in (timeout.error or "")
+    assert not any(row.tokens_estimated for row in rows if row.outcome == "ok")
 
 
 def test_a_run_that_times_out_says_which_settings_to_change(
-    store: Store, caplog: pytest.LogCaptureFixture
+    store: Storage, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING)
     with FakeOpenAI(latency=2.0) as server:
@@ -181,7 +180,7 @@ def test_a_run_that_times_out_says_which_settings_to_change(
     assert "estimate" in format_usage([row])
 
 
-def test_a_server_without_usage_figures_is_charged_an_estimate(store: Store) -> None:
+def test_a_server_without_usage_figures_is_charged_an_estimate(store: Storage) -> None:
     with FakeOpenAI() as server:
 
         def no_usage(request: Request) -> Reply:
@@ -194,22 +193,22 @@ def test_a_server_without_usage_figures_is_charged_an_estimate(store: Store) -> 
         with engine_for(server, store, RetryPolicy(max_retries=0)) as engine:
             [summary] = engine.summarize([story(1)])
     assert not summary.fell_back
-    [row] = store.query("SELECT tokens_in, tokens_out, tokens_estimated FROM llm_calls")
-    assert row["tokens_estimated"] == 1 and row["tokens_in"] > 0 and row["tokens_out"] > 0
+    [row] = store.llm.calls()
+    assert row.tokens_estimated and row.tokens_in > 0 and row.tokens_out > 0
 
 
-def test_reported_usage_is_kept_as_reported(store: Store) -> None:
+def test_reported_usage_is_kept_as_reported(store: Storage) -> None:
     with FakeOpenAI() as server:
         server.queue(completion(
             '{"bullets": [{"text": "Story 1: Acme Corp said it would cut 100 jobs in Ohio.",'
             ' "sources": ["A1"]}]}', prompt_tokens=321, completion_tokens=45))
         with engine_for(server, store, RetryPolicy(max_retries=0)) as engine:
             engine.summarize([story(1)])
-    [row] = store.query("SELECT tokens_in, tokens_out, tokens_estimated FROM llm_calls")
-    assert tuple(row) == (321, 45, 0)
+    [row] = store.llm.calls()
+    assert (row.tokens_in, row.tokens_out, row.tokens_estimated) == (321, 45, False)
 
 
-def test_no_top_lines_are_asked_when_no_story_got_an_answer(store: Store) -> None:
+def test_no_top_lines_are_asked_when_no_story_got_an_answer(store: Storage) -> None:
     with FakeOpenAI(latency=2.0) as server:
         retry = RetryPolicy(max_retries=0, base_delay=0.01)
         with engine_for(server, store, retry, timeout=0.3) as engine:

@@ -20,7 +20,7 @@ from openai_server import RECORDED, FakeOpenAI, Reply, Request, completion, reco
 
 from briefing.config import Config, LLMConfig, PathSettings
 from briefing.pipeline import build_brief
-from briefing.store import Store
+from briefing.storage import Storage
 from briefing.summarize.llm import LLMSummarizer, RetryPolicy
 from briefing.summarize.select import make_summarizer
 from briefing.types import Article, BulletOrigin, Story
@@ -49,7 +49,7 @@ def server() -> Iterator[FakeOpenAI]:
         yield fake
 
 
-def engine(server: FakeOpenAI, store: Store | None, **llm: object) -> LLMSummarizer:
+def engine(server: FakeOpenAI, store: Storage | None, **llm: object) -> LLMSummarizer:
     settings: dict[str, object] = {"base_url": server.base_url, "model": "gemma-3-270m",
                                    "max_concurrency": 1, **llm}
     made = make_summarizer(Config(llm=LLMConfig(**settings)), store,  # type: ignore[arg-type]
@@ -59,7 +59,7 @@ def engine(server: FakeOpenAI, store: Store | None, **llm: object) -> LLMSummari
 
 
 def test_json_schema_refused_then_the_schema_grammar_answer_is_used(
-    server: FakeOpenAI, store: Store
+    server: FakeOpenAI, store: Storage
 ) -> None:
     server.queue(replay("llama-cpp-python-json_schema.json"),
                  replay("llama-cpp-python-json_object_schema.json"))
@@ -69,11 +69,11 @@ def test_json_schema_refused_then_the_schema_grammar_answer_is_used(
     assert not summary.fell_back
     assert [b.origin for b in summary.bullets] == [BulletOrigin.LLM]
     assert summary.bullets[0].text.startswith("Talvia and Kestria signed an agreement")
-    rows = store.query("SELECT outcome, tokens_in, tokens_out FROM llm_calls ORDER BY id")
-    assert [tuple(row) for row in rows] == [("format-rejected", 0, 0), ("ok", 1350, 81)]
+    rows = [(call.outcome, call.tokens_in, call.tokens_out) for call in store.llm.calls()]
+    assert rows == [("format-rejected", 0, 0), ("ok", 1350, 81)]
 
 
-def test_its_plain_json_object_answer_is_no_answer(server: FakeOpenAI, store: Store) -> None:
+def test_its_plain_json_object_answer_is_no_answer(server: FakeOpenAI, store: Storage) -> None:
     # Without the schema the model invents its own shape: the schema check refuses it.
     server.queue(replay("llama-cpp-python-json_object.json"),
                  replay("llama-cpp-python-json_object.json"))
@@ -82,14 +82,14 @@ def test_its_plain_json_object_answer_is_no_answer(server: FakeOpenAI, store: St
     assert summary.fell_back and summary.fallback_reason == "schema"
 
 
-def test_its_free_text_answer_is_cut_off_junk(server: FakeOpenAI, store: Store) -> None:
+def test_its_free_text_answer_is_cut_off_junk(server: FakeOpenAI, store: Storage) -> None:
     server.queue(replay("llama-cpp-python-text.json"), replay("llama-cpp-python-text.json"))
     with engine(server, store) as summarizer:
         [summary] = summarizer.summarize([pipeline_story()])
     assert summary.fell_back and summary.fallback_reason == "length"
 
 
-def test_its_context_overflow_teaches_the_window(server: FakeOpenAI, store: Store) -> None:
+def test_its_context_overflow_teaches_the_window(server: FakeOpenAI, store: Storage) -> None:
     overflow = recorded("llama-cpp-python-context-overflow.json")
     window = overflow["request"]["context"]
     served: list[Request] = []
@@ -149,5 +149,9 @@ def test_a_whole_build_of_its_real_answers_shows_no_junk(
     assert notes.count(["summarized offline: the model found no usable facts in the "
                         "articles"]) == 1
     assert "6 of 6 stories summarized offline: 5 because no model bullet passed the checks; " \
-        "1 because the model found no usable facts in the articles" in data["notes"]
+        "1 because the model found no usable facts in the articles" in data["build_notes"]
+    assert data["coverage"].endswith(
+        "6 stories written offline (5 because no model bullet passed the checks, 1 because "
+        "the model found no usable facts in the articles)")
+    assert f"{data['dropped']['count']} model bullets were dropped: " in data["notes"][0]
     assert data["dropped"]["reasons"].get("too-short", 0) >= 5

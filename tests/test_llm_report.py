@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from openai_server import FakeOpenAI, Reply, Request, error, honest_model
 
-from briefing.assemble import _run_notes
+from briefing.assemble import _offline_notes
 from briefing.config import Config, Limits, LLMConfig, load_config
 from briefing.errors import ConfigError, SummarizerError
-from briefing.store import Store
+from briefing.storage import Storage
 from briefing.summarize.llm import LLMSummarizer, RetryPolicy
 from briefing.summarize.report import (
     dropped_summary,
@@ -60,7 +60,7 @@ def test_each_story_keeps_its_own_reason() -> None:
         "3 of 4 stories summarized offline: 1 because the model timed out; 1 because the "
         "prompt was longer than the LLM server's context window; 1 because the LLM server "
         "refused the request (HTTP 404)")
-    assert _run_notes(summaries) == (offline_note(summaries),)
+    assert _offline_notes(summaries) == (offline_note(summaries),)
     assert offline_note([summary("a")]) is None
     assert fallback_reason("something-new") == "the LLM engine failed (something-new)"
 
@@ -150,7 +150,7 @@ def server() -> Iterator[FakeOpenAI]:
         yield fake
 
 
-def small_context(server: FakeOpenAI, store: Store | None, **llm: object) -> LLMSummarizer:
+def small_context(server: FakeOpenAI, store: Storage | None, **llm: object) -> LLMSummarizer:
     settings: dict[str, object] = {"base_url": server.base_url, "model": "tiny",
                                    "context_tokens": 1400, "max_output_tokens": 300, **llm}
     made = make_summarizer(Config(llm=LLMConfig(**settings),  # type: ignore[arg-type]
@@ -204,7 +204,7 @@ def overflow_above(limit: int) -> object:
     return handler
 
 
-def test_a_context_overflow_teaches_the_real_window(server: FakeOpenAI, store: Store) -> None:
+def test_a_context_overflow_teaches_the_real_window(server: FakeOpenAI, store: Storage) -> None:
     server.handler = overflow_above(1400)  # type: ignore[assignment]
     story = many_articles_story(2, 900)
     with small_context(server, store, context_tokens=16_000) as engine:
@@ -214,7 +214,7 @@ def test_a_context_overflow_teaches_the_real_window(server: FakeOpenAI, store: S
     assert "set [llm] context_tokens = 1400" in advice
     tasks = [r.task for r in server.chat_requests]
     assert tasks[0] == "story_bullets" and "article_facts" in tasks  # then map-reduce
-    outcomes = [row[0] for row in store.query("SELECT outcome FROM llm_calls ORDER BY id")]
+    outcomes = [call.outcome for call in store.llm.calls()]
     assert outcomes[0] == "context-overflow" and outcomes[-1] == "ok"
 
 

@@ -10,7 +10,7 @@ import pytest
 from openai_server import FakeOpenAI, Reply, Request, answer, completion, honest_model
 
 from briefing.config import Config, Limits, LLMConfig
-from briefing.store import Store
+from briefing.storage import Storage
 from briefing.summarize.llm import LLMSummarizer, RetryPolicy
 from briefing.summarize.select import make_summarizer
 from briefing.summarize.tokens import estimate_messages, input_budget
@@ -53,7 +53,7 @@ def server() -> Iterator[FakeOpenAI]:
 
 
 def llm_summarizer(
-    server: FakeOpenAI, store: Store | None, *, max_bullets: int = 4, **llm: object
+    server: FakeOpenAI, store: Storage | None, *, max_bullets: int = 4, **llm: object
 ) -> LLMSummarizer:
     settings: dict[str, object] = {"base_url": server.base_url, "model": "fake-model", **llm}
     config = Config(
@@ -65,7 +65,7 @@ def llm_summarizer(
     return summarizer
 
 
-def test_bullets_are_verified_and_cite_store_ids(server: FakeOpenAI, store: Store) -> None:
+def test_bullets_are_verified_and_cite_store_ids(server: FakeOpenAI, store: Storage) -> None:
     summarizer = llm_summarizer(server, store)
     [summary] = summarizer.summarize([acme_story()])
     assert summarizer.engine == "llm:fake-model"
@@ -80,7 +80,7 @@ def test_bullets_are_verified_and_cite_store_ids(server: FakeOpenAI, store: Stor
 
 
 def test_the_request_asks_for_a_strict_schema_with_articles_last(
-    server: FakeOpenAI, store: Store
+    server: FakeOpenAI, store: Storage
 ) -> None:
     llm_summarizer(server, store, temperature=0.1, max_output_tokens=300).summarize([acme_story()])
     [request] = server.chat_requests
@@ -109,7 +109,7 @@ INJECTED = (
 )
 
 
-def test_instructions_inside_an_article_change_nothing(server: FakeOpenAI, store: Store) -> None:
+def test_instructions_inside_an_article_change_nothing(server: FakeOpenAI, store: Storage) -> None:
     story = Story("inj", "Acme cuts jobs", (article(1, INJECTED), article(2, ACME_2)))
     [summary] = llm_summarizer(server, store).summarize([story])
     [request] = server.chat_requests
@@ -119,7 +119,7 @@ def test_instructions_inside_an_article_change_nothing(server: FakeOpenAI, store
     assert all("ZetaCoin" not in b.text for b in summary.bullets)
 
 
-def test_a_model_that_obeys_an_injection_cannot_add_it(server: FakeOpenAI, store: Store) -> None:
+def test_a_model_that_obeys_an_injection_cannot_add_it(server: FakeOpenAI, store: Storage) -> None:
     def obedient(request: Request) -> Reply:
         return answer(
             "bullets",
@@ -140,7 +140,7 @@ def test_a_model_that_obeys_an_injection_cannot_add_it(server: FakeOpenAI, store
 
 
 def test_hallucinations_and_wrong_ids_are_dropped_with_reasons(
-    server: FakeOpenAI, store: Store
+    server: FakeOpenAI, store: Storage
 ) -> None:
     server.queue(answer(
         "bullets",
@@ -161,7 +161,7 @@ def test_hallucinations_and_wrong_ids_are_dropped_with_reasons(
 
 
 def test_a_name_from_the_other_article_needs_that_citation(
-    server: FakeOpenAI, store: Store
+    server: FakeOpenAI, store: Storage
 ) -> None:
     server.queue(answer(
         "bullets",
@@ -173,7 +173,7 @@ def test_a_name_from_the_other_article_needs_that_citation(
     assert [d.reason for d in summary.dropped] == ["ungrounded-name"]
 
 
-def test_no_grounded_bullet_means_extractive_fallback(server: FakeOpenAI, store: Store) -> None:
+def test_no_grounded_bullet_means_extractive_fallback(server: FakeOpenAI, store: Storage) -> None:
     server.queue(answer("bullets", ("Acme Corp fired 9,999 people.", ["A1"])))
     [summary] = llm_summarizer(server, store).summarize([acme_story()])
     assert summary.fell_back
@@ -184,7 +184,7 @@ def test_no_grounded_bullet_means_extractive_fallback(server: FakeOpenAI, store:
     assert [d.reason for d in summary.dropped] == ["ungrounded-number"]
 
 
-def test_invalid_json_gets_one_repair_retry(server: FakeOpenAI, store: Store) -> None:
+def test_invalid_json_gets_one_repair_retry(server: FakeOpenAI, store: Storage) -> None:
     server.queue(completion('{"bullets": [{"text": "Acme'))
     [summary] = llm_summarizer(server, store).summarize([acme_story()])
     assert not summary.fell_back and summary.bullets
@@ -192,11 +192,11 @@ def test_invalid_json_gets_one_repair_retry(server: FakeOpenAI, store: Store) ->
     assert len(second.messages) == 4
     assert second.messages[2]["role"] == "assistant"
     assert "not usable" in second.messages[3]["content"]
-    outcomes = [r["outcome"] for r in store.query("SELECT outcome FROM llm_calls ORDER BY id")]
+    outcomes = [call.outcome for call in store.llm.calls()]
     assert outcomes == ["invalid-json", "ok"]
 
 
-def test_an_answer_breaking_the_schema_twice_falls_back(server: FakeOpenAI, store: Store) -> None:
+def test_an_answer_breaking_the_schema_twice_falls_back(server: FakeOpenAI, store: Storage) -> None:
     wrong_shape = completion(json.dumps({"summary": "Acme cut jobs."}))
     server.queue(wrong_shape, wrong_shape)
     [summary] = llm_summarizer(server, store).summarize([acme_story()])
@@ -209,7 +209,7 @@ def test_an_answer_breaking_the_schema_twice_falls_back(server: FakeOpenAI, stor
 
 
 def test_a_truncated_answer_is_retried_with_a_smaller_input(
-    server: FakeOpenAI, store: Store
+    server: FakeOpenAI, store: Storage
 ) -> None:
     server.queue(completion('{"bullets": [{"text": "Acme Corp said', finish_reason="length"))
     [summary] = llm_summarizer(server, store).summarize([acme_story()])
@@ -219,7 +219,7 @@ def test_a_truncated_answer_is_retried_with_a_smaller_input(
     assert "short" in second.user
 
 
-def test_top_lines_are_grounded_and_cite_store_ids(server: FakeOpenAI, store: Store) -> None:
+def test_top_lines_are_grounded_and_cite_store_ids(server: FakeOpenAI, store: Storage) -> None:
     summarizer = llm_summarizer(server, store)
     stories = [acme_story()]
     summaries = summarizer.summarize(stories)
@@ -232,7 +232,7 @@ def test_top_lines_are_grounded_and_cite_store_ids(server: FakeOpenAI, store: St
         "maxItems"] == 3
 
 
-def test_top_lines_fail_quietly(server: FakeOpenAI, store: Store) -> None:
+def test_top_lines_fail_quietly(server: FakeOpenAI, store: Storage) -> None:
     summarizer = llm_summarizer(server, store)
     stories = [acme_story()]
     summaries = summarizer.summarize(stories)
@@ -242,7 +242,7 @@ def test_top_lines_fail_quietly(server: FakeOpenAI, store: Store) -> None:
     assert summarizer.top_lines(summaries, stories) == ()
 
 
-def test_concurrency_is_bounded(store: Store) -> None:
+def test_concurrency_is_bounded(store: Storage) -> None:
     with FakeOpenAI(latency=0.05) as server:
         stories = [acme_story(f"s{n}") for n in range(12)]
         summaries = llm_summarizer(server, store, max_concurrency=3).summarize(stories)
@@ -250,7 +250,7 @@ def test_concurrency_is_bounded(store: Store) -> None:
     assert 2 <= server.max_in_flight <= 3
 
 
-def test_long_stories_go_map_reduce_within_the_context(server: FakeOpenAI, store: Store) -> None:
+def test_long_stories_go_map_reduce_within_the_context(server: FakeOpenAI, store: Storage) -> None:
     paragraphs = [f"Paragraph {n}: Acme Corp reported {n} new orders from Ohio."
                   for n in range(1, 80)]
     long_text = "\n".join(paragraphs)

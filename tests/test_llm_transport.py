@@ -11,7 +11,7 @@ import pytest
 from openai_server import FakeOpenAI, Reply, honest_model
 
 from briefing.config import Config, LLMConfig
-from briefing.store import Store
+from briefing.storage import Storage
 from briefing.summarize.llm import LLMSummarizer, RetryPolicy
 from briefing.summarize.select import make_summarizer
 from briefing.types import Article, Story
@@ -38,19 +38,19 @@ def flood(total: int, chunk: int = 64 * 1024) -> Iterator[bytes]:
         sent += chunk
 
 
-def summarizer(base_url: str, store: Store) -> LLMSummarizer:
+def summarizer(base_url: str, store: Storage) -> LLMSummarizer:
     config = Config(llm=LLMConfig(base_url=base_url, model="m", max_response_bytes=CAP))
     made = make_summarizer(config, store, retry=FAST)
     assert isinstance(made, LLMSummarizer)
     return made
 
 
-def outcomes(store: Store) -> list[str]:
-    return [row[0] for row in store.query("SELECT outcome FROM llm_calls ORDER BY id")]
+def outcomes(store: Storage) -> list[str]:
+    return [call.outcome for call in store.llm.calls()]
 
 
 @pytest.mark.parametrize("declared", [None, HUGE + 100])
-def test_a_200_mb_answer_is_not_read_whole(store: Store, declared: int | None) -> None:
+def test_a_200_mb_answer_is_not_read_whole(store: Storage, declared: int | None) -> None:
     with FakeOpenAI() as server:
         server.queue(Reply(200, chunks=flood(HUGE), content_length=declared))
         started = time.monotonic()
@@ -67,7 +67,7 @@ def test_a_200_mb_answer_is_not_read_whole(store: Store, declared: int | None) -
     assert outcomes(store) == ["too-large"]
 
 
-def test_an_error_body_is_capped_too(store: Store) -> None:
+def test_an_error_body_is_capped_too(store: Storage) -> None:
     with FakeOpenAI() as server:
         server.queue(Reply(500, chunks=flood(HUGE)))
         with summarizer(server.base_url, store) as engine:
@@ -76,7 +76,7 @@ def test_an_error_body_is_capped_too(store: Store) -> None:
     assert summary.fallback_reason == "too-large"
 
 
-def test_answers_under_the_cap_pass(store: Store) -> None:
+def test_answers_under_the_cap_pass(store: Storage) -> None:
     with FakeOpenAI() as server:
         padding = " " * (CAP - 4096)  # a large but allowed answer
 
@@ -91,7 +91,7 @@ def test_answers_under_the_cap_pass(store: Store) -> None:
     assert outcomes(store) == ["ok"]
 
 
-def test_a_trickling_answer_is_held_to_the_timeout(store: Store) -> None:
+def test_a_trickling_answer_is_held_to_the_timeout(store: Storage) -> None:
     def trickle() -> Iterator[bytes]:
         for _ in range(100):
             time.sleep(0.05)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import SEEDS_DIR
 
 from briefing.text import (
     content_words,
@@ -18,7 +17,7 @@ from briefing.text import (
     words,
 )
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "seeds"
+SEEDS = SEEDS_DIR  # $BRIEFING_CORPUS/seeds, else <repo>/../shared/corpus/seeds
 
 
 def seed_texts() -> list[str]:

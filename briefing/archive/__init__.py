@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,14 +32,13 @@ from briefing.archive.search import (
     index_briefs,
     indexed_count,
     indexed_keys,
-    require_fts5,
 )
 from briefing.archive.search import search as _search
 from briefing.brief import SLUG_PATTERN
 from briefing.clock import now_utc
-from briefing.config import Config
+from briefing.config import Config, is_store_url
 from briefing.folders import cleanup_temporary
-from briefing.store import Store
+from briefing.storage import open_storage
 
 if TYPE_CHECKING:
     from briefing.archive.serve import make_server, server_url
@@ -100,15 +99,13 @@ def search(
     config: Config, query: str, *, limit: int = 20, profile: str | None = None
 ) -> list[SearchHit]:
     """Stories matching every word of ``query``, best first, with snippets."""
-    require_fts5()
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         return _search(store, query, limit=limit, profile=profile)
 
 
 def indexed_briefs(config: Config) -> int:
     """How many briefs the full-text index holds (0 after losing the store: rebuild)."""
-    require_fts5()
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         return indexed_count(store)
 
 
@@ -136,8 +133,8 @@ def find_brief(
     ref = ref.strip()
     folder: Path | None
     if ref.isdigit():
-        with Store(config.paths.store) as store:
-            record = store.brief_record(int(ref))
+        with open_storage(config.paths.store) as store:
+            record = store.briefs.record(int(ref))
         folder = record.folder if record is not None and record.state == "published" else None
     elif _KEY_PATTERN.fullmatch(ref):
         folder = root / ref
@@ -166,14 +163,15 @@ def _sync(
     config: Config, out_root: Path | None, *, now: datetime | None, everything: bool
 ) -> ArchiveReport:
     started = time.perf_counter()
-    require_fts5()
     root = out_root or config.paths.out
     now = (now or now_utc()).astimezone()
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
+        store.search.check()
         installation = store.installation_id
         # Interrupted builds first: their folders are either published or removed.
+        lease = timedelta(seconds=config.workers.lease_seconds)
         for profile_dir in _profile_dirs(root):
-            cleanup_temporary(store, profile_dir)
+            cleanup_temporary(store, profile_dir, worker_lease=lease)
         entries = load_archive(root, checked_file=_checked_file(config), remember=True,
                                recheck=everything)
         pruned_now = prune(root, entries, config.archive.keep_days, now.date())
@@ -208,8 +206,10 @@ def _sync(
     )
 
 
-def _checked_file(config: Config) -> Path:
-    return config.paths.store.parent / CHECKED_FILE
+def _checked_file(config: Config) -> Path | None:
+    """Beside an SQLite store; none for a PostgreSQL one (every file is then checked)."""
+    store = config.paths.store
+    return None if is_store_url(store) else Path(store).parent / CHECKED_FILE
 
 
 def _profile_dirs(root: Path) -> list[Path]:

@@ -30,19 +30,19 @@ import trafilatura  # noqa: F401
 
 from briefing.caps import cap_document
 from briefing.clean import clean_documents
-from briefing.collect import WEB_SOURCE_TYPES, articles, dedup, health
+from briefing.collect import WEB_SOURCE_TYPES, dedup
 from briefing.collect.feeds import FeedEntry, parse_feed
 from briefing.collect.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchResult
-from briefing.collect.health import Validators
+from briefing.collect.health import Validators, source_ref
 from briefing.collect.pages import Page, PageError, Robots, read_page
 from briefing.collect.report import CollectReport, SourceFailure, UnusableEntries
 from briefing.collect.urls import canonical_url, display_url
 from briefing.config import Config, SourceConfig
 from briefing.errors import SourceError
 from briefing.ingest.outlet import site_host
-from briefing.store import Store
+from briefing.storage import EntryCounts, Identity, NewArticle, SourceRun, Storage
 from briefing.text import cut_text
-from briefing.types import RawDocument
+from briefing.types import Article, RawDocument
 
 logger = logging.getLogger(__name__)
 
@@ -84,23 +84,29 @@ class Outcome:
 
 def collect(
     config: Config,
-    store: Store,
+    store: Storage,
     sources: Sequence[SourceConfig],
     *,
     now: datetime | None = None,
+    index: dedup.NearDuplicateIndex | None = None,
 ) -> CollectReport:
-    """Fetch every feed and page source and store what is new; see ``briefing.collect``."""
+    """Fetch every feed and page source and store what is new; see ``briefing.collect``.
+
+    ``index``: the near-duplicate index to use, for a job that collects in several
+    batches (loaded from the store once, it learns each batch's articles).
+    """
     now = now or datetime.now(UTC)
     web = [source for source in sources if source.type in WEB_SOURCE_TYPES]
     outcomes = run_sync(_fetch_all(config, store, web))
-    counts = _store_all(store, outcomes, now)
+    counts = _store_all(store, outcomes, now, index)
     failures: list[SourceFailure] = []
     unusable: list[UnusableEntries] = []
+    runs: list[SourceRun] = []
     for outcome in outcomes:
         source = outcome.source
         if outcome.error is not None:
             logger.warning("%s: %s", source.name, outcome.error)
-            health.record_failure(store, source, now, outcome.error)
+            runs.append(SourceRun(source_ref(source), error=outcome.error))
             where = display_url(source.url or "")
             failures.append(SourceFailure(source.name, where, outcome.error))
             continue
@@ -111,10 +117,15 @@ def collect(
             unusable.append(lost)
         if outcome.warning:
             logger.warning("%s: %s", source.name, outcome.warning)
-        new = counts.new_by_source.get(source.name, 0)
         read = not outcome.unchanged  # a 304 read nothing: keep what the last read found
-        health.record_success(store, source, now, new=new, validators=outcome.validators,
-                              unusable=lost if read else None, warning=outcome.warning)
+        runs.append(SourceRun(
+            source_ref(source), new=counts.new_by_source.get(source.name, 0),
+            validators=outcome.validators,
+            unusable=EntryCounts(lost.no_text, lost.page_failed, lost.emptied) if read else None,
+            warning=outcome.warning,
+        ))
+    # Each source's health, after its articles are safely stored: one transaction.
+    store.sources.record_runs(runs, now)
     return CollectReport(
         new=len(counts.article_ids),
         duplicates=counts.duplicates + sum(outcome.seen for outcome in outcomes),
@@ -143,16 +154,20 @@ def run_sync(coroutine: Awaitable[T]) -> T:
 
 
 async def _fetch_all(
-    config: Config, store: Store, sources: Sequence[SourceConfig]
+    config: Config, store: Storage, sources: Sequence[SourceConfig]
 ) -> list[Outcome]:
+    known = store.sources.validators_many([source_ref(source) for source in sources])
     async with Fetcher(config.fetch) as fetcher:
-        gatherer = _Gatherer(config, store, fetcher)
+        gatherer = _Gatherer(config, store, fetcher, known)
         return list(await asyncio.gather(*(gatherer.source(source) for source in sources)))
 
 
 class _Gatherer:
-    def __init__(self, config: Config, store: Store, fetcher: Fetcher) -> None:
+    def __init__(
+        self, config: Config, store: Storage, fetcher: Fetcher, known: dict[str, Validators]
+    ) -> None:
         self.config = config
+        self.known = known  # each source's validators, read in one query
         self.settings = config.fetch
         self.store = store
         self.fetcher = fetcher
@@ -176,7 +191,7 @@ class _Gatherer:
 
     async def _feed(self, source: SourceConfig, outcome: Outcome) -> None:
         assert source.url is not None
-        known = health.validators(self.store, source)
+        known = self.known.get(source.name, Validators())
         answer = await self.fetcher.get(
             source.url, accept=FEED_ACCEPT, etag=known.etag, last_modified=known.last_modified
         )
@@ -198,7 +213,7 @@ class _Gatherer:
         # What the feed calls itself first; a configured outlet fills in; else the host.
         outlet = feed.title or source.outlet or site_host(answer.url)
         links = [canonical_url(entry.link) if entry.link else None for entry in feed.entries]
-        seen = articles.known_urls(self.store, (link for link in links if link))
+        seen = self.store.articles.known_urls(link for link in links if link)
         budget_end = asyncio.get_running_loop().time() + FULL_TEXT_BUDGET * self.settings.deadline
         jobs = []
         for index, (entry, link) in enumerate(zip(feed.entries, links, strict=True)):
@@ -238,7 +253,7 @@ class _Gatherer:
             page_failed = page is None
             if page is not None:
                 more = [canonical_url(page.url), page.canonical]
-                if articles.known_urls(self.store, more):
+                if self.store.articles.known_urls(more):
                     outcome.seen += 1
                     return None
                 urls = [page.canonical, *urls, *more]
@@ -278,7 +293,8 @@ class _Gatherer:
 
     async def _page(self, source: SourceConfig, outcome: Outcome) -> None:
         assert source.url is not None
-        answer, page = await self._fetch_page(source.url, health.validators(self.store, source))
+        answer, page = await self._fetch_page(source.url,
+                                             self.known.get(source.name))
         if page is None:
             outcome.unchanged = True
             return
@@ -286,7 +302,7 @@ class _Gatherer:
         outcome.warning = page.warning
         urls = list(dict.fromkeys([page.canonical, canonical_url(page.url),
                                    canonical_url(source.url)]))
-        if articles.known_urls(self.store, urls):
+        if self.store.articles.known_urls(urls):
             outcome.seen += 1
             return
         outlet = page.outlet or source.outlet or site_host(page.canonical)
@@ -334,12 +350,6 @@ class _Gatherer:
         return cap_document(document, self.config.limits)
 
 
-#: Identities are written in batches of this many articles: one commit each, not one
-#: per article. A crash loses at most a batch of URLs and sketches, never an article:
-#: the next run meets those articles again and finds them by content hash.
-_BATCH = 250
-
-
 @dataclass(slots=True)
 class _Counts:
     article_ids: list[int] = field(default_factory=list)
@@ -349,7 +359,15 @@ class _Counts:
     emptied_by_source: dict[str, int] = field(default_factory=dict)  # nothing left once cleaned
 
 
-def _store_all(store: Store, outcomes: Sequence[Outcome], now: datetime) -> _Counts:
+def _store_all(
+    store: Storage, outcomes: Sequence[Outcome], now: datetime,
+    index: dedup.NearDuplicateIndex | None = None,
+) -> _Counts:
+    """Clean the batch, store it in one transaction, then link copies (another one).
+
+    A crash between the two loses URLs and sketches, never an article: the next
+    run meets those articles again and finds them by content hash.
+    """
     counts = _Counts()
     unique: dict[str, Candidate] = {}
     for outcome in outcomes:
@@ -360,36 +378,42 @@ def _store_all(store: Store, outcomes: Sequence[Outcome], now: datetime) -> _Cou
                 unique[candidate.document.location] = candidate
     if not unique:
         return counts
-    index = dedup.NearDuplicateIndex(store, now=now)
-    pending: list[articles.Identity] = []
     cleaned = clean_documents([candidate.document for candidate in unique.values()])
     kept = {document.location for document in cleaned}
     for location, candidate in unique.items():
         if location not in kept:  # all boilerplate: clean_documents dropped it
             source = candidate.document.source
             counts.emptied_by_source[source] = counts.emptied_by_source.get(source, 0) + 1
-    for document in cleaned:
-        pending.append(_store_one(store, index, document, unique[document.location], now, counts))
-        if len(pending) >= _BATCH:
-            articles.record_identities(store, pending)
-            pending = []
-    articles.record_identities(store, pending)
+    stored = store.articles.add_many([_new_article(document, now) for document in cleaned])
+    index = index or dedup.NearDuplicateIndex(store, now=now)
+    identities = [
+        _identify(index, document, unique[document.location], article, is_new, counts)
+        for document, (article, is_new) in zip(cleaned, stored, strict=True)
+    ]
+    store.articles.record_identities(identities)
     return counts
 
 
-def _store_one(
-    store: Store,
+def _new_article(document: RawDocument, now: datetime) -> NewArticle:
+    return NewArticle(
+        source=document.source, outlet=document.outlet or "",
+        title=document.title or "Untitled", text=document.text, url=document.url,
+        published=document.published, fetched=now,
+    )
+
+
+def _identify(
     index: dedup.NearDuplicateIndex,
     document: RawDocument,
     candidate: Candidate,
-    now: datetime,
+    article: Article,
+    is_new: bool,
     counts: _Counts,
-) -> articles.Identity:
-    """Store one cleaned article and count it; returns what to record about it."""
-    article, is_new = store.add_document(document, fetched=now)
+) -> Identity:
+    """Count one stored article and say what to record about it (a copy: link it)."""
     if not is_new:  # same content under another URL: remember the URL, skip it next time
         counts.duplicates += 1
-        return articles.Identity(article.id, candidate.urls)
+        return Identity(article.id, candidate.urls)
     sketch = dedup.sketch(article.title, article.text)
     original = index.find(sketch) if sketch is not None else None
     if sketch is not None:
@@ -401,7 +425,7 @@ def _store_one(
     else:
         counts.article_ids.append(article.id)
         counts.new_by_source[document.source] = counts.new_by_source.get(document.source, 0) + 1
-    return articles.Identity(
+    return Identity(
         article.id,
         candidate.urls,
         canonical_url=candidate.urls[0] if candidate.urls else None,
@@ -409,4 +433,3 @@ def _store_one(
         scheme=dedup.SCHEME if sketch is not None else None,
         signature=dedup.to_blob(sketch) if sketch is not None else None,
     )
-

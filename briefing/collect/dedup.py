@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from briefing.store import Store
+from briefing.storage import Storage
 
 if TYPE_CHECKING:
     # datasketch imports scipy.integrate (a second of CPU here): it loads on the first
@@ -57,6 +57,14 @@ def _permutations() -> Any:
     from datasketch import MinHash
 
     return MinHash(num_perm=NUM_PERM, hashfunc=_crc32, scheme="affine32").permutations
+
+
+@functools.cache
+def _lsh_params() -> tuple[int, int]:
+    # Choosing the bands and rows for THRESHOLD integrates numerically (0.1 s and more);
+    # the answer never changes, so every index reuses the first one's.
+    probe = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    return int(probe.b), int(probe.r)
 
 
 def sketch(title: str, text: str) -> MinHash | None:
@@ -97,7 +105,7 @@ def from_blob(blob: bytes) -> MinHash:
 class NearDuplicateIndex:
     """The sketches of recent articles; finds the first copy of a new one."""
 
-    def __init__(self, store: Store, *, now: datetime | None = None) -> None:
+    def __init__(self, store: Storage, *, now: datetime | None = None) -> None:
         self._store = store
         self._now = now or datetime.now(UTC)
         self._lsh: MinHashLSH | None = None
@@ -126,15 +134,11 @@ class NearDuplicateIndex:
         if self._lsh is None:
             from datasketch import MinHashLSH
 
-            self._lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-            since = (self._now - timedelta(days=WINDOW_DAYS)).astimezone(UTC).isoformat()
-            rows = self._store.query(
-                "SELECT s.article_id, s.signature, a.duplicate_of FROM article_sketches s"
-                " JOIN articles a ON a.id = s.article_id"
-                " WHERE s.scheme = ? AND a.first_seen_at >= ? ORDER BY s.article_id",
-                (SCHEME, since),
-            )
-            self._load((int(r[0]), bytes(r[1]), r[2]) for r in rows)
+            self._lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM,
+                                   params=_lsh_params())
+            since = self._now - timedelta(days=WINDOW_DAYS)
+            stored = self._store.articles.sketches(SCHEME, since=since)
+            self._load((s.article_id, s.signature, s.duplicate_of) for s in stored)
         return self._lsh
 
     def _load(self, rows: Iterable[tuple[int, bytes, int | None]]) -> None:

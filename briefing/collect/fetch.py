@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import socket
+import ssl
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -140,6 +142,13 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes about 0.1 s; a worker collecting in batches opens a
+    # client per batch, so every client shares the one context (read-only once made).
+    return httpx.create_ssl_context()
+
+
 class Fetcher:
     """An HTTP client with the limits above; use as ``async with Fetcher(settings) as f``."""
 
@@ -173,6 +182,7 @@ class Fetcher:
             follow_redirects=False,  # followed here, so every hop is checked
             trust_env=False,  # an environment proxy would bypass the address checks
             transport=self._transport,
+            verify=_tls_context(),
         )
         return self
 

@@ -1,4 +1,4 @@
-"""Each web source's fetch state and health, in the store's ``sources`` table.
+"""Each web source's fetch state and health, as the store's source repository keeps it.
 
 Per source: the validators for the next conditional GET (ETag, Last-Modified,
 kept only while the source's URL stays the same), when it last succeeded,
@@ -10,13 +10,14 @@ prints ``format_health(source_health(store))``.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from briefing.collect.report import UnusableEntries
 from briefing.config import SourceConfig
-from briefing.store import Store
+from briefing.storage import SourceRef, Storage, Validators
+
+__all__ = ["SourceHealth", "Validators", "format_health", "source_health", "source_ref"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,104 +43,29 @@ class SourceHealth:
         return "ok" if self.last_success else "never fetched"
 
 
-@dataclass(frozen=True, slots=True)
-class Validators:
-    """What the last good answer said, for a conditional GET."""
-
-    etag: str | None = None
-    last_modified: str | None = None
+def source_ref(source: SourceConfig) -> SourceRef:
+    """How the store keys a configured web source."""
+    return SourceRef(source.name, source.type, source.url)
 
 
-def validators(store: Store, source: SourceConfig) -> Validators:
-    """The stored ETag and Last-Modified of ``source``, if its URL has not changed."""
-    rows = store.query(
-        "SELECT etag, last_modified FROM sources WHERE name = ? AND url IS ?",
-        (source.name, source.url),
-    )
-    if not rows:
-        return Validators()
-    return Validators(etag=rows[0]["etag"], last_modified=rows[0]["last_modified"])
-
-
-def record_success(
-    store: Store,
-    source: SourceConfig,
-    now: datetime,
-    *,
-    new: int,
-    validators: Validators | None,
-    unusable: UnusableEntries | None = None,
-    warning: str | None = None,
-) -> None:
-    """A good run; ``validators`` None keeps the stored ones (a 304 answer).
-
-    ``unusable`` None (a 304 answer: nothing was read) keeps the counts and the
-    warning of the last run that read the source.
-    """
-    moment = _iso(now)
-    with store.transaction() as db:
-        _ensure_row(db, source)
-        db.execute(
-            "UPDATE sources SET last_attempt_at = ?, last_success_at = ?,"
-            " consecutive_failures = 0, last_new = ? WHERE name = ?",
-            (moment, moment, new, source.name),
-        )
-        if validators is not None:
-            db.execute(
-                "UPDATE sources SET etag = ?, last_modified = ? WHERE name = ?",
-                (validators.etag, validators.last_modified, source.name),
-            )
-        if unusable is not None:
-            db.execute(
-                "UPDATE sources SET last_no_text = ?, last_page_failed = ?, last_emptied = ?,"
-                " last_warning = ? WHERE name = ?",
-                (unusable.no_text, unusable.page_failed, unusable.emptied, warning,
-                 source.name),
-            )
-
-
-def record_failure(store: Store, source: SourceConfig, now: datetime, error: str) -> None:
-    moment = _iso(now)
-    with store.transaction() as db:
-        _ensure_row(db, source)
-        db.execute(
-            "UPDATE sources SET last_attempt_at = ?, last_error = ?, last_error_at = ?,"
-            " consecutive_failures = consecutive_failures + 1 WHERE name = ?",
-            (moment, error, moment, source.name),
-        )
-
-
-def _ensure_row(db: sqlite3.Connection, source: SourceConfig) -> None:
-    db.execute(
-        "INSERT INTO sources (name, type, url) VALUES (?, ?, ?)"
-        " ON CONFLICT(name) DO UPDATE SET type = excluded.type,"
-        # A source pointed at a new URL starts afresh: old validators would lie.
-        " etag = CASE WHEN url IS excluded.url THEN etag END,"
-        " last_modified = CASE WHEN url IS excluded.url THEN last_modified END,"
-        " url = excluded.url",
-        (source.name, source.type, source.url),
-    )
-
-
-def source_health(store: Store) -> list[SourceHealth]:
+def source_health(store: Storage) -> list[SourceHealth]:
     """Every web source ever collected, by name."""
-    rows = store.query("SELECT * FROM sources ORDER BY name")
     return [
         SourceHealth(
-            name=row["name"],
-            type=row["type"],
-            url=row["url"],
-            last_attempt=_from_iso(row["last_attempt_at"]),
-            last_success=_from_iso(row["last_success_at"]),
-            last_error=row["last_error"],
-            last_error_at=_from_iso(row["last_error_at"]),
-            consecutive_failures=int(row["consecutive_failures"]),
-            last_new=int(row["last_new"]),
-            unusable=UnusableEntries(row["name"], int(row["last_no_text"]),
-                                     int(row["last_page_failed"]), int(row["last_emptied"])),
-            last_warning=row["last_warning"],
+            name=row.name,
+            type=row.type,
+            url=row.url,
+            last_attempt=row.last_attempt,
+            last_success=row.last_success,
+            last_error=row.last_error,
+            last_error_at=row.last_error_at,
+            consecutive_failures=row.consecutive_failures,
+            last_new=row.last_new,
+            unusable=UnusableEntries(row.name, row.unusable.no_text, row.unusable.page_failed,
+                                     row.unusable.emptied),
+            last_warning=row.last_warning,
         )
-        for row in rows
+        for row in store.sources.all()
     ]
 
 
@@ -171,11 +97,3 @@ def format_health(rows: list[SourceHealth]) -> str:
 
 def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
-def _from_iso(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None

@@ -37,12 +37,13 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from briefing.addresses import Mailbox, parse_mailbox
-from briefing.config import Config, SmtpSettings
+from briefing.claims import Liveness
+from briefing.config import Config, SmtpSettings, is_store_url
 from briefing.deliver.content import email_content, load_brief
 from briefing.deliver.mime import (
     EmailContent,
@@ -63,7 +64,7 @@ from briefing.deliver.smtp import (
 from briefing.errors import BriefingError
 from briefing.fsutil import write_atomic
 from briefing.render.context import reader_links
-from briefing.store import Store
+from briefing.storage import Storage
 
 __all__ = [
     "DeliveryError",
@@ -165,7 +166,7 @@ def _hint(brief_id: int, state: str) -> str:
 
 def send_brief(
     config: Config,
-    store: Store,
+    store: Storage,
     brief_id: int | None = None,
     *,
     profile: str | None = None,
@@ -174,13 +175,17 @@ def send_brief(
     retry_failed: bool = False,
     environ: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    owner: str | None = None,
+    liveness: Liveness | None = None,
 ) -> SendReport:
     """Send brief ``brief_id`` (default: the latest of ``profile``) to its profile's recipients.
 
     ``retry_unknown`` / ``retry_failed`` resend, on purpose, messages whose fate is
     unknown / that failed. Raises ``DeliveryError`` when nothing can be attempted
     (no brief, no recipients, no from address, bad credentials setup, TLS not
-    trusted); per-recipient outcomes are in the returned ``SendReport``.
+    trusted); per-recipient outcomes are in the returned ``SendReport``. ``owner``
+    names the claims (a scheduler worker passes its own); ``liveness`` says whose
+    claims still hold (default: read from the store).
     """
     settings = config.smtp
     brief, record = load_brief(store, brief_id, profile)
@@ -196,30 +201,30 @@ def send_brief(
         report.files = _write_eml_files(folder, content, settings, recipients, domain)
         return report
 
-    outbox = Outbox(store)
+    liveness = liveness or Liveness.of(store, timedelta(seconds=config.workers.lease_seconds))
+    outbox = Outbox(store, owner, liveness)
     outbox.enqueue(record.id, recipients, lambda: make_message_id(domain))
     for orphan in outbox.mark_orphans_unknown(record.id, _lease(settings)):
         logger.info("%s: a previous send stopped mid-message; marked unknown", orphan.recipient)
-    todo = [
-        row for row in outbox.rows(record.id)
-        if row.recipient in recipients
+    if any(
+        row.recipient in recipients
         and (row.state == "pending" or (retry_unknown and row.state == "unknown")
              or (retry_failed and row.state == "failed"))
-    ]
-    if todo:
-        sending = _Sending(settings, outbox, content, sender, recipients, report, sleep)
+        for row in outbox.rows(record.id)
+    ):
+        sending = _Sending(settings, outbox, content, sender, recipients, report, sleep,
+                           record.id, retry_unknown, retry_failed)
         with SmtpConnection(settings, environ) as connection:
             if settings.mode == "bcc":
-                sending.bcc(connection, todo)
+                sending.bcc(connection)
             else:
-                for row in todo:
-                    sending.one(connection, row)
+                sending.each(connection)
     _fill_report(report, outbox.rows(record.id), set(recipients))
     return report
 
 
 def delivery_problems(
-    config: Config, store: Store, profiles: Sequence[str] | None = None
+    config: Config, store: Storage, profiles: Sequence[str] | None = None
 ) -> list[DeliveryProblem]:
     """Messages of ``profiles`` (default: every profile) that failed or whose fate is
     unknown, and that nobody has resent or dismissed yet, oldest brief first.
@@ -228,7 +233,8 @@ def delivery_problems(
     problem any more. Rows left ``sending`` by a process that is gone are marked
     unknown first (they are problems too).
     """
-    outbox = Outbox(store)
+    outbox = Outbox(store, liveness=Liveness.of(
+        store, timedelta(seconds=config.workers.lease_seconds)))
     for orphan in outbox.settle_orphans(_lease(config.smtp)):
         logger.info("brief %d: %s: a send stopped mid-message; marked unknown",
                     orphan.brief_id, orphan.recipient)
@@ -247,12 +253,12 @@ def delivery_problems(
     return problems
 
 
-def dismiss_problems(store: Store, brief_id: int) -> list[DeliveryProblem]:
+def dismiss_problems(store: Storage, brief_id: int) -> list[DeliveryProblem]:
     """Stop reporting brief ``brief_id``'s failed and unknown messages (nothing is sent);
     returns what was dismissed."""
-    record = store.brief_record(brief_id)
+    record = store.briefs.record(brief_id)
     if record is None:
-        raise DeliveryError(f"no brief with id {brief_id} in {store.path}")
+        raise DeliveryError(f"no brief with id {brief_id} in {store.location}")
     return [
         DeliveryProblem(row.brief_id, record.profile, record.slug, row.recipient, row.state,
                         row.last_error or row.state)
@@ -303,7 +309,7 @@ def _under(folder: Path, root: Path) -> bool:
 
 @dataclass
 class _Sending:
-    """One run's sending loop: claims rows, sends, records the outcome."""
+    """One run's sending loop: claims rows one at a time, sends, records the outcome."""
 
     settings: SmtpSettings
     outbox: Outbox
@@ -312,6 +318,11 @@ class _Sending:
     recipients: Mapping[str, Mailbox]
     report: SendReport
     sleep: Callable[[float], None]
+    brief_id: int
+    retry_unknown: bool
+    retry_failed: bool
+    #: Rows this run has dealt with: never claimed again by it (an unknown one stays so).
+    handled: set[int] = field(default_factory=set)
 
     def envelope(self, to: Mailbox, message_id: str) -> Envelope:
         return Envelope(
@@ -349,20 +360,27 @@ class _Sending:
             except PermanentError as error:
                 raise DeliveryError(str(error)) from None
 
-    def claim(self, row: OutboxRow) -> bool:
-        return self.outbox.claim(row.id, retry_unknown=row.state == "unknown",
-                                 retry_failed=row.state == "failed")
+    def each(self, connection: SmtpConnection) -> None:
+        """One message per recipient: claim the next row, send it, until none is left.
 
-    def one(self, connection: SmtpConnection, row: OutboxRow) -> None:
-        """Send one row's message, retrying temporary failures."""
-        mailbox = self.recipients[row.recipient]
-        first = True
+        The connection is opened before each claim, so a server that cannot be
+        reached never leaves a row claimed and unsent. Rows another process
+        claims meanwhile are its own; each row is claimed by exactly one.
+        """
         while True:
             self.connect(connection)
-            claimed = self.claim(row) if first else self.outbox.claim(row.id)
-            if not claimed:
-                return  # another process took it (the report shows where it stands)
-            first = False
+            row = self.outbox.claim_next(self.brief_id, list(self.recipients),
+                                         retry_unknown=self.retry_unknown,
+                                         retry_failed=self.retry_failed, exclude=self.handled)
+            if row is None:
+                return
+            self.handled.add(row.id)
+            self.one(connection, row)
+
+    def one(self, connection: SmtpConnection, row: OutboxRow) -> None:
+        """Send one claimed row's message, retrying temporary failures."""
+        mailbox = self.recipients[row.recipient]
+        while True:
             try:
                 message = self.message(mailbox, row.message_id)
                 connection.send(self.envelope_sender, [mailbox.wire_address], message,
@@ -381,6 +399,9 @@ class _Sending:
                 connection.close()
                 if not self.retry_later(row.id, str(error)):
                     return
+                self.connect(connection)
+                if not self.outbox.claim(row.id):
+                    return  # another process took it (the report shows where it stands)
                 continue
             self.outbox.mark_sent(row.id)
             self.report.sent.append(row.recipient)
@@ -399,15 +420,16 @@ class _Sending:
         self.backoff(attempts)
         return True
 
-    def bcc(self, connection: SmtpConnection, rows: Sequence[OutboxRow]) -> None:
-        """One message to every row's recipient, hidden from each other (Bcc)."""
-        waiting = list(rows)
-        first = True
-        while waiting:
+    def bcc(self, connection: SmtpConnection) -> None:
+        """One message to every waiting recipient, hidden from each other (Bcc)."""
+        retry_unknown, retry_failed = self.retry_unknown, self.retry_failed
+        while True:
             self.connect(connection)
-            claimed = [row for row in waiting
-                       if (self.claim(row) if first else self.outbox.claim(row.id))]
-            first = False
+            claimed = self.outbox.claim_all(self.brief_id, list(self.recipients),
+                                            retry_unknown=retry_unknown,
+                                            retry_failed=retry_failed, exclude=self.handled)
+            # A row that becomes unknown or fails now stays so.
+            retry_unknown = retry_failed = False
             if not claimed:
                 return
             claimed = self.drop_unsendable(connection, claimed)
@@ -432,7 +454,7 @@ class _Sending:
             except TransientError as error:
                 connection.close()
                 refused = {row.recipient: str(error) for row in claimed}
-            waiting = []
+            again: list[OutboxRow] = []
             for row in claimed:
                 reason = refused.get(row.recipient)
                 if reason is None:
@@ -440,15 +462,15 @@ class _Sending:
                     self.report.sent.append(row.recipient)
                 elif reason.startswith("5"):
                     self.outbox.mark_failed(row.id, f"smtp: RCPT TO: {reason}")
+                elif row.attempts < self.settings.max_attempts:
+                    self.outbox.release(row.id, reason)
+                    again.append(row)
                 else:
-                    again = self.outbox.row(row.id)
-                    if again and again.attempts < self.settings.max_attempts:
-                        self.outbox.release(row.id, reason)
-                        waiting.append(replace(again, state="pending"))
-                    else:
-                        self.outbox.mark_failed(row.id, f"gave up: {reason}")
-            if waiting:
-                self.backoff(max(row.attempts for row in waiting))
+                    self.outbox.mark_failed(row.id, f"gave up: {reason}")
+            self.handled.update(row.id for row in claimed if row not in again)
+            if not again:
+                return
+            self.backoff(max(row.attempts for row in again))
 
     def drop_unsendable(
         self, connection: SmtpConnection, rows: list[OutboxRow]
@@ -487,8 +509,13 @@ def _fill_report(report: SendReport, rows: Sequence[OutboxRow], wanted: set[str]
 
 def dry_run_folder(config: Config) -> Path:
     """Where ``send --dry-run`` writes its .eml files: ``smtp.dry_run_dir``, by default a
-    ``dry-run`` folder beside the store, never inside the published archive."""
-    folder = config.smtp.dry_run_dir or Path(config.paths.store).parent / "dry-run"
+    ``dry-run`` folder beside the store (beside ``out`` for a PostgreSQL store, in
+    ``.briefing/``), never inside the published archive."""
+    store = config.paths.store
+    folder = config.smtp.dry_run_dir or (
+        config.paths.out.parent / ".briefing" / "dry-run" if is_store_url(store)
+        else Path(store).parent / "dry-run"
+    )
     if _under(folder, config.paths.out):
         raise DeliveryError(
             f"{folder}: the dry run's messages (which name their recipients) would be in "

@@ -32,33 +32,33 @@ from briefing.render.email_budget import budgeted_email_html, html_size
 from briefing.render.email_html import render_email_html, render_subject
 from briefing.render.environment import make_environment
 from briefing.render.text import render_text
-from briefing.store import BriefRecord, Store
+from briefing.storage import BriefRecord, Storage
 
 #: A relative link to an earlier brief, as briefs built before absolute links wrote it.
 _RELATIVE_LINK = re.compile(r"\.\./[A-Za-z0-9._/-]*brief\.html")
 
 
 def load_brief(
-    store: Store, brief_id: int | None, profile: str | None
+    store: Storage, brief_id: int | None, profile: str | None
 ) -> tuple[Brief, BriefRecord]:
     """Brief ``brief_id``, or the latest published brief of ``profile``, and its record.
 
     Raises ``DeliveryError`` when there is none or it is not published yet.
     """
     if brief_id is not None:
-        record = store.brief_record(brief_id)
+        record = store.briefs.record(brief_id)
         if record is None:
-            raise DeliveryError(f"no brief with id {brief_id} in {store.path}")
+            raise DeliveryError(f"no brief with id {brief_id} in {store.location}")
         if record.state != "published":
             raise DeliveryError(f"brief {brief_id} is still being written; try again shortly")
     else:
-        record = store.latest_brief_record(profile or "default")
+        record = store.briefs.latest(profile or "default")
         if record is None:
             raise DeliveryError(
                 f"no brief of profile {profile or 'default'!r} yet: run briefing build first"
             )
     try:
-        brief = store.brief(record.id)
+        brief = store.briefs.get(record.id)
     except StoreError as error:
         raise DeliveryError(str(error)) from error
     return brief, record

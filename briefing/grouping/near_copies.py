@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from briefing.collect import dedup
-from briefing.collect.articles import stored_sketches
 from briefing.grouping.similarity import Edges
-from briefing.store import Store
+from briefing.storage import Storage
 from briefing.types import Article
 
 if TYPE_CHECKING:
@@ -29,9 +28,9 @@ if TYPE_CHECKING:
 CHUNK_PAIRS = 8192
 
 
-def load_sketches(store: Store, article_ids: Iterable[int]) -> dict[int, MinHash]:
+def load_sketches(store: Storage, article_ids: Iterable[int]) -> dict[int, MinHash]:
     """Sketches collecting stored for these articles (article id -> MinHash)."""
-    blobs = stored_sketches(store, article_ids, dedup.SCHEME)
+    blobs = store.articles.sketches_of(article_ids, dedup.SCHEME)
     return {article_id: dedup.from_blob(blob) for article_id, blob in blobs.items()}
 
 

@@ -3,7 +3,8 @@
 ::
 
     run_scheduler(config, once=False)
-      lock <store>.schedule.lock ──> open store ──> SIGINT/SIGTERM handlers
+      SQLite: lock <store>.schedule.lock ──> open store ──> SIGINT/SIGTERM handlers
+      PostgreSQL:                            open store ──> handlers ──> worker heartbeat
         --once:  Runner.run_due() once, exit
         daemon:  Runner.run_due() at start (catch-up), then the `schedule` package
                  wakes the loop every `tick_seconds` to run it again, until stopped
@@ -23,7 +24,8 @@ Decisions:
   (``JobAbandoned``): the digest is recorded ``failed`` and retried at the next
   start, and an email cut off mid-send is ``unknown`` in the outbox, never
   resent by itself. A SIGKILL (systemd's last resort) leaves the digest
-  ``building``/``sending``; the next start recovers it the same way.
+  ``building``/``sending``; the next start recovers it the same way (on a shared
+  PostgreSQL store, any other worker does, one worker lease later).
 * Handlers are installed only in the main thread (``signal.signal`` allows
   nothing else) and restored on exit: the library never keeps them.
 * **Delivery problems are loud.** A message that failed or whose fate is
@@ -39,7 +41,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import FrameType
@@ -47,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 import schedule
 
-from briefing.config import Config
+from briefing.config import Config, is_store_url
 from briefing.errors import ConfigError
 from briefing.schedule.lock import SchedulerLock, lock_path
 from briefing.schedule.plan import next_delivery, scheduled_profiles, zone
@@ -60,7 +62,8 @@ from briefing.schedule.runner import (
     one_line,
     utc_now,
 )
-from briefing.store import Store
+from briefing.schedule.workers import WorkerHeartbeat
+from briefing.storage import open_storage
 
 if TYPE_CHECKING:
     from briefing.deliver import DeliveryProblem
@@ -235,10 +238,13 @@ def run_scheduler(
     handle_signals: bool = True,
     **seams: Any,
 ) -> RunReport:
-    """``briefing schedule [--once]``: lock the store, then run due jobs once or until stopped.
+    """``briefing schedule [--once]``: run due jobs once or until stopped.
 
-    Raises ``ConfigError`` when no profile (or a named one) has a schedule, and
-    ``LockHeldError`` when another scheduler holds the store's lock. ``seams`` (``build``,
+    On SQLite the store's file lock is taken first (one scheduler per store); on
+    PostgreSQL any number of schedulers may run, each beating as a worker
+    (``briefing.schedule.workers``). Raises ``ConfigError`` when no profile (or a
+    named one) has a schedule, and ``LockHeldError`` when another scheduler holds
+    an SQLite store's lock. ``seams`` (``build``,
     ``send``, ``collect_sources``) pass through to ``Runner``.
     """
     chosen = scheduled_profiles(config, profiles)
@@ -249,26 +255,36 @@ def run_scheduler(
             "deliver_at and timezone)"
         )
     stopper = stopper or Stopper()
-    with SchedulerLock(lock_path(config.paths.store)) as lock:
-        lock.acquire(wait=lock_wait)
-        signals = stop_on_signals(stopper) if handle_signals else nullcontext()
-        with Store(config.paths.store) as store, signals:
-            runner = Runner(config, store, profiles=[p.name for p in chosen], clock=clock,
-                            stopper=stopper, **seams)
-            if not once:
-                daemon = Daemon(runner, clock=clock, sleep=sleep, tick_seconds=tick_seconds)
-                return daemon.run()
-            report = RunReport(once=True)
-            try:
-                result = runner.run_due()
-            except JobAbandoned:
-                report.abandoned = True
-                return report
-            report.ticks, report.outcomes = 1, result.outcomes
-            report.jobs = sum(1 for o in result.outcomes if o.kind != "missed")
-            report.failed = len(result.failed)
-            report.problems = problems_of(runner)
-            return report
+    with ExitStack() as stack:
+        if not is_store_url(config.paths.store):
+            # SQLite: one scheduler per store file, kept so by an OS file lock.
+            lock = stack.enter_context(SchedulerLock(lock_path(config.paths.store)))
+            lock.acquire(wait=lock_wait)
+        store = stack.enter_context(open_storage(config.paths.store))
+        stack.enter_context(stop_on_signals(stopper) if handle_signals else nullcontext())
+        runner = Runner(config, store, profiles=[p.name for p in chosen], clock=clock,
+                        stopper=stopper, **seams)
+        if store.several_workers:
+            lease = timedelta(seconds=config.workers.lease_seconds)
+            stack.enter_context(WorkerHeartbeat(store, runner.owner, lease=lease, clock=clock))
+        if not once:
+            daemon = Daemon(runner, clock=clock, sleep=sleep, tick_seconds=tick_seconds)
+            return daemon.run()
+        return _run_once(runner)
+
+
+def _run_once(runner: Runner) -> RunReport:
+    report = RunReport(once=True)
+    try:
+        result = runner.run_due()
+    except JobAbandoned:
+        report.abandoned = True
+        return report
+    report.ticks, report.outcomes = 1, result.outcomes
+    report.jobs = sum(1 for o in result.outcomes if o.kind != "missed")
+    report.failed = len(result.failed)
+    report.problems = problems_of(runner)
+    return report
 
 
 def problems_of(runner: Runner) -> list[DeliveryProblem]:

@@ -1,6 +1,6 @@
 """The digest gates: a scheduled profile's digest goes out once a day, whoever sends it.
 
-``briefing.publish`` asks a gate before sending and tells it the outcome:
+``briefing.publishing`` asks a gate before sending and tells it the outcome:
 
 * ``ScheduledDigest``: the scheduler's job, which claimed the day's digest row
   before building (``Digests.claim_build``) or is retrying a send.
@@ -30,10 +30,10 @@ from typing import Any
 
 from briefing.claims import make_owner
 from briefing.config import Config
-from briefing.publish import SendClaim
+from briefing.publishing import SendClaim
 from briefing.schedule.digests import Digests, ManualClaim
 from briefing.schedule.plan import local_day
-from briefing.store import Store
+from briefing.storage import Storage
 
 
 def utc_now() -> datetime:
@@ -70,19 +70,19 @@ class ScheduledDigest:
     #: The state and note the digest was finished with (for the job's report).
     outcome: tuple[str, str | None] | None = None
 
-    def built(self, store: Store, brief_id: int) -> None:
+    def built(self, store: Storage, brief_id: int) -> None:
         self.digests.mark_built(self.profile, self.day, brief_id, self.clock())
 
-    def claim_send(self, store: Store, brief_id: int) -> SendClaim:
+    def claim_send(self, store: Storage, brief_id: int) -> SendClaim:
         claimed = self.digests.claim_send(self.profile, self.day, now=self.clock(),
                                           max_attempts=self.max_attempts, resume=self.resume)
         return SendClaim(claimed, None if claimed else "another process has this digest")
 
-    def finished(self, store: Store, report: Any) -> None:
+    def finished(self, store: Storage, report: Any) -> None:
         state, note = classify_send(report)
         self._finish(state, note)
 
-    def failed(self, store: Store, error: str) -> None:
+    def failed(self, store: Storage, error: str) -> None:
         self._finish("failed", error)
 
     def _finish(self, state: str, note: str | None) -> None:
@@ -100,10 +100,10 @@ class ManualDigest:
     owner: str = field(default_factory=make_owner)
     _day: date | None = None
 
-    def built(self, store: Store, brief_id: int) -> None:
+    def built(self, store: Storage, brief_id: int) -> None:
         return None  # a manual build claims the digest only when it sends
 
-    def claim_send(self, store: Store, brief_id: int) -> SendClaim:
+    def claim_send(self, store: Storage, brief_id: int) -> SendClaim:
         schedule = self.config.profile(self.profile).schedule
         assert schedule is not None
         self._day = local_day(schedule, self.clock())
@@ -115,14 +115,14 @@ class ManualDigest:
         note, ok = _refusal(self.profile, self._day.isoformat(), brief_id, claim)
         return SendClaim(False, note, ok)
 
-    def finished(self, store: Store, report: Any) -> None:
+    def finished(self, store: Storage, report: Any) -> None:
         state, note = classify_send(report)
         self._finish(store, state, note)
 
-    def failed(self, store: Store, error: str) -> None:
+    def failed(self, store: Storage, error: str) -> None:
         self._finish(store, "failed", error)
 
-    def _finish(self, store: Store, state: str, note: str | None) -> None:
+    def _finish(self, store: Storage, state: str, note: str | None) -> None:
         assert self._day is not None
         Digests(store, self.owner).finish(self.profile, self._day, state, utc_now(), note)
 

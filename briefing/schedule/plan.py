@@ -26,7 +26,8 @@ Rules (decisions):
   send; ``building``/``sending`` belong to a job in progress (stale ones are
   recovered by ``Digests.recover`` before planning).
 * **Retries.** A ``failed`` digest is due again ``retry_every_minutes`` after
-  the failure, up to ``max_attempts_per_day`` attempts in all, until the end
+  the failure (at once when it failed because its process stopped: another
+  worker takes it over), up to ``max_attempts_per_day`` attempts in all, until the end
   of its local day (or the end of its grace window, when that runs past
   midnight). A digest whose brief exists is *sent* again, never rebuilt. A
   ``built`` digest whose send never started (a crash in between) is resumed.
@@ -133,7 +134,10 @@ def next_retry(schedule: ScheduleConfig, record: DigestRecord) -> datetime | Non
     """When a failed digest will be tried again, or None when it will not (today)."""
     if record.state != "failed" or record.attempts >= schedule.max_attempts_per_day:
         return None
-    at = record.updated_at + timedelta(minutes=schedule.retry_every_minutes)
+    # A digest whose process stopped (a worker killed) is taken over at once: the
+    # failure was the process's, not the digest's.
+    wait = timedelta(0) if record.interrupted else timedelta(minutes=schedule.retry_every_minutes)
+    at = record.updated_at + wait
     return at if at < retry_deadline(schedule, record.local_date) else None
 
 

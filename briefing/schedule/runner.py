@@ -21,7 +21,7 @@ Decisions:
 * **Collection before delivery**: the build collects the profile's feeds
   itself (``collect_first``), so deliveries run first, on time, and the
   collections are planned again afterwards (a build just collected).
-* Building, the archive and sending go through ``briefing.publish``, the path
+* Building, the archive and sending go through ``briefing.publishing``, the path
   ``briefing build --send`` takes too, with its error policy: an archive failure
   is a warning, never a failed delivery. The digest row is its gate.
 """
@@ -32,14 +32,15 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from briefing.claims import Liveness
 from briefing.config import Config, ProfileConfig, ScheduleConfig
 from briefing.errors import NoArticlesError, one_line
-from briefing.publish import Publisher
-from briefing.schedule.digests import Digests
+from briefing.publishing import Publisher
+from briefing.schedule.digests import DEFAULT_LEASE, Digests
 from briefing.schedule.manual import ScheduledDigest, utc_now
 from briefing.schedule.plan import (
     Delivery,
@@ -50,7 +51,7 @@ from briefing.schedule.plan import (
     scheduled_profiles,
     zone,
 )
-from briefing.store import Store
+from briefing.storage import SourceRef, Storage
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ class Runner:
     def __init__(
         self,
         config: Config,
-        store: Store,
+        store: Storage,
         *,
         profiles: Sequence[str] | None = None,
         clock: Clock = utc_now,
@@ -144,9 +145,12 @@ class Runner:
         self.profiles = scheduled_profiles(config, profiles)
         self.clock = clock
         self.stopper = stopper or Stopper()
-        self.digests = Digests(store, owner)
+        self.worker_lease = timedelta(seconds=config.workers.lease_seconds)
+        self.digests = Digests(store, owner, worker_lease=self.worker_lease)
+        #: The name every claim of this scheduler carries (its worker row's, too).
+        self.owner = self.digests.owner
         # The one publish path, the same as `briefing build --send`'s.
-        self.publisher = Publisher(config, build=build, send=send)
+        self.publisher = Publisher(config, build=build, send=send, owner=self.owner)
         self._collect = collect_sources
 
     # -- one tick ---------------------------------------------------------------------
@@ -179,6 +183,8 @@ class Runner:
             for delivery in plan.deliveries:
                 if self.stopper.requested:
                     break
+                if self._builder_at_work(delivery, now):
+                    continue
                 report.outcomes.append(self.deliver(delivery))
             if not self.stopper.requested:
                 for name in self.plan(self.clock()).collections:
@@ -191,6 +197,17 @@ class Runner:
         return report
 
     # -- deliveries -------------------------------------------------------------------
+
+    def _builder_at_work(self, job: Delivery, now: datetime) -> bool:
+        """A ``built`` digest whose builder is alive is about to be sent by it: with
+        several workers, ``built`` is a passing state, not a crash to resume."""
+        if job.reason != "resume":
+            return False
+        record = self.digests.get(job.profile, job.day)
+        if record is None or record.claimed_by in (None, self.owner):
+            return False
+        liveness = Liveness.of(self.store, self.worker_lease)
+        return liveness.alive(record.claimed_by, record.claimed_at, now, DEFAULT_LEASE)
 
     def deliver(self, job: Delivery) -> JobOutcome:
         """Build (unless the digest has its brief) and send; record the outcome."""
@@ -217,7 +234,7 @@ class Runner:
         return outcome
 
     def _deliver(self, job: Delivery, schedule: ScheduleConfig, name: str) -> JobOutcome:
-        """One digest through the publish path (``briefing.publish``), gated by its row."""
+        """One digest through the publish path (``briefing.publishing``), gated by its row."""
         day, now = job.day, self.clock()
         gate = ScheduledDigest(self.digests, job.profile, day, self.clock,
                                schedule.max_attempts_per_day, resume=job.action == "build")
@@ -316,18 +333,53 @@ class Runner:
         return result
 
     def collect(self, profile_name: str) -> JobOutcome:
-        """Fetch one profile's feed and page sources now; never raises ``Exception``."""
+        """Fetch one profile's due feed and page sources now; never raises ``Exception``.
+
+        Sources are claimed in batches (``workers.collect_batch``): each is collected
+        once per ``collect_every_minutes`` however many workers share the store, and
+        workers collecting the same profile at once split its sources between them.
+        """
         profile = self.config.profile(profile_name)
+        schedule = profile.schedule
+        assert schedule is not None
         name = f"collect {profile_name}"
         started = time.perf_counter()
-        sources = self._web_sources(profile)
+        sources = {s.name: s for s in self._web_sources(profile)}
         logger.info("%s: starting (%d source(s))", name, len(sources))
         self.stopper.in_job = True
+        new = claimed_total = 0
+        notes: list[str] = []
         try:
             from briefing.collect import collect, failure_note
+            from briefing.collect.dedup import NearDuplicateIndex
 
+            # One near-duplicate index for the whole job: loaded once, whatever the batches.
+            extra = {} if self._collect else {
+                "index": NearDuplicateIndex(self.store, now=self.clock())}
             run = self._collect or collect
-            report = run(self.config, self.store, sources, now=self.clock())
+            interval = timedelta(minutes=schedule.collect_every_minutes)
+            # Alone on a store (SQLite), a worker takes all due sources at once.
+            batch = self.config.workers.collect_batch if self.store.several_workers \
+                else max(len(sources), 1)
+            while not self.stopper.requested:
+                now = self.clock()
+                left = [SourceRef(s.name, s.type, s.url) for s in sources.values()]
+                names = self.store.sources.claim_due(
+                    left, owner=self.owner, now=now, interval=interval,
+                    live_since=now - self.worker_lease, limit=batch,
+                )
+                if not names:
+                    break
+                try:
+                    report = run(self.config, self.store, [sources.pop(n) for n in names],
+                                 now=now, **extra)
+                finally:  # whatever was not recorded (a crash) is free for others again
+                    self.store.sources.release(self.owner, names)
+                claimed_total += len(names)
+                new += report.new
+                note = failure_note(report)
+                if note:
+                    notes.append(note)
         except JobAbandoned:
             logger.warning("%s: abandoned (stop requested twice)", name)
             raise
@@ -337,10 +389,13 @@ class Runner:
             return JobOutcome("collect", profile_name, "failed", one_line(error))
         finally:
             self.stopper.in_job = False
-        detail = f"{report.new} new article(s)"
-        note = failure_note(report)
-        if note:
-            detail += f"; {note}"
+        if not claimed_total:
+            logger.info("%s: nothing to do: another worker has collected these sources", name)
+            return JobOutcome("collect", profile_name, "taken",
+                              "another worker has collected these sources")
+        detail = f"{new} new article(s) from {claimed_total} source(s)"
+        if notes:
+            detail += f"; {'; '.join(notes)}"
         logger.info("%s: done after %.1f s: %s", name, time.perf_counter() - started, detail)
         return JobOutcome("collect", profile_name, "collected", detail)
 

@@ -44,6 +44,7 @@ from datetime import datetime
 
 from briefing.clean import is_furniture_sentence
 from briefing.config import Limits
+from briefing.summarize.injection import is_model_directed
 from briefing.summarize.references import Antecedents, opens_with_pronoun, resolve_opening
 from briefing.text import (
     CLOSERS,
@@ -342,7 +343,10 @@ def _ends_sentence(sentence: str) -> bool:
 
 
 def _is_furniture(text: str) -> bool:
-    return bool(_BOILERPLATE.search(text.lower())) or is_furniture_sentence(text)
+    # A sentence that addresses a model ("Write that ...") is an attack, not news: the
+    # offline engine must not quote it to readers any more than a model may obey it.
+    return (bool(_BOILERPLATE.search(text.lower())) or is_furniture_sentence(text)
+            or is_model_directed(text))
 
 
 def _is_usable(text: str) -> bool:

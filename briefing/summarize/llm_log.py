@@ -30,7 +30,8 @@ from typing import Any
 
 from briefing.errors import StoreError
 from briefing.redact import redact_text
-from briefing.store import Store
+from briefing.storage import Storage
+from briefing.storage.records import CacheEntry, CallRow
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,8 @@ class CachedAnswer:
     tokens_out: int
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 #: Rows kept in memory before they are written in one transaction.
@@ -94,24 +95,27 @@ class LLMLog:
     its fsync. Reads see unflushed entries, since they come from memory first.
     """
 
-    def __init__(self, store: Store | None, secrets: Sequence[str] = ()) -> None:
+    def __init__(self, store: Storage | None, secrets: Sequence[str] = ()) -> None:
         self._store = store
         self._secrets = tuple(secrets)
         self._lock = threading.Lock()
         self._memory_cache: dict[str, CachedAnswer] = {}
         self._memory_formats: dict[tuple[str, str], str] = {}
-        self._pending_calls: list[tuple[object, ...]] = []
-        self._pending_cache: list[tuple[object, ...]] = []
+        self._pending_calls: list[CallRow] = []
+        self._pending_cache: list[CacheEntry] = []
         self.calls: list[CallRecord] = []  # this process's records, for tests and summaries
         self._flushed_at = time.monotonic()
 
     def record(self, call: CallRecord) -> None:
         if call.error is not None:
             call = dataclasses.replace(call, error=scrub(call.error, self._secrets)[:300])
-        row = (_now(), call.endpoint, call.model, call.task, call.story_id,
-               call.prompt_version, call.response_format, call.tokens_in, call.tokens_out,
-               call.latency_ms, int(call.cache_hit), call.outcome, call.error,
-               int(call.tokens_estimated))
+        row = CallRow(
+            started_at=_now(), endpoint=call.endpoint, model=call.model, task=call.task,
+            outcome=call.outcome, story_id=call.story_id, prompt_version=call.prompt_version,
+            response_format=call.response_format, tokens_in=call.tokens_in,
+            tokens_out=call.tokens_out, latency_ms=call.latency_ms, cache_hit=call.cache_hit,
+            error=call.error, tokens_estimated=call.tokens_estimated,
+        )
         with self._lock:
             self.calls.append(call)
             if self._store is not None:
@@ -121,8 +125,8 @@ class LLMLog:
     def remember(
         self, key: str, *, task: str, model: str, prompt_version: str, cached: CachedAnswer
     ) -> None:
-        row = (key, task, model, prompt_version, json.dumps(cached.answer),
-               cached.tokens_in, cached.tokens_out, _now())
+        row = CacheEntry(key, task, model, prompt_version, json.dumps(cached.answer),
+                         cached.tokens_in, cached.tokens_out, _now())
         with self._lock:
             self._memory_cache[key] = cached
             if self._store is not None:
@@ -138,19 +142,7 @@ class LLMLog:
         if self._store is None or not (calls or cache):
             return
         try:
-            with self._store.transaction() as db:
-                db.executemany(
-                    "INSERT INTO llm_calls (started_at, endpoint, model, task, story_id,"
-                    " prompt_version, response_format, tokens_in, tokens_out, latency_ms,"
-                    " cache_hit, outcome, error, tokens_estimated)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    calls,
-                )
-                db.executemany(
-                    "INSERT OR REPLACE INTO llm_cache (key, task, model, prompt_version, answer,"
-                    " tokens_in, tokens_out, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    cache,
-                )
+            self._store.llm.record(calls, cache)
         except StoreError as error:
             log.warning("could not record %d LLM calls: %s", len(calls),
                         scrub(str(error), self._secrets))
@@ -170,19 +162,17 @@ class LLMLog:
         if self._store is None:
             return None
         try:
-            rows = self._store.query(
-                "SELECT answer, tokens_in, tokens_out FROM llm_cache WHERE key = ?", (key,)
-            )
+            entry = self._store.llm.cached(key)
         except StoreError as error:
             log.warning("could not read the LLM cache: %s", error)
             return None
-        if not rows:
+        if entry is None:
             return None
         try:
-            answer = json.loads(rows[0]["answer"])
+            answer = json.loads(entry.answer)
         except json.JSONDecodeError:
             return None
-        return CachedAnswer(answer, int(rows[0]["tokens_in"]), int(rows[0]["tokens_out"]))
+        return CachedAnswer(answer, entry.tokens_in, entry.tokens_out)
 
     def endpoint_format(self, endpoint: str, model: str) -> str | None:
         with self._lock:
@@ -191,13 +181,9 @@ class LLMLog:
         if self._store is None:
             return None
         try:
-            rows = self._store.query(
-                "SELECT response_format FROM llm_endpoints WHERE endpoint = ? AND model = ?",
-                (endpoint, model),
-            )
+            return self._store.llm.endpoint_format(endpoint, model)
         except StoreError:
             return None
-        return str(rows[0][0]) if rows else None
 
     def set_endpoint_format(self, endpoint: str, model: str, mode: str) -> None:
         with self._lock:
@@ -205,11 +191,6 @@ class LLMLog:
         if self._store is None:
             return
         try:
-            with self._store.transaction() as db:
-                db.execute(
-                    "INSERT OR REPLACE INTO llm_endpoints (endpoint, model, response_format,"
-                    " updated_at) VALUES (?, ?, ?, ?)",
-                    (endpoint, model, mode, _now()),
-                )
+            self._store.llm.set_endpoint_format(endpoint, model, mode, now=_now())
         except StoreError as error:
             log.warning("could not remember the endpoint's response format: %s", error)

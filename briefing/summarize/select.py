@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from briefing.config import ENGINES, Config
 from briefing.errors import SummarizerError
-from briefing.store import Store
+from briefing.storage import Storage
 from briefing.summarize.base import Summarizer
 from briefing.summarize.extractive import ExtractiveSummarizer
 
@@ -62,7 +62,7 @@ def resolve_endpoint(config: Config, environ: Mapping[str, str] | None = None) -
 
 def make_summarizer(
     config: Config,
-    store: Store | None,
+    store: Storage | None,
     *,
     engine: str | None = None,
     model: str | None = None,
@@ -88,7 +88,7 @@ def make_summarizer(
 
 def _llm_summarizer(
     config: Config,
-    store: Store | None,
+    store: Storage | None,
     endpoint: Endpoint,
     model: str,
     retry: RetryPolicy | None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,8 @@ from briefing import cli
 from briefing.cli_archive import add_commands
 from briefing.config import load_config
 from briefing.errors import BriefingError, ConfigError
-from briefing.publish import Publisher
-from briefing.store import Store
+from briefing.publishing import Publisher
+from briefing.storage import open_storage
 
 
 def _wired() -> bool:
@@ -127,14 +128,14 @@ def test_open_prints_the_pdf_path(
     assert run(["archive", "open", "../../etc"]) == 1
 
     # A brief id from the store's briefs table (what `briefing build` records).
-    with Store(tmp_path / "state" / "briefing.db") as store, store.transaction() as db:
-        cursor = db.execute(
-            "INSERT INTO briefs (profile, title, generated_at, engine, out_dir, story_count,"
-            " data) VALUES ('default', 'Flood brief', '2026-11-19T07:00:00+00:00',"
-            " 'extractive', ?, 1, '{}')",
-            (str(archive / "default" / "2026-11-19"),),
+    with open_storage(tmp_path / "state" / "briefing.db") as store:
+        record = store.briefs.reserve(
+            profile="default", local_date=date(2026, 11, 19), profile_dir=archive / "default",
+            owner="test", now=datetime(2026, 11, 19, 7, tzinfo=UTC),
+            folder_taken=lambda folder: False,
         )
-        brief_id = cursor.lastrowid
+        store.briefs.publish(record.id)
+        brief_id = record.id
     assert run(["archive", "open", str(brief_id)]) == 0
     assert capsys.readouterr().out.strip().endswith("default/2026-11-19/brief.pdf")
     assert run(["archive", "open", "999"]) == 1

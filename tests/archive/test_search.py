@@ -1,26 +1,37 @@
-"""Full-text search (SQLite FTS5) over headlines, bullets and sources."""
+"""Full-text search over headlines, bullets and sources: SQLite FTS5 and PostgreSQL's
+full-text search (each test runs on both, through ``search_config``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from archive.briefs import FLOOD_STORY, PORT_STORY, RATES_STORY, WriteBrief
 from briefing.archive import indexed_briefs, rebuild_archive, search, update_archive
-from briefing.archive.search import fts_query
 from briefing.config import Config
+from briefing.storage.sqlite.search import fts_query
 
 NOW = datetime.fromisoformat("2026-11-23T09:00:00+00:00")
 
 
+@pytest.fixture
+def search_config(archive_config: Config, store_location: Path | str) -> Config:
+    """The archive's config with its store on each backend in turn."""
+    paths = dataclasses.replace(archive_config.paths, store=store_location)
+    return dataclasses.replace(archive_config, paths=paths)
+
+
 def test_search_ranks_headline_matches_first_with_snippets(
-    archive_config: Config, write_brief: WriteBrief
+    search_config: Config, write_brief: WriteBrief
 ) -> None:
     write_brief("2026-11-20", [RATES_STORY])  # "port" only in a bullet
     write_brief("2026-11-21", [PORT_STORY, FLOOD_STORY])  # "port" in the headline
-    update_archive(archive_config, now=NOW)
+    update_archive(search_config, now=NOW)
 
-    hits = search(archive_config, "port")
+    hits = search(search_config, "port")
 
     assert [hit.brief for hit in hits] == ["default/2026-11-21", "default/2026-11-20"]
     assert hits[0].headline == "Dockworkers strike at Saltmere port"
@@ -30,37 +41,37 @@ def test_search_ranks_headline_matches_first_with_snippets(
 
 
 def test_search_matches_sources_and_accents_and_every_word(
-    archive_config: Config, write_brief: WriteBrief
+    search_config: Config, write_brief: WriteBrief
 ) -> None:
     write_brief("2026-11-21", [PORT_STORY, FLOOD_STORY])
-    update_archive(archive_config, now=NOW)
+    update_archive(search_config, now=NOW)
 
-    assert [h.headline for h in search(archive_config, "harbour ledger")] == [PORT_STORY[0]]
-    assert [h.headline for h in search(archive_config, "LENMOUTH résidents")] == [FLOOD_STORY[0]]
-    assert search(archive_config, "lenmouth dockworkers") == []
-    assert [h.headline for h in search(archive_config, "dock*")] == [PORT_STORY[0]]
+    assert [h.headline for h in search(search_config, "harbour ledger")] == [PORT_STORY[0]]
+    assert [h.headline for h in search(search_config, "LENMOUTH résidents")] == [FLOOD_STORY[0]]
+    assert search(search_config, "lenmouth dockworkers") == []
+    assert [h.headline for h in search(search_config, "dock*")] == [PORT_STORY[0]]
 
 
 def test_query_punctuation_is_never_fts_syntax(
-    archive_config: Config, write_brief: WriteBrief
+    search_config: Config, write_brief: WriteBrief
 ) -> None:
     write_brief("2026-11-21", [RATES_STORY])
-    update_archive(archive_config, now=NOW)
+    update_archive(search_config, now=NOW)
 
     for query in ('"', "AND", "rates OR", "NEAR(", "3.5%", "col:umn", "-x", "***"):
-        search(archive_config, query)  # no exception
+        search(search_config, query)  # no exception
     assert fts_query('say "hi"') == '"say" """hi"""'
-    assert [h.headline for h in search(archive_config, "3.5%")] == [RATES_STORY[0]]
+    assert [h.headline for h in search(search_config, "3.5%")] == [RATES_STORY[0]]
 
 
-def test_profile_filter_and_limit(archive_config: Config, write_brief: WriteBrief) -> None:
+def test_profile_filter_and_limit(search_config: Config, write_brief: WriteBrief) -> None:
     write_brief("2026-11-20", [PORT_STORY])
     write_brief("2026-11-20", [PORT_STORY], profile="europe")
-    update_archive(archive_config, now=NOW)
+    update_archive(search_config, now=NOW)
 
-    assert len(search(archive_config, "port")) == 2
-    assert [h.profile for h in search(archive_config, "port", profile="europe")] == ["europe"]
-    assert len(search(archive_config, "port", limit=1)) == 1
+    assert len(search(search_config, "port")) == 2
+    assert [h.profile for h in search(search_config, "port", profile="europe")] == ["europe"]
+    assert len(search(search_config, "port", limit=1)) == 1
 
 
 def test_rebuild_restores_search_after_losing_the_store(
@@ -87,12 +98,12 @@ def test_rebuild_restores_search_after_losing_the_store(
 
 
 def test_a_second_brief_the_same_day_is_indexed_beside_the_first(
-    archive_config: Config, write_brief: WriteBrief
+    search_config: Config, write_brief: WriteBrief
 ) -> None:
     write_brief("2026-11-20", [PORT_STORY])
-    update_archive(archive_config, now=NOW)
+    update_archive(search_config, now=NOW)
     write_brief("2026-11-20-2", [FLOOD_STORY])  # a second build that day: its own folder
-    update_archive(archive_config, now=NOW)
+    update_archive(search_config, now=NOW)
 
-    assert [h.brief for h in search(archive_config, "saltmere")] == ["default/2026-11-20"]
-    assert [h.brief for h in search(archive_config, "lenmouth")] == ["default/2026-11-20-2"]
+    assert [h.brief for h in search(search_config, "saltmere")] == ["default/2026-11-20"]
+    assert [h.brief for h in search(search_config, "lenmouth")] == ["default/2026-11-20-2"]

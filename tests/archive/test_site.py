@@ -198,13 +198,13 @@ def test_atom_ids_are_the_installations_own_and_never_change(
     import dataclasses
     import uuid
 
-    from briefing.store import Store
+    from briefing.storage import open_storage
 
     write_brief("2026-11-20", [PORT_STORY], extra={"id": 1})
     write_brief("2026-11-21", [RATES_STORY], extra={"id": 2})
     update_archive(archive_config, now=NOW)
     feed_id, entry_ids = _feed_ids(out_root)
-    with Store(archive_config.paths.store) as store:
+    with open_storage(archive_config.paths.store) as store:
         installation = store.installation_id
     assert feed_id == f"urn:uuid:{installation}"
     assert len(set(entry_ids)) == 2
@@ -232,28 +232,23 @@ def test_atom_ids_are_the_installations_own_and_never_change(
 
 
 def test_the_installation_id_is_made_once_by_a_migration(tmp_path: Path) -> None:
-    import sqlite3
+    from old_stores import sqlite_store_at
 
-    from briefing.store import MIGRATIONS, Store
+    from briefing.storage import open_storage
+    from briefing.storage.sqlite import MIGRATIONS
 
     path = tmp_path / "store.db"
-    with Store(path) as store:
+    with open_storage(path) as store:
         first = store.installation_id
         assert store.schema_version == len(MIGRATIONS) >= 11
-    with Store(path) as store:
+    with open_storage(path) as store:
         assert store.installation_id == first
-    with Store(tmp_path / "second.db") as store:
+    with open_storage(tmp_path / "second.db") as store:
         assert store.installation_id != first
     # A store from before migration 11 gets its id when it is next opened.
     old = tmp_path / "old.db"
-    with Store(old):
-        pass
-    db = sqlite3.connect(old)
-    db.execute("DROP TABLE installation")
-    db.execute("PRAGMA user_version = 10")
-    db.commit()
-    db.close()
-    with Store(old) as store:
+    sqlite_store_at(old, 10)
+    with open_storage(old) as store:
         assert store.schema_version == len(MIGRATIONS)
         assert store.installation_id.version == 4
 

@@ -17,9 +17,8 @@ from briefing.collect import (
     source_health,
     unbriefed_articles,
 )
-from briefing.collect.articles import canonical_url_of, duplicate_of
 from briefing.config import Config, SourceConfig
-from briefing.store import Store
+from briefing.storage import Storage
 from briefing.types import Brief, SourceRef
 
 from .conftest import feed, page, with_fetch
@@ -41,12 +40,12 @@ def serve_formats(server: LoopbackServer) -> list[SourceConfig]:
     ]
 
 
-def titles(store: Store, ids: tuple[int, ...]) -> set[str]:
-    return {article.title for article in (store.article(i) for i in ids) if article}
+def titles(store: Storage, ids: tuple[int, ...]) -> set[str]:
+    return {article.title for article in (store.articles.get(i) for i in ids) if article}
 
 
 def test_every_feed_format_is_collected_once(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     sources = serve_formats(server)
     first = collect(web_config, store, sources)
@@ -62,7 +61,7 @@ def test_every_feed_format_is_collected_once(
 
 
 def test_a_changed_feed_yields_only_its_new_entries(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     rss = (DATA / "rss20.xml").read_text(encoding="utf-8")
     url = server.add("/feeds/ledger.xml", rss)
@@ -81,7 +80,7 @@ def test_a_changed_feed_yields_only_its_new_entries(
 
 
 def test_identity_is_the_canonical_url_without_trackers(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     server.add_file("/feeds/rss20.xml", "rss20.xml")
     server.add_file("/feeds/feed.json", "feed.json", "application/feed+json")
@@ -89,7 +88,7 @@ def test_identity_is_the_canonical_url_without_trackers(
         feed("ledger", server.url("/feeds/rss20.xml")),
         feed("journal", server.url("/feeds/feed.json")),
     ])
-    urls = {canonical_url_of(store, i) for i in report.article_ids}
+    urls = {store.articles.canonical_url(i) for i in report.article_ids}
     assert server.url("/ledger/ferry-terminal") in urls  # utm_source, utm_medium removed
     assert server.url("/journal/waiting-lists") in urls  # fbclid removed
     # The same article linked with other trackers, in another feed: a duplicate, not new.
@@ -101,19 +100,19 @@ def test_identity_is_the_canonical_url_without_trackers(
 
 
 def test_a_teaser_is_replaced_by_the_article_page(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     url = server.add_file("/feeds/teasers.xml", "teasers.xml")
     server.add_file("/articles/harbour.html", "articles/harbour.html", "text/html; charset=utf-8")
     report = collect(web_config, store, [feed("ledger", url)])
     assert (report.new, report.failures) == (2, ())
-    by_title = {a.title: a for a in (store.article(i) for i in report.article_ids) if a}
+    by_title = {a.title: a for a in (store.articles.get(i) for i in report.article_ids) if a}
     strike = by_title["Port workers walk out as pay talks collapse"]
     assert "Mediators from the labour ministry" in strike.text  # from the page, not the feed
     assert "Most read" not in strike.text and "cookies" not in strike.text
     # rel=canonical (relative, with a tracker) is the identity and the link.
     assert strike.url == server.url("/news/port-strike")
-    assert canonical_url_of(store, strike.id) == server.url("/news/port-strike")
+    assert store.articles.canonical_url(strike.id) == server.url("/news/port-strike")
     # The page fetch went to the link without its trackers.
     assert server.requests_to("/articles/harbour.html")
     # The second teaser's page is missing (404): the feed's own text is used.
@@ -122,7 +121,7 @@ def test_a_teaser_is_replaced_by_the_article_page(
 
 
 def test_near_duplicates_are_linked_to_the_first_copy_and_never_briefed(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     a = feed("daily", server.add_file("/feeds/wire-a.xml", "wire-a.xml"))
     b = feed("morning", server.add_file("/feeds/wire-b.xml", "wire-b.xml"))
@@ -130,20 +129,20 @@ def test_near_duplicates_are_linked_to_the_first_copy_and_never_briefed(
     assert (first.new, first.near_duplicates) == (2, 0)
     second = collect(web_config, store, [b])
     assert (second.new, second.near_duplicates) == (1, 1)
-    rows = store.query("SELECT id, title, duplicate_of FROM articles ORDER BY id")
-    copy = next(row for row in rows if row["title"].startswith("Central bank lifts"))
-    original = next(row for row in rows if row["title"].startswith("Central bank raises"))
-    assert duplicate_of(store, copy["id"]) == original["id"]
+    stored = store.articles.get_many(range(1, store.articles.count() + 1)).values()
+    copy = next(a for a in stored if a.title.startswith("Central bank lifts"))
+    original = next(a for a in stored if a.title.startswith("Central bank raises"))
+    assert store.articles.duplicate_of(copy.id) == original.id
     unbriefed = unbriefed_articles(store, "default", ["daily", "morning"])
-    assert copy["id"] not in {article.id for article in unbriefed}
-    assert original["id"] in {article.id for article in unbriefed}
+    assert copy.id not in {article.id for article in unbriefed}
+    assert original.id in {article.id for article in unbriefed}
 
 
 def test_unbriefed_articles_leave_out_what_a_brief_of_the_profile_used(
-    server: LoopbackServer, web_config: Config, store: Store, tmp_path: Path
+    server: LoopbackServer, web_config: Config, store: Storage, tmp_path: Path
 ) -> None:
     report = collect(web_config, store, serve_formats(server))
-    used = store.article(report.article_ids[0])
+    used = store.articles.get(report.article_ids[0])
     assert used is not None
     brief = Brief(
         title="t", profile="morning", generated_at=datetime(2026, 11, 20, tzinfo=UTC),
@@ -162,7 +161,7 @@ def test_unbriefed_articles_leave_out_what_a_brief_of_the_profile_used(
 
 
 def test_hostile_sources_end_as_recorded_errors_and_never_hold_up_the_rest(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     config = with_fetch(web_config, deadline=1.0, max_body_bytes=1_000_000)
     good = serve_formats(server)
@@ -209,7 +208,7 @@ def test_hostile_sources_end_as_recorded_errors_and_never_hold_up_the_rest(
 
 
 def test_source_health_counts_consecutive_failures(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     flaky = feed("flaky", server.url("/feeds/flaky.xml"))
     steady = feed("steady", server.add_file("/feeds/rss20.xml", "rss20.xml"))
@@ -233,7 +232,7 @@ def test_source_health_counts_consecutive_failures(
 
 
 def test_a_page_source_and_robots_txt(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     article = server.add_file("/articles/harbour.html", "articles/harbour.html", "text/html")
     report = collect(web_config, store, [page("strike", article)])
@@ -253,7 +252,7 @@ def test_a_page_source_and_robots_txt(
 
 
 def test_robots_txt_that_cannot_be_fetched_forbids_pages(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     server.handle("/robots.txt", status(503))
     url = server.add_file("/articles/harbour.html", "articles/harbour.html", "text/html")
@@ -262,7 +261,7 @@ def test_robots_txt_that_cannot_be_fetched_forbids_pages(
 
 
 def test_a_feed_entry_cap_and_a_huge_feed(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     items = "".join(
         f"<item><title>Entry number {i}</title><link>{{BASE}}/big/{i}</link>"
@@ -284,7 +283,7 @@ def test_a_feed_entry_cap_and_a_huge_feed(
 
 
 def test_ssrf_refused_by_default_and_on_redirects(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     url = server.add_file("/feeds/rss20.xml", "rss20.xml")
     closed = with_fetch(web_config, allow_private=())
@@ -338,13 +337,13 @@ def test_failure_note_wording() -> None:
     )
 
 
-def test_folder_sources_are_left_to_the_file_reader(web_config: Config, store: Store) -> None:
+def test_folder_sources_are_left_to_the_file_reader(web_config: Config, store: Storage) -> None:
     report = collect(web_config, store, [SourceConfig(name="files", path=DATA)])
     assert (report.sources_total, report.new, report.failures) == (0, 0, ())
 
 
 def test_duplicates_by_content_and_within_one_run(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     ledger = feed("ledger", server.add_file("/feeds/rss20.xml", "rss20.xml"))
     share_body = (DATA / "rss20.xml").read_text(encoding="utf-8").replace(
@@ -360,14 +359,14 @@ def test_duplicates_by_content_and_within_one_run(
     second = collect(web_config, store, [wire])
     assert (second.new, second.duplicates, second.near_duplicates) == (1, 1, 0)
     ferry_copy = server.url("/daily-ledger/ferry")
-    rows = store.query("SELECT article_id FROM article_urls WHERE url = ?", (ferry_copy,))
-    original = store.query("SELECT id FROM articles WHERE title LIKE 'Harbour council%'")
-    assert [row[0] for row in rows] == [original[0][0]]
-    assert store.article_count() == 4
+    stored = store.articles.get_many(range(1, store.articles.count() + 1)).values()
+    [original] = [a.id for a in stored if a.title.startswith("Harbour council")]
+    assert store.articles.met_under(ferry_copy) == original
+    assert store.articles.count() == 4
 
 
 def test_full_text_fetching_has_a_budget_per_feed(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     # Twelve teasers whose pages take 0.25 s each, one at a time: 3 s of work for a
     # budget of 3 deadlines of 0.5 s. What is not reached is left for the next run.
@@ -391,7 +390,7 @@ def test_full_text_fetching_has_a_budget_per_feed(
     first = collect(config, store, [feed("slow", url)])
     assert time.monotonic() - started < 1.5 + 1.0
     assert 0 < first.new < 12 and first.failures == ()
-    texts = [a.text for a in (store.article(i) for i in first.article_ids) if a]
+    texts = [a.text for a in (store.articles.get(i) for i in first.article_ids) if a]
     assert all(len(text) > 500 for text in texts)  # full text, never the teaser
     # The next run (without time pressure) gets the rest, each once, though the feed
     # has not changed: a feed with deferred entries is not fetched conditionally.

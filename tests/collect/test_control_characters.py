@@ -22,8 +22,8 @@ from pypdf import PdfReader
 
 from briefing.config import load_config
 from briefing.deliver import send_brief
-from briefing.publish import publish
-from briefing.store import Store
+from briefing.publishing import publish
+from briefing.storage import open_storage
 
 from .server import LoopbackServer
 
@@ -190,7 +190,7 @@ def test_no_control_character_from_any_source_reaches_any_output(
     assert result.archive is not None, result.warnings
     brief, folder = result.build.brief, result.build.folder
     assert brief.id is not None
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         report = send_brief(config, store, brief.id, dry_run=True)
     (eml,) = report.files
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)

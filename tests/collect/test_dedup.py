@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from briefing.collect import dedup
-from briefing.collect.articles import record_article
-from briefing.store import Store
+from briefing.storage import Identity, NewArticle, open_storage
 
 STORY = (
     "The central bank raised its main interest rate by a quarter point to 4.5 percent on "
@@ -41,12 +40,15 @@ def test_sketches_round_trip_through_bytes() -> None:
 
 
 def test_the_index_finds_the_first_copy_across_runs() -> None:
-    with Store(":memory:") as store:
-        first, _ = store.add_article(source="a", outlet="A", title="Bank raises rate", text=STORY)
+    with open_storage(":memory:") as store:
+        first, _ = store.articles.add(NewArticle(source="a", outlet="A", title="Bank raises rate",
+                                                 text=STORY))
         minhash = dedup.sketch(first.title, first.text)
         assert minhash is not None
-        record_article(store, first.id, canonical_url="https://a.example/1", urls=[],
-                       scheme=dedup.SCHEME, signature=dedup.to_blob(minhash))
+        store.articles.record_identities([Identity(
+            first.id, canonical_url="https://a.example/1", scheme=dedup.SCHEME,
+            signature=dedup.to_blob(minhash),
+        )])
         # A later run: a fresh index loads the stored sketch.
         index = dedup.NearDuplicateIndex(store)
         copy = dedup.sketch("Bank lifts rate", STORY + " Reuters contributed.")

@@ -10,7 +10,7 @@ from briefing.cli import main
 from briefing.collect import collect, collect_summary, format_health, source_health
 from briefing.collect.report import CollectReport, UnusableEntries
 from briefing.config import Config
-from briefing.store import Store
+from briefing.storage import Storage
 
 from .conftest import feed, with_fetch
 from .server import LoopbackServer
@@ -31,7 +31,7 @@ LONG = " ".join(["The harbour board met on Monday and agreed the budget."] * 15)
 
 
 def test_hash_bang_links_are_three_articles_not_one(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     topics = ["ferry timetables change for winter", "library opens a new wing downtown",
               "wheat prices climb after a dry summer"]
@@ -41,7 +41,7 @@ def test_hash_bang_links_are_three_articles_not_one(
     url = server.add("/spa.xml", rss(items))
     report = collect(web_config, store, [feed("spa", url)])
     assert (report.new, report.duplicates) == (3, 0)
-    links = sorted(a.url or "" for a in (store.article(i) for i in report.article_ids) if a)
+    links = sorted(a.url or "" for a in (store.articles.get(i) for i in report.article_ids) if a)
     assert links == [server.url(f"/#!/story/{n}") for n in (1, 2, 3)]
 
 
@@ -68,7 +68,7 @@ def test_title_only_entries_are_counted_and_said_by_collect_and_sources(
 
 
 def test_entries_without_text_and_all_boilerplate_are_counted_per_source(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     no_text = [(f"Bare {n}", f"{{BASE}}/bare/{n}", "") for n in range(3)]
     boilerplate = [("Share me", "{BASE}/share", "Share this article"),
@@ -94,7 +94,7 @@ def test_entries_without_text_and_all_boilerplate_are_counted_per_source(
 
 
 def test_a_mis_decoded_feed_is_recorded_with_a_warning(
-    server: LoopbackServer, web_config: Config, store: Store
+    server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     items = [("CafÃ© owners in Zürich protest", "{BASE}/cafe", LONG)]
     url = server.add("/mojibake.xml", rss(items))

@@ -18,7 +18,7 @@ import pytest
 from briefing.collect import collect
 from briefing.collect.feeds import FeedError, parse_feed
 from briefing.config import Config
-from briefing.store import Store
+from briefing.storage import Storage
 
 from .conftest import feed, with_fetch
 from .feed_corpus import (
@@ -108,7 +108,7 @@ def test_suite_feeds_behind_comments_and_in_utf16_or_utf32_without_a_bom(
 
 
 def test_a_sample_served_over_loopback_and_collected(
-    corpus: list[CorpusFeed], server: LoopbackServer, web_config: Config, store: Store
+    corpus: list[CorpusFeed], server: LoopbackServer, web_config: Config, store: Storage
 ) -> None:
     served = list(sample(corpus))
     assert len(served) > 250
@@ -142,7 +142,7 @@ def test_a_sample_served_over_loopback_and_collected(
     assert accounted == entries
     wrong = []
     for article_id in report.article_ids:
-        article = store.article(article_id)
+        article = store.articles.get(article_id)
         assert article is not None
         titles = expected[article.source]
         if same_text(article.title) not in titles and "" not in titles:

@@ -47,7 +47,7 @@ from briefing.render.context import ReaderLinks
 from briefing.render.email_html import render_email_html
 from briefing.render.environment import make_environment
 from briefing.render.text import render_text
-from briefing.store import Store
+from briefing.storage import Storage, open_storage
 from briefing.types import Brief
 
 RECIPIENTS = ("ada@example.org", "brian@example.net", "chen@example.com")
@@ -279,7 +279,7 @@ def rendered_brief(tmp_path_factory: pytest.TempPathFactory) -> tuple[Brief, Pat
 
 
 def record(
-    store: Store, brief: Brief, rendered: Path, out_root: Path,
+    store: Storage, brief: Brief, rendered: Path, out_root: Path,
     links: ReaderLinks | None = None,
 ) -> tuple[int, Path]:
     """Publish ``brief`` under ``out_root`` as a build does, its files copied from
@@ -349,7 +349,7 @@ def write_config(
 class Setup:
     config_file: Path
     config: Config
-    store: Store
+    store: Storage
     brief: Brief
     brief_id: int
     folder: Path
@@ -363,23 +363,22 @@ def setup(
     tmp_path: Path, rendered_brief: tuple[Brief, Path]
 ) -> Iterator[SetupFactory]:
     """Config + store + a recorded brief (its files copied into this test's folder)."""
-    stores: list[Store] = []
+    stores: list[Storage] = []
 
     def make(server: MailServer | None, **options: Any) -> Setup:
         brief, rendered = rendered_brief
         config_file = write_config(tmp_path, server, **options)
         config = load_config(config_file)
-        store = Store(config.paths.store)
+        store = open_storage(config.paths.store)
         stores.append(store)
         brief_id, folder = record(store, brief, rendered, config.paths.out,
                                   reader_links(config))
-        return Setup(config_file, config, store, store.brief(brief_id), brief_id, folder)
+        return Setup(config_file, config, store, store.briefs.get(brief_id), brief_id, folder)
 
     yield make
     for store in stores:
         store.close()
 
 
-def outbox_states(store: Store, brief_id: int) -> dict[str, str]:
-    rows = store.query("SELECT recipient, state FROM outbox WHERE brief_id = ?", (brief_id,))
-    return {row["recipient"]: row["state"] for row in rows}
+def outbox_states(store: Storage, brief_id: int) -> dict[str, str]:
+    return {row.recipient: row.state for row in store.outbox.rows(brief_id)}

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from briefing.config import load_config
 from briefing.deliver import send_brief
-from briefing.store import Store
+from briefing.storage import open_storage
 
 
 def main() -> int:
     config = load_config(Path(sys.argv[1]))
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         report = send_brief(config, store, int(sys.argv[2]))
     print("\n".join(report.lines()), flush=True)
     return 0 if report.ok else 1

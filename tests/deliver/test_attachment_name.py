@@ -17,7 +17,7 @@ from briefing.config import load_config
 from briefing.deliver import send_brief
 from briefing.deliver.content import pdf_ascii_filename, pdf_filename
 from briefing.deliver.mime import EmailContent, Envelope, build_message, message_bytes
-from briefing.store import Store
+from briefing.storage import open_storage
 from briefing.types import Brief
 
 from .conftest import MailServer, record, write_config
@@ -92,7 +92,7 @@ def test_a_sent_brief_arrives_with_its_unicode_file_name(
 ) -> None:
     brief, rendered = rendered_brief
     config = load_config(write_config(tmp_path, mail_server))
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         brief_id, _ = record(store, replace(brief, title="Ünïcode Brief"), rendered,
                              config.paths.out)
         report = send_brief(config, store, brief_id)

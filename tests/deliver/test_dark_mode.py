@@ -30,7 +30,7 @@ from render_samples import make_brief
 
 from briefing.brief import AlsoNoted
 from briefing.config import ArchiveSettings, load_config
-from briefing.publish import publish
+from briefing.publishing import publish
 from briefing.render.context import ReaderLinks
 from briefing.render.email_html import render_email_html
 from briefing.render.environment import make_environment

@@ -17,7 +17,7 @@ from briefing.config import load_config
 from briefing.deliver import send_brief
 from briefing.render.email_html import render_email_html, render_subject
 from briefing.render.environment import make_environment
-from briefing.store import Store
+from briefing.storage import open_storage
 
 from .conftest import MailServer, Received, SetupFactory, record, write_config
 
@@ -173,7 +173,7 @@ def test_a_visible_unsubscribe_link_when_list_unsubscribe_is_set(
                                  if not line.startswith(f"{key} ="))
         path.write_text(text + "\n")
     config = load_config(path)
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         brief_id, _ = record(store, *rendered_brief, config.paths.out, reader_links(config))
         send_brief(config, store, brief_id)
     html, plain, item = sent_parts(mail_server)

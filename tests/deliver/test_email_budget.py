@@ -13,7 +13,7 @@ from briefing.render.email_budget import DEFAULT_BUDGET, budgeted_email_html
 from briefing.render.email_html import render_email_html
 from briefing.render.environment import make_environment
 from briefing.render.text import render_text
-from briefing.store import Store
+from briefing.storage import open_storage
 
 from .conftest import Received, SetupFactory, load_config, record, write_config
 
@@ -84,7 +84,7 @@ def test_the_sent_html_part_of_a_200_article_brief_stays_under_the_clip(tmp_path
     (rendered / "brief.txt").write_text(render_text(brief, env), encoding="utf-8")
     (rendered / "brief.pdf").write_bytes(b"%PDF-1.7\n% stand-in: the budget does not read it\n")
     config = load_config(write_config(tmp_path, None))
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         brief_id, _ = record(store, brief, rendered, config.paths.out)
         report = send_brief(config, store, brief_id, dry_run=True)
     raw = report.files[0].read_bytes()

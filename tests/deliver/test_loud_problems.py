@@ -4,13 +4,14 @@ failed or may not have arrived, even with -q, and exits 1 until it is resent
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from briefing.cli import main
 from briefing.config import load_config
-from briefing.store import Store
+from briefing.storage import open_storage
 
 from .conftest import (
     RECIPIENTS,
@@ -76,8 +77,8 @@ def test_retry_failed_starts_a_fresh_count_of_attempts(
     assert "gave up after 3 attempts" in capsys.readouterr().err
     # On purpose, the row gets its attempts back: one more 4xx is retried, then it goes.
     assert send(s, "--retry-failed") == 0
-    row = s.store.query("SELECT attempts, state FROM outbox WHERE recipient = ?", (ADA,))[0]
-    assert (row["state"], row["attempts"]) == ("sent", 2)
+    [row] = [row for row in s.store.outbox.rows(s.brief_id) if row.recipient == ADA]
+    assert (row.state, row.attempts) == ("sent", 2)
 
 
 def test_an_unknown_message_is_reported_until_dismissed(
@@ -120,12 +121,11 @@ def test_a_send_killed_mid_message_is_reported_by_the_next_command(
 ) -> None:
     """A row a dead process left "sending" is found by any later send (of any brief)."""
     s = setup(start_server())
-    with Store(s.config.paths.store) as store, store.transaction() as db:
-        db.execute("INSERT INTO outbox (brief_id, recipient, state, message_id, attempts,"
-                   " claimed_by, claimed_at, created_at, updated_at) VALUES"
-                   " (?, ?, 'sending', '<x@news.example>', 1, 'gone-host/999999/dead',"
-                   " '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00',"
-                   " '2020-01-01T00:00:00+00:00')", (s.brief_id, BRIAN))
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    with open_storage(s.config.paths.store) as store:
+        store.outbox.enqueue(s.brief_id, [BRIAN], lambda: "<x@news.example>", now=long_ago)
+        [row] = store.outbox.rows(s.brief_id)
+        assert store.outbox.claim(row.id, owner="gone-host/999999/dead", now=long_ago)
     assert send(s, "-q") == 1
     [line] = errors(capsys.readouterr().err)
     assert f"may not have been delivered to {BRIAN}" in line and "stopped mid-send" in line

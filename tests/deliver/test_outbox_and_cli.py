@@ -7,27 +7,26 @@ import io
 from pathlib import Path
 
 import pytest
+from recorded import placeholder_brief
 from rich.console import Console
 
 from briefing.cli_deliver import add_commands
 from briefing.deliver import DeliveryError, Outbox, send_brief
-from briefing.publish import deliver
-from briefing.store import Store
+from briefing.publishing import send
+from briefing.storage import Storage, open_storage
 
 from .conftest import RECIPIENTS, MailServer, ServerFactory, SetupFactory, outbox_states
 
 
-def _brief_row(store: Store) -> int:
-    with store.transaction() as db:
-        cursor = db.execute(
-            "INSERT INTO briefs (profile, title, generated_at, engine, out_dir, story_count,"
-            " data) VALUES ('p', 't', '2025-01-01T00:00:00+00:00', 'extractive', '/x', 0, '{}')"
-        )
-        return int(cursor.lastrowid or 0)
+def _brief_row(store: Storage) -> int:
+    return placeholder_brief(store, "p")
 
 
-def test_only_one_claimant_wins_and_only_the_owner_finishes(tmp_path: Path) -> None:
-    with Store(tmp_path / "a.db") as first_store, Store(tmp_path / "a.db") as second_store:
+def test_only_one_claimant_wins_and_only_the_owner_finishes(
+    store_location: Path | str,
+) -> None:  # on SQLite and on PostgreSQL: two connections, two processes' view
+    with open_storage(store_location) as first_store, \
+            open_storage(store_location) as second_store:
         brief_id = _brief_row(first_store)
         one, two = Outbox(first_store), Outbox(second_store)
         ids = iter(range(100))
@@ -73,7 +72,7 @@ def test_the_send_command_sends_reports_and_exits(
     assert set(outbox_states(s.store, s.brief_id).values()) == {"sent"}
 
     # The publish path's delivery of the same brief, again: already sent, nothing new.
-    delivery = deliver(s.config, s.brief_id)
+    delivery = send(s.config, s.brief_id)
     assert delivery.ok and delivery.lines()[0].endswith("0 sent, 3 already sent, 0 failed, "
                                                         "0 unknown, 0 deferred")
     assert len(mail_server.received) == len(RECIPIENTS)

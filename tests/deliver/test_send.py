@@ -14,7 +14,7 @@ import pytest
 
 from briefing.config import load_config
 from briefing.deliver import DeliveryError, dry_run_folder, send_brief
-from briefing.store import Store
+from briefing.storage import open_storage
 
 from .conftest import (
     RECIPIENTS,
@@ -135,9 +135,8 @@ def test_a_temporary_refusal_is_retried_with_backoff(
     assert server.handler.answers[:2] == [code, "ok"]
     assert by_recipient(server.received) == dict.fromkeys(RECIPIENTS, 1)
     assert pauses == [0.01]
-    attempts = s.store.query(
-        "SELECT attempts FROM outbox WHERE recipient = ?", (RECIPIENTS[0],)
-    )[0][0]
+    [attempts] = [row.attempts for row in s.store.outbox.rows(s.brief_id)
+                  if row.recipient == RECIPIENTS[0]]
     assert attempts == 2
 
 
@@ -218,7 +217,7 @@ def test_two_senders_racing_never_send_twice(
 
     def sender() -> None:
         try:
-            with Store(s.config.paths.store) as store:
+            with open_storage(s.config.paths.store) as store:
                 barrier.wait(5)
                 reports.append(send_brief(s.config, store, s.brief_id))
         except BaseException as error:  # surfaced below
@@ -296,7 +295,8 @@ def test_credentials_come_from_the_environment_and_are_never_logged(
     with pytest.raises(DeliveryError, match="refused the login") as failure:
         send_brief(s2.config, s2.store, s2.brief_id)
     printed = "".join(traceback.format_exception(failure.value))
-    recorded = " ".join(str(row[0]) for row in s.store.query("SELECT last_error FROM outbox"))
+    recorded = " ".join(str(row.last_error) for brief_id in (s.brief_id, s2.brief_id)
+                        for row in s.store.outbox.rows(brief_id))
     out, err = capfd.readouterr()
     for place in (caplog.text, printed, recorded, out, err, str(failure.value)):
         assert SECRET not in place

@@ -19,7 +19,7 @@ from briefing.config import ArchiveSettings, Config, ProfileConfig, SmtpSettings
 from briefing.deliver import send_brief
 from briefing.pipeline import BuildResult, build_brief
 from briefing.render.context import ReaderLinks
-from briefing.store import Store
+from briefing.storage import Storage, open_storage
 
 from .test_send import hrefs
 
@@ -65,7 +65,7 @@ def _two_days(config: Config, tmp_path: Path, out: Path | None = None) -> BuildR
                        now=datetime(2026, 11, 22, 9, 0, tzinfo=CET))
 
 
-def _emailed_parts(config: Config, store: Store, brief_id: int) -> tuple[str, str]:
+def _emailed_parts(config: Config, store: Storage, brief_id: int) -> tuple[str, str]:
     report = send_brief(config, store, brief_id, dry_run=True)
     message = message_from_bytes(report.files[0].read_bytes(), policy=default)
     assert isinstance(message, EmailMessage)
@@ -107,7 +107,7 @@ def test_with_a_base_url_every_link_out_of_the_folder_is_absolute(
         assert 'href="../2026-11-19/brief.html"' in archive_page
         assert "View in browser" not in archive_page and "Unsubscribe" not in archive_page
 
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         html, plain = _emailed_parts(config, store, second.brief_id)
     assert {earlier, view} <= hrefs(html) and earlier in plain and view in plain
     assert html.replace("\r\n", "\n").rstrip() == on_disk.rstrip()  # sent as built
@@ -121,7 +121,7 @@ def test_without_a_base_url_there_is_no_dead_link(tmp_path: Path) -> None:
     assert "2026-11-19" in on_disk and "2026-11-19" in text  # the date stays
     assert "../" not in on_disk and "../" not in text and "View in browser" not in on_disk
     assert not any(link.startswith("file:") for link in _pdf_links(second.folder / "brief.pdf"))
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         html, plain = _emailed_parts(config, store, second.brief_id)
     assert "../2026-11-19" not in html and "../2026-11-19" not in plain
     assert all(href.startswith(("https://", "http://", "mailto:")) for href in hrefs(html))
@@ -144,7 +144,7 @@ def test_an_older_brief_with_relative_links_is_rendered_again_when_sent(tmp_path
         old = path.read_text(encoding="utf-8").replace(
             f"{BASE}default/2026-11-19/index.html", "../2026-11-19/brief.html")
         path.write_text(old, encoding="utf-8")
-    with Store(config.paths.store) as store:
+    with open_storage(config.paths.store) as store:
         html, plain = _emailed_parts(config, store, second.brief_id)
     assert "../2026-11-19" not in html and "../2026-11-19" not in plain
     assert f"{BASE}default/2026-11-19/index.html" in hrefs(html)

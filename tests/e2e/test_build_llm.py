@@ -92,7 +92,18 @@ def test_invented_facts_never_reach_a_reader(
     # Every story fell back to its extractive bullets, and the brief says so.
     origins = {b["origin"] for story in data["stories"] for b in story["bullets"]}
     assert origins == {"extractive-fallback"}
-    assert any("summarized offline" in note for note in data["notes"])
+    stories = len(data["stories"])
+    assert data["coverage"].endswith(f"{stories} stories written offline because no model "
+                                     "bullet passed the checks")
+    assert any("summarized offline" in note for note in data["build_notes"])
+    # Readers are told how many model bullets were withheld, and why.
+    [withheld] = [n for n in data["notes"] if "model bullets were dropped" in n]
+    assert withheld.startswith(f"{data['dropped']['count']} model bullets were dropped: ")
+    assert "with a number its sources do not state" in withheld
+    assert withheld in " ".join(outputs.text.split())
+    # Every bullet is marked as an offline fallback, and the legend says what that means.
+    assert "Marks: (offline summary) quoted from the articles" in " ".join(outputs.text.split())
+    assert "\u25c6" not in outputs.text  # no model-written bullet
 
 
 def test_an_unavailable_llm_falls_back_with_a_visible_note(
@@ -101,12 +112,18 @@ def test_an_unavailable_llm_falls_back_with_a_visible_note(
     fake.handler = lambda request: error(500, "upstream exploded")
     outputs = read_outputs(build(tmp_path, seeds_dir))
     stories = len(outputs.data["stories"])
-    [note] = [n for n in outputs.data["notes"] if "summarized offline" in n]
+    [note] = [n for n in outputs.data["build_notes"] if "summarized offline" in n]
     # Each story is counted under its own reason: the first ones failed, the rest were
     # not sent once the server had failed three stories in a row.
     assert note.startswith(f"{stories} of {stories} stories summarized offline: ")
     assert "the LLM server failed with an error" in note
-    assert note in " ".join(outputs.text.split())
+    # Readers learn it from the coverage line, not from a second note saying it again.
+    coverage = outputs.data["coverage"]
+    assert f"{stories} stories written offline " in coverage
+    assert "because the LLM server failed with an error" in coverage
+    assert "summarized by" not in coverage
+    assert coverage in " ".join(outputs.text.split())
+    assert not any("summarized offline" in n for n in outputs.data["notes"])
     story_notes = [story["notes"] for story in outputs.data["stories"]]
     assert ["summarized offline: the LLM server failed with an error"] in story_notes
     assert SECRET not in outputs.everything()
@@ -167,7 +184,21 @@ def test_ids_and_prompt_echoes_never_reach_any_output(
     assert data["dropped"]["reasons"]["too-short"] >= len(data["stories"])
     pdf = " ".join(outputs.pdf_text.split())
     text = " ".join(outputs.text.split())
+    page = " ".join(html.unescape(outputs.html).split())
     for bullet in kept:
         words = " ".join(bullet["text"].split()[:6])
-        assert words in text and words in html.unescape(outputs.html)
+        assert words in text and words in page
         assert words.replace(" ", "") in pdf.replace(" ", "")
+    # Each model-written bullet carries the mark, explained under the coverage line.
+    assert text.count("\u25c6") == len(kept) + 1  # the bullets' marks and the legend's
+    assert page.count("\u25c6") == len(kept) + 1
+    assert pdf.count("\u25c6") == len(kept) + 1
+    legend = "Marks: \u25c6 written by gemma and checked against the articles it cites."
+    assert legend in text and legend in page and legend in pdf
+    assert data["coverage"].endswith(f"{len(data['stories'])} stories summarized by gemma")
+    # The withheld lines (the echoed top lines too) are counted for readers.
+    [withheld] = [n for n in data["notes"] if "model bullets were dropped" in n]
+    assert withheld.startswith(f"{data['dropped']['count']} model bullets were dropped: ")
+    assert "repeating the prompt" in withheld and withheld in text and withheld in page
+    # The 3 echoed top lines are counted beside the bullets.
+    assert data["dropped"]["reasons"]["prompt-echo"] >= len(data["stories"]) + 3

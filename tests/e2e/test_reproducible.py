@@ -23,7 +23,7 @@ import pytest
 from collect.server import LoopbackServer
 
 from briefing.resources import examples_dir
-from briefing.store import Store
+from briefing.storage import open_storage
 
 pytestmark = pytest.mark.slow
 
@@ -118,7 +118,7 @@ def test_two_fresh_installations_build_byte_identical_outputs(
     assert b"Generated 1 December 2025, 09:00 CET" in first[f"default/{day}/brief.txt"]
     # ...and each installation still has an identity of its own: the one a store
     # made under SOURCE_DATE_EPOCH derives from it, a store made without is random.
-    with Store(tmp_path / "first" / ".briefing" / "briefing.db") as store:
+    with open_storage(tmp_path / "first" / ".briefing" / "briefing.db") as store:
         assert store.installation_id.version == 5
         assert f"urn:uuid:{store.installation_id}".encode() in first["feed.xml"]
 

@@ -7,8 +7,9 @@ exercise the same real server.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from deliver.conftest import (  # the fixtures register by being imported
 )
 
 from briefing.config import Config, load_config
-from briefing.store import Store
+from briefing.storage import open_storage
 
 __all__ = [
     "RECIPIENTS",
@@ -116,11 +117,19 @@ def start_server_on() -> Iterator[Any]:
         controller.stop()
 
 
-def digest_rows(store_path: Path) -> list[dict[str, Any]]:
-    with Store(store_path) as store:
-        return [dict(row) for row in store.query("SELECT * FROM digests ORDER BY local_date")]
+def digest_rows(store_path: Path | str) -> list[dict[str, Any]]:
+    """Every digest record, oldest day first, as a dict (dates and times as ISO text)."""
+    with open_storage(store_path) as store:
+        records = store.digests.records()
+    return [
+        {key: value.isoformat() if isinstance(value, date | datetime) else value
+         for key, value in dataclasses.asdict(record).items()}
+        for record in records
+    ]
 
 
-def brief_count(store_path: Path, profile: str = "morning") -> int:
-    with Store(store_path) as store:
-        return int(store.query("SELECT count(*) FROM briefs WHERE profile = ?", (profile,))[0][0])
+def brief_count(store_path: Path | str, profile: str = "morning") -> int:
+    """Briefs of ``profile`` the store holds, published or pending."""
+    with open_storage(store_path) as store:
+        return len(store.briefs.records(profile)) + sum(
+            1 for record in store.briefs.pending() if record.profile == profile)

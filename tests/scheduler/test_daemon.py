@@ -4,7 +4,6 @@ in test_runner.py and test_signals.py), so days of loop time take well under a s
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 from collections.abc import Callable
@@ -15,11 +14,12 @@ from typing import Any
 
 import pytest
 import schedule
+from recorded import placeholder_brief
 
 from briefing.config import Config
 from briefing.deliver import SendReport
 from briefing.schedule import ClockedJob, Stopper, run_scheduler
-from briefing.store import Store
+from briefing.storage import Storage, open_storage
 
 from .conftest import RECIPIENTS, FakeClock, digest_rows, scheduled_config, utc
 
@@ -44,16 +44,11 @@ class FakePipeline:
         self.builds.append(now)
         if self.fail_builds:
             raise self.fail_builds.pop(0)
-        with Store(config.paths.store) as store, store.transaction() as db:
-            cursor = db.execute(
-                "INSERT INTO briefs (profile, title, generated_at, engine, out_dir, story_count,"
-                " data) VALUES (?, 'T', ?, 'extractive', 'x', 0, ?)",
-                (profile, now.isoformat(), json.dumps({})),
-            )
-            brief_id = int(cursor.lastrowid or 0)
+        with open_storage(config.paths.store) as store:
+            brief_id = placeholder_brief(store, profile, now)
         return Built(brief_id, config.paths.out / profile / now.date().isoformat())
 
-    def send(self, config: Config, store: Store, brief_id: int, **_: Any) -> SendReport:
+    def send(self, config: Config, store: Storage, brief_id: int, **_: Any) -> SendReport:
         self.sends.append(brief_id)
         if self.during_send:
             self.during_send()

@@ -1,17 +1,16 @@
-"""digests.py: the store's record of each (profile, date) digest, claimed atomically."""
+"""digests.py: the store's record of each (profile, date) digest, claimed atomically
+(every test runs on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
-import json
 import socket
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
+from recorded import placeholder_brief
 
-from briefing.errors import StoreError
 from briefing.schedule.digests import Digests
-from briefing.store import MIGRATIONS, Store
+from briefing.storage import Storage
 
 from .conftest import utc
 
@@ -20,30 +19,17 @@ NOW = utc(2026, 3, 30, 6, 0)
 DEAD = f"{socket.gethostname()}/999999999/feedface"  # no such pid
 
 
-def add_brief(store: Store, profile: str = "morning") -> int:
-    with store.transaction() as db:
-        cursor = db.execute(
-            "INSERT INTO briefs (profile, title, generated_at, engine, out_dir, story_count,"
-            " data) VALUES (?, 'T', ?, 'extractive', '/tmp/x', 0, ?)",
-            (profile, NOW.isoformat(), json.dumps({})),
-        )
-        return int(cursor.lastrowid or 0)
+def add_brief(storage: Storage, profile: str = "morning") -> int:
+    return placeholder_brief(storage, profile, NOW)
 
 
-def test_migration_7_creates_the_table_with_its_states(store: Store) -> None:
-    assert store.schema_version == len(MIGRATIONS) >= 7
-    with pytest.raises(StoreError, match="CHECK constraint"), store.transaction() as db:
-        db.execute("INSERT INTO digests (profile, local_date, state, created_at, updated_at)"
-                   " VALUES ('p', '2026-01-01', 'lost', 'x', 'x')")
-
-
-def test_only_one_of_two_processes_claims_a_digest(store: Store) -> None:
-    first, second = Digests(store, "host/1/a"), Digests(store, "host/2/b")
+def test_only_one_of_two_processes_claims_a_digest(storage: Storage) -> None:
+    first, second = Digests(storage, "host/1/a"), Digests(storage, "host/2/b")
     claim: dict[str, Any] = {"scheduled_for": NOW, "now": NOW, "max_attempts": 4}
     assert first.claim_build("morning", DAY, **claim)
     assert not second.claim_build("morning", DAY, **claim)
     # Only the claimer moves it on.
-    brief = add_brief(store)
+    brief = add_brief(storage)
     assert not second.mark_built("morning", DAY, brief, NOW)
     assert first.mark_built("morning", DAY, brief, NOW)
     assert not second.claim_send("morning", DAY, now=NOW, max_attempts=4, resume=True)
@@ -59,8 +45,8 @@ def test_only_one_of_two_processes_claims_a_digest(store: Store) -> None:
     assert not second.claim_send("morning", DAY, now=NOW, max_attempts=4, resume=False)
 
 
-def test_a_failed_build_is_reclaimed_until_the_attempts_run_out(store: Store) -> None:
-    digests = Digests(store, "host/1/a")
+def test_a_failed_build_is_reclaimed_until_the_attempts_run_out(storage: Storage) -> None:
+    digests = Digests(storage, "host/1/a")
     for attempt in (1, 2):
         assert digests.claim_build("morning", DAY, scheduled_for=NOW, now=NOW, max_attempts=2)
         assert digests.finish("morning", DAY, "failed", NOW, f"boom {attempt}")
@@ -69,9 +55,9 @@ def test_a_failed_build_is_reclaimed_until_the_attempts_run_out(store: Store) ->
     assert record is not None and (record.attempts, record.last_error) == (2, "boom 2")
 
 
-def test_a_failed_send_is_retried_with_the_same_brief_never_rebuilt(store: Store) -> None:
-    digests = Digests(store, "host/1/a")
-    brief = add_brief(store)
+def test_a_failed_send_is_retried_with_the_same_brief_never_rebuilt(storage: Storage) -> None:
+    digests = Digests(storage, "host/1/a")
+    brief = add_brief(storage)
     assert digests.claim_build("morning", DAY, scheduled_for=NOW, now=NOW, max_attempts=4)
     assert digests.mark_built("morning", DAY, brief, NOW)
     assert digests.claim_send("morning", DAY, now=NOW, max_attempts=4, resume=True)
@@ -83,14 +69,14 @@ def test_a_failed_send_is_retried_with_the_same_brief_never_rebuilt(store: Store
         "sending", brief, 2)
 
 
-def test_recover_fails_what_a_dead_process_left_in_progress(store: Store) -> None:
-    alive = Digests(store)  # this process
-    dead = Digests(store, DEAD)
+def test_recover_fails_what_a_dead_process_left_in_progress(storage: Storage) -> None:
+    alive = Digests(storage)  # this process
+    dead = Digests(storage, DEAD)
     assert dead.claim_build("morning", DAY, scheduled_for=NOW, now=NOW, max_attempts=4)
     assert alive.claim_build("evening", DAY, scheduled_for=NOW, now=NOW, max_attempts=4)
-    other = Digests(store, f"{socket.gethostname()}/1/init")  # pid 1 lives
+    other = Digests(storage, f"{socket.gethostname()}/1/init")  # pid 1 lives
     assert other.claim_build("noon", DAY, scheduled_for=NOW, now=NOW, max_attempts=4)
-    watcher = Digests(store)
+    watcher = Digests(storage)
     recovered = watcher.recover(NOW + timedelta(minutes=5))
     assert [r.profile for r in recovered] == ["morning"]
     record = watcher.get("morning", DAY)
@@ -104,17 +90,17 @@ def test_recover_fails_what_a_dead_process_left_in_progress(store: Store) -> Non
     assert [r.profile for r in watcher.recover(NOW + timedelta(hours=2))] == ["noon"]
 
 
-def test_a_manual_send_claims_the_same_row(store: Store) -> None:
-    scheduler = Digests(store, "host/1/sched")
-    manual = Digests(store, "host/2/manual")
-    brief = add_brief(store)
+def test_a_manual_send_claims_the_same_row(storage: Storage) -> None:
+    scheduler = Digests(storage, "host/1/sched")
+    manual = Digests(storage, "host/2/manual")
+    brief = add_brief(storage)
     assert scheduler.claim_build("morning", DAY, scheduled_for=NOW, now=NOW, max_attempts=4)
     busy = manual.claim_manual("morning", DAY, brief, NOW)
     assert not busy.claimed and busy.record is not None and busy.record.state == "building"
     assert scheduler.mark_built("morning", DAY, brief, NOW)
     assert scheduler.claim_send("morning", DAY, now=NOW, max_attempts=4, resume=True)
     assert scheduler.finish("morning", DAY, "sent", NOW)
-    done = manual.claim_manual("morning", DAY, add_brief(store), NOW)
+    done = manual.claim_manual("morning", DAY, add_brief(storage), NOW)
     assert not done.claimed and done.record is not None and done.record.state == "sent"
     # Another day, nobody yet: the manual send takes it, and the scheduler then cannot.
     later = DAY + timedelta(days=1)
@@ -123,41 +109,46 @@ def test_a_manual_send_claims_the_same_row(store: Store) -> None:
                                      max_attempts=4)
 
 
-def test_a_manual_send_never_follows_a_partly_delivered_brief(store: Store) -> None:
-    scheduler = Digests(store, "host/1/sched")
-    first = add_brief(store)
+def test_a_manual_send_never_follows_a_partly_delivered_brief(storage: Storage) -> None:
+    scheduler = Digests(storage, "host/1/sched")
+    first = add_brief(storage)
     assert scheduler.claim_build("morning", DAY, scheduled_for=NOW, now=NOW, max_attempts=4)
     assert scheduler.mark_built("morning", DAY, first, NOW)
     assert scheduler.claim_send("morning", DAY, now=NOW, max_attempts=4, resume=True)
-    with store.transaction() as db:
-        db.execute("INSERT INTO outbox (brief_id, recipient, state, message_id, created_at,"
-                   " updated_at) VALUES (?, 'ada@example.org', 'sent', '<m@x>', 'x', 'x')",
-                   (first,))
+    storage.outbox.enqueue(first, ["ada@example.org"], lambda: "<m@x>", now=NOW)
+    [row] = storage.outbox.rows(first)
+    assert storage.outbox.claim(row.id, owner="host/1/sched", now=NOW)
+    assert storage.outbox.finish(row.id, "sent", owner="host/1/sched", now=NOW)
     assert scheduler.finish("morning", DAY, "failed", NOW, "smtp went away")
-    refused = Digests(store, "host/2/manual").claim_manual("morning", DAY, add_brief(store), NOW)
+    manual = Digests(storage, "host/2/manual")
+    refused = manual.claim_manual("morning", DAY, add_brief(storage), NOW)
     assert not refused.claimed and refused.partly_sent_brief == first
 
 
-def test_the_first_run_is_remembered_per_profile_and_never_moves(store: Store) -> None:
-    digests = Digests(store)
+def test_a_worker_on_another_machine_holds_its_claim_while_it_beats(storage: Storage) -> None:
+    """No pid to look at across machines: the worker's heartbeat is its lease."""
+    remote = "other-machine/4242/worker"
+    storage.workers.register(remote, host="other-machine", pid=4242, now=NOW)
+    assert Digests(storage, remote).claim_build("morning", DAY, scheduled_for=NOW, now=NOW,
+                                                max_attempts=4)
+    watcher = Digests(storage, worker_lease=timedelta(seconds=60))
+    assert watcher.recover(NOW + timedelta(seconds=59)) == []  # beat 59 s ago: alive
+    storage.workers.beat(remote, NOW + timedelta(minutes=5))
+    assert watcher.recover(NOW + timedelta(minutes=5, seconds=30)) == []
+    # Silent for a lease: dead, whatever its claim's own age; taken over at once.
+    [recovered] = watcher.recover(NOW + timedelta(minutes=6, seconds=1))
+    assert recovered.claimed_by == remote
+    record = watcher.get("morning", DAY)
+    assert record is not None and (record.state, record.interrupted) == ("failed", True)
+    assert watcher.claim_build("morning", DAY, scheduled_for=NOW, now=NOW, max_attempts=4)
+    again = watcher.get("morning", DAY)
+    assert again is not None and (again.attempts, again.interrupted) == (2, False)
+
+
+def test_the_first_run_is_remembered_per_profile_and_never_moves(storage: Storage) -> None:
+    digests = Digests(storage)
     assert digests.first_runs(["morning", "evening"]) == {}
     digests.record_first_run(["morning"], NOW)
     digests.record_first_run(["morning", "evening"], NOW + timedelta(days=2))
     assert digests.first_runs(["morning", "evening"]) == {
         "morning": NOW, "evening": NOW + timedelta(days=2)}
-
-
-def test_migration_10_dates_an_existing_stores_first_run_from_its_digests(tmp_path: Any) -> None:
-    path = tmp_path / "old.db"
-    with Store(path) as store, store.transaction() as db:
-        db.execute("PRAGMA user_version = 9")  # as a store of the previous version
-        db.execute("ALTER TABLE outbox DROP COLUMN dismissed_at")
-        db.execute("DROP TABLE schedule_starts")
-        for day, created in (("2026-03-02", "2026-03-02T06:00:00+00:00"),
-                             ("2026-03-03", "2026-03-03T06:00:00+00:00")):
-            db.execute("INSERT INTO digests (profile, local_date, state, origin, created_at,"
-                       " updated_at) VALUES ('morning', ?, 'sent', 'schedule', ?, ?)",
-                       (day, created, created))
-    with Store(path) as store:
-        assert store.schema_version == len(MIGRATIONS)
-        assert Digests(store).first_runs(["morning"]) == {"morning": utc(2026, 3, 2, 6, 0)}

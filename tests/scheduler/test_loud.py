@@ -48,8 +48,9 @@ def test_once_after_a_send_killed_mid_message_reports_it_and_exits_1(
         server.handler.release.set()
     assert child.returncode == -signal.SIGKILL
 
-    # The next cron run: nothing is due (the digest is retried later), but Brian's
-    # message may or may not have arrived: one error line, exit 1, -q or not.
+    # The next cron run takes the interrupted digest over at once (its worker is gone)
+    # and finishes it: Chen gets hers; Brian's message may or may not have arrived and
+    # is never resent by itself: one error line, exit 1, -q or not.
     assert main(["schedule", "--once", "-q", "--config", str(config_file)]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -64,7 +65,10 @@ def test_once_after_a_send_killed_mid_message_reports_it_and_exits_1(
     assert main(["schedule", "--once", "-q", "--config", str(config_file)]) == 0
     assert capsys.readouterr().err == ""
     assert server.handler.recipients().count(BRIAN) == 1  # never resent by itself
-    assert [row["state"] for row in digest_rows(config.paths.store)] == ["failed"]
+    assert server.handler.recipients().count(CHEN) == 1
+    assert server.handler.recipients().count(ADA) == 1
+    [digest] = digest_rows(config.paths.store)
+    assert (digest["state"], digest["attempts"]) == ("sent", 2)
 
 
 def test_once_reports_a_refused_recipient_on_every_run_until_resent(

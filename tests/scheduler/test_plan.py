@@ -223,6 +223,14 @@ def test_the_clock_must_be_aware() -> None:
         profile_plan("morning", LONDON, {}, datetime(2026, 3, 30, 6, 0))
 
 
+def test_a_digest_whose_worker_died_is_due_again_at_once() -> None:
+    failed = record(MONDAY, "failed", updated_at=utc(2026, 3, 30, 6, 10))
+    now = utc(2026, 3, 30, 6, 11)
+    assert due(LONDON, now, failed) == []  # an ordinary failure waits retry_every_minutes
+    interrupted = replace(failed, interrupted=True)  # its process stopped: not its fault
+    assert due(LONDON, now, interrupted) == [(MONDAY, "build", "retry", 2)]
+
+
 def test_nothing_due_before_the_first_run_is_ever_missed() -> None:
     tuesday_noon = utc(2026, 3, 31, 11, 0)  # Monday's and Tuesday's 07:00 are beyond grace
 

@@ -20,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from briefing.schedule import run_scheduler
-from briefing.store import Store
+from briefing.storage import open_storage
 
 from .conftest import (
     RECIPIENTS,
@@ -77,9 +77,9 @@ def child_process(config_file: Path, server: MailServer) -> Iterator[Child]:
 
 
 def outbox(store_path: Path) -> dict[str, str]:
-    with Store(store_path) as store:
-        return {row["recipient"]: row["state"]
-                for row in store.query("SELECT recipient, state FROM outbox")}
+    with open_storage(store_path) as store:
+        return {row.recipient: row.state
+                for record in store.briefs.records() for row in store.outbox.rows(record.id)}
 
 
 def test_sigterm_mid_job_finishes_the_job_exits_cleanly_and_a_restart_sends_nothing(

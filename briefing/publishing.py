@@ -37,12 +37,19 @@ if TYPE_CHECKING:
     from briefing.archive import ArchiveReport
     from briefing.deliver import SendReport
     from briefing.pipeline import BuildResult
-    from briefing.store import Store
+    from briefing.storage import Storage
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Delivery", "DigestGate", "PublishResult", "Publisher", "SendClaim", "deliver",
-           "publish"]
+__all__ = [
+    "Delivery",
+    "DigestGate",
+    "PublishResult",
+    "Publisher",
+    "SendClaim",
+    "publish",
+    "send",
+]
 
 
 @dataclass(frozen=True)
@@ -58,16 +65,16 @@ class SendClaim:
 class DigestGate(Protocol):
     """A scheduled profile's record of the day's digest (see ``briefing.schedule``)."""
 
-    def built(self, store: Store, brief_id: int) -> None:
+    def built(self, store: Storage, brief_id: int) -> None:
         """The brief of the digest was built (and published)."""
 
-    def claim_send(self, store: Store, brief_id: int) -> SendClaim:
+    def claim_send(self, store: Storage, brief_id: int) -> SendClaim:
         """May this process send ``brief_id`` as the digest now?"""
 
-    def finished(self, store: Store, report: SendReport) -> None:
+    def finished(self, store: Storage, report: SendReport) -> None:
         """The send ran; ``report`` says to whom it went."""
 
-    def failed(self, store: Store, error: str) -> None:
+    def failed(self, store: Storage, error: str) -> None:
         """The send could not run at all."""
 
 
@@ -119,8 +126,11 @@ class Publisher:
         build: Callable[..., BuildResult] | None = None,
         send: Callable[..., SendReport] | None = None,
         update_archive: Callable[..., ArchiveReport] | None = None,
+        owner: str | None = None,
     ) -> None:
         self.config = config
+        #: The owner name this path's outbox claims carry (a scheduler passes its own).
+        self.owner = owner
         self._build = build
         self._send = send
         self._update_archive = update_archive
@@ -221,19 +231,23 @@ class Publisher:
             return self._build(self.config, profile=profile, **options)
         from briefing.pipeline import build_brief  # the heavy part: only when building
 
+        if self.owner is not None:
+            options["owner"] = self.owner
         return build_brief(self.config, profile=profile, **options)
 
-    def _run_send(self, store: Store, brief_id: int | None, **options: Any) -> SendReport:
+    def _run_send(self, store: Storage, brief_id: int | None, **options: Any) -> SendReport:
+        if self.owner is not None:
+            options["owner"] = self.owner
         if self._send is not None:
             return self._send(self.config, store, brief_id, **options)
         from briefing.deliver import send_brief
 
         return send_brief(self.config, store, brief_id, **options)
 
-    def _store(self) -> Store:
-        from briefing.store import Store
+    def _store(self) -> Storage:
+        from briefing.storage import open_storage
 
-        return Store(self.config.paths.store)
+        return open_storage(self.config.paths.store)
 
 
 def publish(
@@ -246,7 +260,7 @@ def publish(
     return Publisher(config).publish(profile, send=send, **build_options)
 
 
-def deliver(
+def send(
     config: Config,
     brief_id: int | None = None,
     *,

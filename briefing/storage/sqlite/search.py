@@ -1,0 +1,128 @@
+"""Archive search on SQLite: FTS5, one row per story (table ``archive_fts``).
+
+Ranked by bm25 with the headline weighing most; diacritics are folded by the
+``unicode61`` tokenizer, so "resident" finds "résident".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from functools import cache
+
+from briefing.errors import StoreError
+from briefing.storage.records import SearchDocument, SearchHit
+from briefing.storage.sql.database import Database, chunks, marks
+
+#: bm25 weights of the indexed columns (headline, bullets, sources): a word in a
+#: headline says more about what a story is about than the same word in a bullet.
+WEIGHTS = (4.0, 1.0, 0.5)
+SNIPPET_WORDS = 12
+MARK_OPEN, MARK_CLOSE = "[", "]"
+
+
+@cache
+def fts5_available() -> bool:
+    """Whether this Python's SQLite was built with FTS5 (nearly all are)."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute("CREATE VIRTUAL TABLE probe USING fts5(x)")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        db.close()
+
+
+def fts_query(query: str) -> str:
+    """A user's words as an FTS5 query: each word a quoted phrase, all required.
+
+    Quoting keeps punctuation ("U.S.", "AT&T", a stray quote) from being read
+    as FTS5 syntax and raising; a trailing ``*`` still asks for a prefix match.
+    """
+    terms: list[str] = []
+    for word in query.split():
+        prefix = word.endswith("*")
+        word = word.rstrip("*")
+        if not any(ch.isalnum() for ch in word):
+            continue
+        phrase = '"' + word.replace('"', '""') + '"'
+        terms.append(phrase + ("*" if prefix else ""))
+    return " ".join(terms)
+
+
+class SqliteSearch:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def check(self) -> None:
+        if not fts5_available():
+            raise StoreError(
+                f"archive search needs SQLite's FTS5 extension, which this Python's SQLite "
+                f"{sqlite3.sqlite_version} lacks; install a Python built against a full "
+                "SQLite, or use a PostgreSQL store"
+            )
+
+    def index(
+        self, documents: Sequence[SearchDocument], *, keys: Sequence[str], replace_all: bool
+    ) -> int:
+        self.check()
+        with self.db.transaction(durable=False):
+            if replace_all:
+                self.db.execute("DELETE FROM archive_fts")
+            else:
+                self.db.executemany("DELETE FROM archive_fts WHERE brief = ?",
+                                    [(key,) for key in dict.fromkeys(keys)])
+            self.db.executemany(
+                "INSERT INTO archive_fts (headline, bullets, sources, brief, profile, day, title)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(d.headline, d.bullets, d.sources, d.brief, d.profile, d.day, d.title)
+                 for d in documents],
+            )
+        return len(documents)
+
+    def keys(self) -> set[str]:
+        self.check()
+        return {row["brief"] for row in self.db.query("SELECT DISTINCT brief FROM archive_fts")}
+
+    def drop(self, keys: Iterable[str]) -> int:
+        self.check()
+        gone = sorted(set(keys) & self.keys())
+        if gone:
+            with self.db.transaction(durable=False):
+                for part in chunks(gone):
+                    self.db.execute(
+                        f"DELETE FROM archive_fts WHERE brief IN ({marks(len(part))})", part
+                    )
+        return len(gone)
+
+    def count(self) -> int:
+        self.check()
+        return int(self.db.scalar("SELECT count(DISTINCT brief) AS n FROM archive_fts") or 0)
+
+    def search(
+        self, query: str, *, limit: int = 20, profile: str | None = None
+    ) -> list[SearchHit]:
+        self.check()
+        match = fts_query(query)
+        if not match:
+            return []
+        sql = (
+            "SELECT brief, profile, day, title, headline,"
+            f" snippet(archive_fts, -1, ?, ?, '…', {SNIPPET_WORDS}) AS snippet,"
+            " bm25(archive_fts, ?, ?, ?) AS score"
+            " FROM archive_fts WHERE archive_fts MATCH ?"
+        )
+        params: list[object] = [MARK_OPEN, MARK_CLOSE, *WEIGHTS, match]
+        if profile is not None:
+            sql += " AND profile = ?"
+            params.append(profile)
+        sql += " ORDER BY score, day DESC LIMIT ?"
+        params.append(limit)
+        return [
+            SearchHit(
+                brief=row["brief"], profile=row["profile"], day=row["day"], title=row["title"],
+                headline=row["headline"], snippet=row["snippet"], score=float(row["score"]),
+            )
+            for row in self.db.query(sql, params)
+        ]
