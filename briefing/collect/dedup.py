@@ -63,6 +63,8 @@ def _permutations() -> Any:
 def _lsh_params() -> tuple[int, int]:
     # Choosing the bands and rows for THRESHOLD integrates numerically (0.1 s and more);
     # the answer never changes, so every index reuses the first one's.
+    from datasketch import MinHashLSH
+
     probe = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     return int(probe.b), int(probe.r)
 
