@@ -109,10 +109,9 @@ def _with_also_noted(
         for story in rest
     )
     also = (*demoted, *brief.also_noted)
-    shown = also if limit is None else also[:limit]
-    # What the list leaves out is counted at its end ("and 12 more"), like the brief's own.
-    return replace(brief, stories=kept, also_noted=shown,
-                   also_noted_more=brief.also_noted_more + len(also) - len(shown))
+    # What this email leaves out of the list is counted in its note; the list's own
+    # "and N more" line still counts the stories the brief itself does not list.
+    return replace(brief, stories=kept, also_noted=also if limit is None else also[:limit])
 
 
 def _with_more_section(
