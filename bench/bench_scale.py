@@ -59,7 +59,7 @@ spent = {}
 started = cpu()
 from briefing.config import load_config
 from briefing.pipeline import build_brief
-from briefing.publish import Publisher
+from briefing.publishing import Publisher
 spent["imports"] = cpu() - started
 current = [cpu(), None]
 
