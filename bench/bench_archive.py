@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import random
 import statistics
 import sys
@@ -27,6 +26,7 @@ from corpus import OUTLETS, PEOPLE, PLACES, SUBJECTS
 
 from briefing.archive import rebuild_archive, update_archive
 from briefing.archive.search import search
+from briefing.brief import Brief, BriefBullet, BriefStory, SourceRef, write_brief_json
 from briefing.config import load_config
 from briefing.storage import open_storage
 
@@ -43,37 +43,34 @@ def write_archive(out: Path, briefs: int, stories: int, seed: int = 7) -> None:
         day = first + timedelta(days=n // 3)
         folder = out / profile / day.isoformat()
         folder.mkdir(parents=True)
-        (folder / "brief.json").write_text(json.dumps(_brief(rng, profile, day, stories)),
-                                           encoding="utf-8")
+        # Through the one codec, so the files stay what a build writes today.
+        write_brief_json(_brief(rng, profile, day, stories, n + 1), folder / "brief.json")
         (folder / "brief.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
 
 
-def _brief(rng: random.Random, profile: str, day: date, stories: int) -> dict[str, object]:
-    sources, items = [], []
+def _brief(rng: random.Random, profile: str, day: date, stories: int, brief_id: int) -> Brief:
+    sources: list[SourceRef] = []
+    items: list[BriefStory] = []
     for s in range(stories):
         place, subject = rng.choice(PLACES), rng.choice(SUBJECTS)
         numbers = []
         for _ in range(3):
-            outlet = rng.choice(OUTLETS)
-            sources.append({"id": len(sources) + 1, "article_id": len(sources) + 1,
-                            "title": f"{place} {subject} {rng.choice(VERBS)} plan",
-                            "outlet": outlet, "url": f"https://news.example/{day}/{s}",
-                            "path": None, "published": None})
-            numbers.append(len(sources))
-        bullets = [
-            {"text": f"{rng.choice(PEOPLE)} said the {subject} in {place} would "
-                     f"{rng.choice(VERBS)} {rng.randint(2, 900)} million euros of spending, "
-                     f"{rng.randint(2, 60)}% more than last year.",
-             "sources": [rng.choice(numbers)], "origin": "extractive", "verified": True}
+            number = len(sources) + 1
+            sources.append(SourceRef(number, number, f"{place} {subject} {rng.choice(VERBS)} plan",
+                                     rng.choice(OUTLETS), f"https://news.example/{day}/{s}"))
+            numbers.append(number)
+        bullets = tuple(
+            BriefBullet(f"{rng.choice(PEOPLE)} said the {subject} in {place} would "
+                        f"{rng.choice(VERBS)} {rng.randint(2, 900)} million euros of spending, "
+                        f"{rng.randint(2, 60)}% more than last year.", (rng.choice(numbers),))
             for _ in range(4)
-        ]
-        items.append({"id": f"s{s}", "headline": f"{place} {subject} {rng.choice(VERBS)} "
-                      f"budget", "outlets": [], "sources": numbers, "notes": [],
-                      "bullets": bullets})
+        )
+        items.append(BriefStory(f"s{s}", f"{place} {subject} {rng.choice(VERBS)} budget",
+                                bullets, (), tuple(numbers)))
     moment = datetime.combine(day, clock(7), tzinfo=UTC)
-    return {"schema_version": 1, "title": f"{profile.title()} Brief", "profile": profile,
-            "generated_at": moment.isoformat(), "coverage": f"{len(sources)} articles",
-            "stories": items, "sources": sources}
+    return Brief(title=f"{profile.title()} Brief", profile=profile, generated_at=moment,
+                 language="en", author="bench", engine="extractive", stories=tuple(items),
+                 sources=tuple(sources), id=brief_id, slug=day.isoformat())
 
 
 def main() -> None:

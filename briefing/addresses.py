@@ -22,8 +22,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
-
 __all__ = ["AddressError", "Mailbox", "parse_mailbox"]
 
 # "Name <address>": the name may be quoted; nothing may follow the closing bracket.
@@ -84,6 +82,9 @@ def parse_mailbox(text: str) -> Mailbox:
         raise AddressError('write "Name <address>" or the bare address')
     else:
         name, address = "", text.strip()
+    # Imported here: email_validator's tables cost 50 ms, which `briefing --help` must not pay.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         checked = validate_email(
             address, check_deliverability=False, allow_smtputf8=True,

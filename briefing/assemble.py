@@ -46,11 +46,13 @@ def assemble_brief(
     build_notes: Sequence[str] = (),
     also_noted: Sequence[AlsoNoted] = (),
     dropped_top_lines: Sequence[DroppedBullet] = (),
+    also_noted_limit: int | None = None,
 ) -> Brief:
     """The brief of ``stories``. ``extra_notes`` are shown to readers (the sources that
     failed); ``build_notes`` are for the operator only (logged, kept in brief.json).
     ``dropped_top_lines`` are the model's top lines that failed the checks: counted
-    with the dropped bullets, so the brief says how many model lines it withheld."""
+    with the dropped bullets, so the brief says how many model lines it withheld.
+    ``also_noted`` lines past ``also_noted_limit`` are only counted."""
     summary_of = {summary.story_id: summary for summary in summaries}
     numbers: dict[int, int] = {}
     refs: list[SourceRef] = []
@@ -128,7 +130,8 @@ def assemble_brief(
         prompt_versions=dict(prompt_versions or {}),
         dropped=tuple(dropped),
         top_lines=brief_top_lines,
-        also_noted=tuple(also_noted),
+        also_noted=tuple(also_noted[:also_noted_limit]),
+        also_noted_more=max(0, len(also_noted) - len(also_noted[:also_noted_limit])),
     )
     if engine == "extractive":
         cited_ids = {ref.article_id for ref in refs}

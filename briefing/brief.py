@@ -176,8 +176,10 @@ class Brief:
     top_lines: tuple[BriefBullet, ...] = ()
     prompt_versions: dict[str, str] = field(default_factory=dict)
     dropped: tuple[DroppedBullet, ...] = ()
-    #: Stories over the cap, one line each.
+    #: Stories over the cap, one line each (at most ``[brief] also_noted_limit``).
     also_noted: tuple[AlsoNoted, ...] = ()
+    #: Further stories over the cap, neither briefed nor listed: "and N more".
+    also_noted_more: int = 0
     #: The store's id; None until the brief is recorded.
     id: int | None = None
     #: Its folder's name under the profile's folder; None until recorded.
@@ -297,6 +299,7 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         "stories": [_story(story) for story in brief.stories],
         "sources": [_source(source) for source in brief.sources],
         "also_noted": [_also_noted(item) for item in brief.also_noted],
+        "also_noted_more": brief.also_noted_more,
         "developing": [story.id for story in brief.developing],
         "prompt_versions": dict(sorted(brief.prompt_versions.items())),
         "dropped": {
@@ -307,16 +310,19 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
     }
 
 
-def brief_from_dict(data: Any, *, where: str = "brief.json") -> Brief:
+def brief_from_dict(data: Any, *, where: str = "brief.json", validate: bool = True) -> Brief:
     """The ``Brief`` a brief.json document describes; ``BriefFormatError`` when it is not one.
 
     Documents of schema version 1 (written before briefs had ids and folders of
     their own) are read too: they lack ``id``/``slug`` and carried local paths,
-    which are dropped.
+    which are dropped. ``validate=False`` skips the schema check (the slow part) for a
+    document checked before and unchanged since; the caller must be ready for any
+    exception if it was not.
     """
     if isinstance(data, dict) and data.get("schema_version") == 1:
         data = _upgrade_v1(data)
-    validate_brief_dict(data, where=where)
+    if validate:
+        validate_brief_dict(data, where=where)
     zone = _zone(data.get("timezone"), data["generated_at"])
     return Brief(
         title=data["title"],
@@ -335,6 +341,7 @@ def brief_from_dict(data: Any, *, where: str = "brief.json") -> Brief:
             for item in data["dropped"].get("stories", ())
         ),
         also_noted=tuple(_also_noted_from(item) for item in data.get("also_noted", ())),
+        also_noted_more=data.get("also_noted_more", 0),
         id=data.get("id"),
         slug=data.get("slug"),
         build_notes=tuple(data.get("build_notes", ())),
@@ -355,13 +362,15 @@ def write_brief_json(brief: Brief, path: Path) -> dict[str, Any]:
     return data
 
 
-def read_brief_json(path: Path) -> Brief:
-    """The brief in ``path``; ``BriefFormatError`` naming the file when it is unusable."""
+def read_brief_json(path: Path, *, validate: bool = True) -> Brief:
+    """The brief in ``path``; ``BriefFormatError`` naming the file when it is unusable.
+
+    ``validate=False``: see ``brief_from_dict``."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise BriefFormatError(f"{path}: cannot read the brief: {error}") from error
-    return brief_from_dict(data, where=str(path))
+    return brief_from_dict(data, where=str(path), validate=validate)
 
 
 def validate_brief_dict(data: Any, *, where: str = "brief.json") -> None:

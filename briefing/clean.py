@@ -249,17 +249,40 @@ def _repeated_paragraphs(documents: Sequence[RawDocument]) -> dict[str, set[str]
 
 
 def _fold_copies(paragraph_sets: list[set[str]]) -> list[set[str]]:
-    """Merge sets sharing more than half their paragraphs (Jaccard > 0.5): copies of one text."""
+    """Merge sets sharing more than half their paragraphs (Jaccard > 0.5): copies of one text.
+
+    A set joins the first group (in input order) whose first member it overlaps
+    that much. Comparing each set with every group was quadratic in an outlet's
+    articles (an outlet's furniture is in all of them), so candidates come from a
+    prefix filter instead: order paragraphs rarest first; two sets with Jaccard
+    > 0.5 share at least ``floor(|A| / 2) + 1`` paragraphs, hence one of the
+    first ``|A| - floor(|A| / 2)`` of each (the prefix lemma of set-similarity
+    joins). Shared furniture, the most frequent paragraph, sits outside most
+    prefixes. The result is exactly the one of the plain pairwise scan.
+    """
+    frequency = Counter(p for paragraphs in paragraph_sets for p in paragraphs)
     groups: list[tuple[set[str], set[str]]] = []  # (first member, union of members)
+    by_prefix: dict[str, list[int]] = defaultdict(list)  # prefix paragraph -> group indices
     for paragraphs in paragraph_sets:
-        for first, union in groups:
+        prefix = _rarest(paragraphs, frequency)
+        candidates = sorted({index for p in prefix for index in by_prefix.get(p, ())})
+        for index in candidates:
+            first, union = groups[index]
             overlap = len(first & paragraphs) / max(1, len(first | paragraphs))
             if overlap > 0.5:
                 union |= paragraphs
                 break
         else:
+            for p in prefix:
+                by_prefix[p].append(len(groups))
             groups.append((paragraphs, set(paragraphs)))
     return [union for _, union in groups]
+
+
+def _rarest(paragraphs: set[str], frequency: Counter[str]) -> list[str]:
+    """The prefix of ``paragraphs`` (rarest first) any set more than half like it shares."""
+    ordered = sorted(paragraphs, key=lambda p: (frequency[p], p))
+    return ordered[: len(ordered) - len(ordered) // 2]
 
 
 def _blocks(text: str) -> list[list[str]]:

@@ -14,16 +14,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.logging import RichHandler
-from rich.markup import escape
-
 from briefing import __version__
 from briefing.config import ENGINES, Config, load_config
 from briefing.errors import BriefingError, ConfigError, NothingNewError
 from briefing.redact import RedactingFilter
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from briefing.pipeline import BuildResult
 
 logger = logging.getLogger("briefing.cli")
@@ -40,6 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, default in (("config", None), ("verbose", False), ("quiet", False)):
         if not hasattr(args, name):
             setattr(args, name, default)
+    # rich is imported after parsing: `briefing --help` never needs it.
+    from rich.console import Console
+
     err = Console(stderr=True)
     _configure_logging(args.verbose, args.quiet, err)
     try:
@@ -62,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _print_error(err: Console, error: BaseException) -> None:
+    from rich.markup import escape
+
     # Escaped: a file name such as "[draft].txt" must reach the user whole.
     err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
 
@@ -141,6 +144,8 @@ def _configure_logging(verbose: bool, quiet: bool, err: Console) -> None:
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     handler: logging.Handler
     if err.is_terminal:
+        from rich.logging import RichHandler
+
         handler = RichHandler(console=err, show_time=verbose, show_path=False, markup=False)
         handler.setFormatter(logging.Formatter("%(message)s"))
     else:
@@ -195,6 +200,8 @@ def _cmd_build(args: argparse.Namespace, config: Config, err: Console) -> int:
 
 
 def _print_build_summary(result: BuildResult) -> None:
+    from rich.console import Console
+
     brief = result.brief
     out = Console()
     out.print(

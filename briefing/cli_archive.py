@@ -2,6 +2,9 @@
 
 Parsing and printing only; the work is in ``briefing.archive``. ``cli.py``
 calls ``add_commands`` while building its parser.
+
+``briefing.archive`` (Jinja, the store, the site writer) is imported by each
+command when it runs: building the parser for ``briefing --help`` must stay cheap.
 """
 
 from __future__ import annotations
@@ -10,22 +13,14 @@ import argparse
 import webbrowser
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
-from briefing.archive import (
-    ArchiveError,
-    ArchiveReport,
-    find_brief,
-    indexed_briefs,
-    list_briefs,
-    make_server,
-    rebuild_archive,
-    search,
-    server_url,
-)
 from briefing.config import Config
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from briefing.archive import ArchiveReport
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -103,6 +98,8 @@ def _cmd_archive_help(args: argparse.Namespace, config: Config, err: Console) ->
 
 
 def _cmd_list(args: argparse.Namespace, config: Config, err: Console) -> int:
+    from briefing.archive import list_briefs
+
     briefs = list_briefs(config, args.out, profile=args.profile, since=args.since)
     if not briefs:
         print("No briefs in the archive.")
@@ -115,6 +112,8 @@ def _cmd_list(args: argparse.Namespace, config: Config, err: Console) -> int:
 
 
 def _cmd_search(args: argparse.Namespace, config: Config, err: Console) -> int:
+    from briefing.archive import indexed_briefs, list_briefs, search
+
     query = " ".join(args.query)
     hits = search(config, query, limit=max(args.limit, 1), profile=args.profile)
     if not hits:
@@ -130,6 +129,8 @@ def _cmd_search(args: argparse.Namespace, config: Config, err: Console) -> int:
 
 
 def _cmd_open(args: argparse.Namespace, config: Config, err: Console) -> int:
+    from briefing.archive import ArchiveError, find_brief
+
     entry = find_brief(config, args.brief, args.out, profile=args.profile)
     pdf = entry.folder / "brief.pdf"
     if not pdf.is_file():
@@ -141,6 +142,8 @@ def _cmd_open(args: argparse.Namespace, config: Config, err: Console) -> int:
 
 
 def _cmd_rebuild(args: argparse.Namespace, config: Config, err: Console) -> int:
+    from briefing.archive import rebuild_archive
+
     report = rebuild_archive(config, args.out)
     if not args.quiet:
         root = args.out or config.paths.out
@@ -152,6 +155,8 @@ def _cmd_rebuild(args: argparse.Namespace, config: Config, err: Console) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, config: Config, err: Console) -> int:
+    from briefing.archive import ArchiveError, make_server, server_url
+
     root: Path = args.out or config.paths.out
     if not (root / "index.html").is_file():
         raise ArchiveError(f"{root}/index.html not found: run `briefing archive rebuild` first")

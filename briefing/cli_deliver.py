@@ -15,11 +15,11 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
 from briefing.config import Config
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from briefing.deliver import DeliveryProblem
     from briefing.publishing import Delivery
     from briefing.storage import Storage

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from briefing.cli_deliver import print_problems
 from briefing.config import Config
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
 #: How long ``--once`` waits for another scheduler's lock by default (a cron run

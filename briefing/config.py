@@ -52,6 +52,9 @@ class BriefSettings:
     timezone: str | None = None
     #: "pdf/ua-1" (tagged, accessible) or "pdf/a-3u" (the same, and archival PDF/A-3u).
     pdf_variant: str = "pdf/ua-1"
+    #: Stories over a profile's cap listed under "Also noted" (the rest are counted,
+    #: "and 12 more"): a 5,000-article day must not make a 90-page PDF.
+    also_noted_limit: int = 30
 
 
 @dataclass(frozen=True)
@@ -677,6 +680,10 @@ def _check_values(config: Config, file: Path) -> None:
         raise ConfigError(
             f"{file}: brief.pdf_variant must be one of {', '.join(PDF_VARIANTS)}, "
             f"got {config.brief.pdf_variant!r}"
+        )
+    if config.brief.also_noted_limit < 0:
+        raise ConfigError(
+            f"{file}: brief.also_noted_limit must be 0 or more, got {config.brief.also_noted_limit}"
         )
     positive = {
         "limits.max_article_chars": config.limits.max_article_chars,

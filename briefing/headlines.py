@@ -168,10 +168,8 @@ def central_titles(
 ) -> list[str]:
     """Each cluster's headline (clusters index into ``articles``). ``features`` are the
     grouping's own, row for row, so no second matrix is computed; computed here when
-    the caller has none."""
-    features = features if features is not None else build_features(articles)
-    # Leads (title and opening) where there is text, titles where there is none.
-    matrix = features.leads + sparse.diags((~features.has_text).astype(float)) @ features.titles
+    the caller has none (and only when a cluster has several titles to choose from)."""
+    matrix = None
     titles = []
     for group in clusters:
         members = [articles[i] for i in group]
@@ -182,6 +180,11 @@ def central_titles(
         if len(stated) == 1:
             titles.append(_headline(articles[stated[0]]))
             continue
+        if matrix is None:
+            features = features if features is not None else build_features(articles)
+            # Leads (title and opening) where there is text, titles where there is none.
+            matrix = features.leads + sparse.diags((~features.has_text).astype(float)) \
+                @ features.titles
         rows = matrix[stated]
         centroid = np.asarray(rows.sum(axis=0)).ravel()
         scores = rows @ centroid

@@ -26,7 +26,6 @@ from briefing.clean import clean_documents
 from briefing.clock import local_now
 from briefing.collect import (
     WEB_SOURCE_TYPES,
-    collect,
     failure_note,
     source_from_url,
     unbriefed_articles,
@@ -122,6 +121,8 @@ def build_brief(
         collect_note: str | None = None
         if web_sources and collect_first:
             with stage("collect"):
+                from briefing.collect.collector import collect  # the network stack: only here
+
                 report = collect(config, store, web_sources, now=now)
                 collect_note = failure_note(report)
         with stage("store"):
@@ -173,6 +174,7 @@ def build_brief(
                 also_noted=plan.also_noted,
                 # Optional on the Summarizer protocol: the LLM engine's withheld top lines.
                 dropped_top_lines=getattr(summarizer, "dropped_top_lines", ()),
+                also_noted_limit=config.brief.also_noted_limit,
             )
         with stage("render"):
             templates = _user_dirs(config.paths.templates)

@@ -22,8 +22,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from datasketch import MinHash
+from typing import TYPE_CHECKING
 
 from briefing.caps import cap_sources
 from briefing.config import ProfileConfig
@@ -38,6 +37,9 @@ from briefing.memory import EarlierCoverage, apply_memory, load_earlier
 from briefing.ranking import rank_stories, split_at_cap
 from briefing.storage import Storage
 from briefing.types import AlsoNoted, Article, Story
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
@@ -68,6 +70,10 @@ def group_into_stories(
     near-copy sketches already made (article id -> MinHash).
     """
     ordered = sorted(articles, key=_newest_first)
+    if len(ordered) < 2:
+        # Nothing to compare: no features, no word lists (a one-article brief's group step).
+        return _stories(ordered, [[i] for i in range(len(ordered))],
+                        central_titles(ordered, [[i] for i in range(len(ordered))]))
     params = params or GroupingParams()
     features = build_features(ordered)
     edges = similarity_edges(features, params.similarity_rule)
@@ -80,7 +86,11 @@ def group_into_stories(
                                 sketches=sketches, together=list(together.values()))
     if briefed:
         clusters = join_continuations(clusters, edges, [a.id in briefed for a in ordered])
-    headlines = central_titles(ordered, clusters, features)
+    return _stories(ordered, clusters, central_titles(ordered, clusters, features))
+
+
+def _stories(ordered: Sequence[Article], clusters: list[list[int]],
+             headlines: list[str]) -> list[Story]:
     stories = []
     for group, headline in zip(clusters, headlines, strict=True):
         members = tuple(sorted((ordered[i] for i in group), key=_oldest_first))

@@ -66,3 +66,28 @@ def test_bench_startup_small() -> None:
     out = run("bench_startup.py", "--repeat", "1")
     assert "(apprise imported: False)" in out, out
     assert re.search(r"would make the CLI's imports x\d+\.\d\d", out), out
+
+
+def test_bench_build_small() -> None:
+    out = run("bench_build.py", "--articles", "3", "--repeat", "1")
+    assert re.search(r"briefing build: +[\d.]+ s CPU", out), out
+    assert re.search(r"bare render of its PDF: +[\d.]+ s CPU", out), out
+    assert re.search(r"ratio build / bare render: [\d.]+ \(target <= 1.5: (met|NOT met)\)", out)
+
+
+def test_bench_scale_small() -> None:
+    # Other sizes than the default only report (exit 0); the figures are for people.
+    out = run("bench_scale.py", "--sizes", "1,6")
+    assert re.search(r"briefing --help +[\d.]+ s CPU", out), out
+    assert re.search(r"briefing archive list +[\d.]+ s CPU", out), out
+    assert re.search(r"\n +1 articles: +[\d.]+ s CPU, .*brief\.html \d+ KB", out), out
+    assert re.search(r"\n +6 articles: +[\d.]+ s CPU, .*peak +\d+ MB", out), out
+    assert "one-article build: target <= 1.2 s CPU" in out, out
+    assert re.search(r"6-article build goes .*imports [\d.]+, read .*render [\d.]+, archive", out)
+
+
+def test_bench_archive_small() -> None:
+    out = run("bench_archive.py", "--briefs", "6", "--stories", "2", "--searches", "5")
+    assert "archive: 6 briefs x 2 stories" in out, out
+    assert re.search(r"update after one new build \(\d+ page, 1 brief indexed\)", out), out
+    assert "FTS5 search, median of 5" in out, out

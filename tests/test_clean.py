@@ -93,3 +93,40 @@ def test_reporting_that_mentions_readers_or_newsletters_is_kept() -> None:
 
 def test_an_article_of_nothing_but_boilerplate_is_dropped() -> None:
     assert clean_documents([doc("Share this article:\nRemind me later.\nRead more")]) == []
+
+
+def _pairwise_fold(paragraph_sets: list[set[str]]) -> list[set[str]]:
+    """The plain quadratic scan the prefix filter must agree with."""
+    groups: list[tuple[set[str], set[str]]] = []
+    for paragraphs in paragraph_sets:
+        for first, union in groups:
+            if len(first & paragraphs) / max(1, len(first | paragraphs)) > 0.5:
+                union |= paragraphs
+                break
+        else:
+            groups.append((paragraphs, set(paragraphs)))
+    return [union for _, union in groups]
+
+
+def test_copy_folding_matches_the_pairwise_scan() -> None:
+    import random
+
+    from briefing.clean import _fold_copies
+
+    rng = random.Random(3)
+    for _ in range(200):
+        vocabulary = [f"p{i}" for i in range(rng.randint(3, 14))]
+        sets = [set(rng.sample(vocabulary, rng.randint(0, len(vocabulary))))
+                for _ in range(rng.randint(1, 12))]
+        assert _fold_copies([set(s) for s in sets]) == _pairwise_fold([set(s) for s in sets])
+
+
+def test_copy_folding_keeps_shared_furniture_apart_from_copies() -> None:
+    from briefing.clean import _fold_copies
+
+    appeal = "please support us"
+    sets = [{appeal, f"story {i} lead", f"story {i} body"} for i in range(300)]
+    sets.append({appeal, "story 7 lead", "story 7 body"})  # a copy of story 7
+    folded = _fold_copies(sets)
+    assert len(folded) == 300
+    assert all(appeal in group for group in folded)

@@ -76,3 +76,48 @@ def test_cap_lists_the_rest_as_also_noted_in_every_format() -> None:
     assert "Also noted" in html and "&lt;b&gt;bold" in html and "<b>bold" not in html
     text = env.get_template("brief.txt.j2").render(context)
     assert "ALSO NOTED" in text and "Story number 5" in text
+
+
+def test_also_noted_is_capped_and_the_rest_counted_in_every_output(tmp_path) -> None:
+    from pathlib import Path
+
+    from pypdf import PdfReader
+
+    from briefing.brief import brief_from_dict
+    from briefing.render import render_brief
+
+    stories = [story(n, article(n, f"Outlet {n}", f"Story number {n}", n)) for n in range(1, 41)]
+    briefed, also = split_at_cap(rank_stories(stories, ProfileConfig(name="p"), NOW), 2)
+    summaries = [StorySummary(s.id, s.headline, (Bullet("A fact.", (s.articles[0].id,)),))
+                 for s in briefed]
+    brief = assemble_brief(
+        briefed, summaries, title="T", profile="p", generated_at=NOW, language="en",
+        author="a", engine="extractive", also_noted=also, also_noted_limit=5,
+    )
+    assert len(brief.also_noted) == 5 and brief.also_noted_more == 33
+    data = brief_to_dict(brief)
+    validate_brief_dict(data)
+    assert len(data["also_noted"]) == 5 and data["also_noted_more"] == 33
+    assert brief_from_dict(data).also_noted_more == 33
+    files = render_brief(brief, Path(tmp_path))
+    for path in (files.html, files.text, files.page, files.markdown):
+        shown = path.read_text(encoding="utf-8")
+        assert "Story number 7" in shown and "Story number 8" not in shown, path
+        assert "and 33 more stories not listed here" in shown, path
+    pdf = " ".join((page.extract_text() or "") for page in PdfReader(files.pdf).pages)
+    assert "and 33 more stories not listed here" in " ".join(pdf.split())
+
+
+def test_no_also_noted_list_still_counts_the_stories_left_out() -> None:
+    stories = [story(n, article(n, f"Outlet {n}", f"Story number {n}", n)) for n in range(1, 4)]
+    briefed, also = split_at_cap(rank_stories(stories, ProfileConfig(name="p"), NOW), 1)
+    summaries = [StorySummary(s.id, s.headline, (Bullet("A fact.", (s.articles[0].id,)),))
+                 for s in briefed]
+    brief = assemble_brief(
+        briefed, summaries, title="T", profile="p", generated_at=NOW, language="en",
+        author="a", engine="extractive", also_noted=also, also_noted_limit=0,
+    )
+    from briefing.render.context import template_context
+
+    text = make_environment().get_template("brief.txt.j2").render(template_context(brief))
+    assert "ALSO NOTED" in text and "2 stories not listed here" in text

@@ -16,8 +16,10 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from briefing.archive.model import (
+    CHECKED_FILE,
     ArchiveEntry,
     ArchiveError,
     load_archive,
@@ -32,14 +34,14 @@ from briefing.archive.search import (
     indexed_keys,
 )
 from briefing.archive.search import search as _search
-from briefing.archive.serve import make_server, server_url
-from briefing.archive.site import SiteSettings, write_site
 from briefing.brief import SLUG_PATTERN
 from briefing.clock import now_utc
-from briefing.config import Config
+from briefing.config import Config, is_store_url
 from briefing.folders import cleanup_temporary
-from briefing.render.environment import make_environment
 from briefing.storage import open_storage
+
+if TYPE_CHECKING:
+    from briefing.archive.serve import make_server, server_url
 
 __all__ = [
     "ArchiveEntry",
@@ -56,6 +58,15 @@ __all__ = [
     "server_url",
     "update_archive",
 ]
+
+def __getattr__(name: str) -> Any:
+    # The web server (http.server) loads only for `briefing serve`: `archive list` stays light.
+    if name in ("make_server", "server_url"):
+        from briefing.archive import serve
+
+        return getattr(serve, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: "PROFILE/SLUG": one folder name, then a brief's folder (no "..", no deeper path).
 _KEY_PATTERN = re.compile(r"([^/\\.][^/\\]*)/(\d{4}-\d{2}-\d{2}(?:-\d+)?)")
@@ -106,7 +117,7 @@ def list_briefs(
     since: date | None = None,
 ) -> list[ArchiveEntry]:
     """The archive's briefs, newest first, optionally of one profile and from a date on."""
-    entries = load_archive(out_root or config.paths.out)
+    entries = load_archive(out_root or config.paths.out, checked_file=_checked_file(config))
     return [
         e for e in entries
         if (profile is None or e.profile == profile) and (since is None or e.day >= since)
@@ -161,7 +172,8 @@ def _sync(
         lease = timedelta(seconds=config.workers.lease_seconds)
         for profile_dir in _profile_dirs(root):
             cleanup_temporary(store, profile_dir, worker_lease=lease)
-        entries = load_archive(root)
+        entries = load_archive(root, checked_file=_checked_file(config), remember=True,
+                               recheck=everything)
         pruned_now = prune(root, entries, config.archive.keep_days, now.date())
         gone = {p.key for p in pruned_now}
         entries = [e for e in entries if e.key not in gone]
@@ -176,6 +188,9 @@ def _sync(
             drop_missing(store, {e.key for e in entries})
     pages = 0
     if config.archive.site:
+        from briefing.archive.site import SiteSettings, write_site
+        from briefing.render.environment import make_environment
+
         settings = SiteSettings(
             title=f"{config.brief.title} — archive", base_url=config.archive.base_url,
             keep_days=config.archive.keep_days, now=now, installation=installation,
@@ -189,6 +204,12 @@ def _sync(
         briefs=len(entries), pages_written=pages, briefs_indexed=len(to_index),
         pruned=tuple(pruned_now), seconds=time.perf_counter() - started,
     )
+
+
+def _checked_file(config: Config) -> Path | None:
+    """Beside an SQLite store; none for a PostgreSQL one (every file is then checked)."""
+    store = config.paths.store
+    return None if is_store_url(store) else Path(store).parent / CHECKED_FILE
 
 
 def _profile_dirs(root: Path) -> list[Path]:

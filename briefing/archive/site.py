@@ -32,6 +32,9 @@ ASSETS_DIR = "_archive"
 ASSETS = ("archive.css", "search.js", "favicon.svg")
 #: The icon every page names; ``briefing serve`` also answers /favicon.ico with it.
 FAVICON = f"{ASSETS_DIR}/favicon.svg"
+#: Briefs listed per archive page: index.html has the newest, index-2.html the next...
+#: so the front page stays light however long the archive grows.
+PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -64,17 +67,34 @@ def write_site(
     feed = atom_feed(briefs, title=settings.title, base_url=settings.base_url, now=settings.now,
                      installation=settings.installation)
     write_atomic(out_root / "feed.xml", feed)
-    context = {
-        "site_title": settings.title,
-        "root": "",
-        "groups": _groups(briefs),
-        "brief_count": len(briefs),
-        "pruned": pruned,
-        "keep_days": settings.keep_days,
-        "generated_at": settings.now,
-    }
-    write_atomic(out_root / "index.html", render_template(env, "archive/index.html.j2", context))
+    chunks = [briefs[start:start + PAGE_SIZE] for start in range(0, len(briefs), PAGE_SIZE)]
+    chunks = chunks or [[]]
+    for number, chunk in enumerate(chunks, 1):
+        context = {
+            "site_title": settings.title,
+            "root": "",
+            "groups": _groups(chunk),
+            "brief_count": len(briefs),
+            "pruned": pruned if number == len(chunks) else [],
+            "keep_days": settings.keep_days,
+            "generated_at": settings.now,
+            "page": number,
+            "pages": len(chunks),
+            "newer": index_page_name(number - 1) if number > 1 else None,
+            "older": index_page_name(number + 1) if number < len(chunks) else None,
+        }
+        write_atomic(out_root / index_page_name(number),
+                     render_template(env, "archive/index.html.j2", context))
+    # Pages past the last one, left by a longer archive (before pruning), would mislead.
+    for stale in out_root.glob("index-*.html"):
+        if stale.name not in {index_page_name(n) for n in range(1, len(chunks) + 1)}:
+            stale.unlink()
     return written
+
+
+def index_page_name(number: int) -> str:
+    """``index.html`` for the newest briefs, then ``index-2.html``, ``index-3.html``..."""
+    return "index.html" if number == 1 else f"index-{number}.html"
 
 
 def write_brief_page(env: jinja2.Environment, entry: ArchiveEntry) -> None:

@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from typing import TYPE_CHECKING, Any
 
 from briefing.collect.articles import unbriefed_articles
-from briefing.collect.collector import WEB_SOURCE_TYPES, collect, run_sync
-from briefing.collect.feeds import sniff
-from briefing.collect.fetch import FEED_ACCEPT, Fetcher, FetchError
 from briefing.collect.health import SourceHealth, format_health, source_health
 from briefing.collect.report import (
     CollectReport,
@@ -42,6 +40,12 @@ from briefing.collect.report import (
 from briefing.collect.urls import display_url, is_http_url
 from briefing.config import Config, FetchSettings, SourceConfig
 from briefing.errors import SourceError
+
+if TYPE_CHECKING:
+    from briefing.collect.collector import collect
+
+#: Source types collected over the network (the others are read from files).
+WEB_SOURCE_TYPES = ("feed", "page")
 
 __all__ = [
     "WEB_SOURCE_TYPES",
@@ -58,6 +62,16 @@ __all__ = [
     "unbriefed_articles",
 ]
 
+def __getattr__(name: str) -> Any:
+    # The collector (httpx, feedparser, trafilatura, datasketch) loads when something is
+    # collected: a build from files, `briefing sources` and `--help` never pay for it.
+    if name == "collect":
+        from briefing.collect.collector import collect
+
+        return collect
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 _FEEDISH_PATH = re.compile(r"(?i)(\.(xml|rss|atom|rdf|json)$|/(feed|feeds|rss|atom)(/|$))")
 
 
@@ -72,11 +86,16 @@ def source_from_url(url: str, config: Config | None = None) -> SourceConfig:
     url = url.strip()
     if not is_http_url(url):
         raise SourceError(f"{url}: only http:// and https:// URLs can be collected")
+    from briefing.collect.collector import run_sync
+
     settings = config.fetch if config else FetchSettings()
     return SourceConfig(name=display_url(url), type=run_sync(_probe(url, settings)), url=url)
 
 
 async def _probe(url: str, settings: FetchSettings) -> str:
+    from briefing.collect.feeds import sniff
+    from briefing.collect.fetch import FEED_ACCEPT, Fetcher, FetchError
+
     try:
         async with Fetcher(settings) as fetcher:
             answer = await fetcher.get(url, accept=FEED_ACCEPT)

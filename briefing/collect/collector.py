@@ -22,9 +22,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
+# Loaded with the collector, never inside its event loop: an import there (a second or
+# more for these two) would stall every fetch in flight past its deadline. The build
+# path imports them only when it needs them (briefing.collect.dedup, briefing.ingest.html).
+import datasketch  # noqa: F401
+import trafilatura  # noqa: F401
+
 from briefing.caps import cap_document
 from briefing.clean import clean_documents
-from briefing.collect import dedup
+from briefing.collect import WEB_SOURCE_TYPES, dedup
 from briefing.collect.auth import SourceCredentials, credentials_for
 from briefing.collect.feeds import FeedEntry, parse_feed
 from briefing.collect.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchResult
@@ -41,7 +47,6 @@ from briefing.types import Article, RawDocument
 
 logger = logging.getLogger(__name__)
 
-WEB_SOURCE_TYPES = ("feed", "page")
 #: Time one feed may spend fetching the pages behind its teasers, in request
 #: deadlines. Entries whose page is not reached in time are left for the next
 #: run (their URL is not recorded), so a feed of 200 teasers on a slow site

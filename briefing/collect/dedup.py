@@ -19,12 +19,16 @@ import re
 import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from briefing.storage import Storage
+
+if TYPE_CHECKING:
+    # datasketch imports scipy.integrate (a second of CPU here): it loads on the first
+    # sketch, so a build with nothing to compare never pays for it.
+    from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5
@@ -50,6 +54,8 @@ def _crc32(data: bytes) -> int:
 def _permutations() -> Any:
     # Drawing the 128 random permutations costs more than hashing a short article;
     # every sketch uses the same ones (seed 1), so draw them once.
+    from datasketch import MinHash
+
     return MinHash(num_perm=NUM_PERM, hashfunc=_crc32, scheme="affine32").permutations
 
 
@@ -57,6 +63,8 @@ def _permutations() -> Any:
 def _lsh_params() -> tuple[int, int]:
     # Choosing the bands and rows for THRESHOLD integrates numerically (0.1 s and more);
     # the answer never changes, so every index reuses the first one's.
+    from datasketch import MinHashLSH
+
     probe = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     return int(probe.b), int(probe.r)
 
@@ -70,6 +78,8 @@ def sketch(title: str, text: str) -> MinHash | None:
     }
     if len(shingles) < MIN_SHINGLES:
         return None
+    from datasketch import MinHash
+
     minhash = MinHash(
         num_perm=NUM_PERM, hashfunc=_crc32, scheme="affine32", permutations=_permutations()
     )
@@ -82,6 +92,8 @@ def to_blob(minhash: MinHash) -> bytes:
 
 
 def from_blob(blob: bytes) -> MinHash:
+    from datasketch import MinHash
+
     values = np.frombuffer(blob, dtype=np.uint32).copy()
     return MinHash(
         num_perm=NUM_PERM,
@@ -122,6 +134,8 @@ class NearDuplicateIndex:
 
     def _index(self) -> MinHashLSH:
         if self._lsh is None:
+            from datasketch import MinHashLSH
+
             self._lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM,
                                    params=_lsh_params())
             since = self._now - timedelta(days=WINDOW_DAYS)

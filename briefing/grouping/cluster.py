@@ -24,17 +24,19 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 from briefing.collect import dedup
 from briefing.grouping.features import FeatureSet, build_features
 from briefing.grouping.near_copies import near_copy_pairs
 from briefing.grouping.similarity import Edges, SimilarityRule, similarity_edges
 from briefing.types import Article
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,11 @@ def _within_reach(roots: list[int], edges: Edges) -> Edges:
     their similarity never enters a mean: dropping it first spares the linkage
     most of the edges of a long stream.
     """
+    if len(edges) == 0:
+        return edges
+    # csgraph pulls in scipy.linalg (half a second of imports): only when there are links.
+    from scipy.sparse.csgraph import connected_components
+
     n = len(roots)
     left = np.concatenate([edges.left[edges.link], np.arange(n)])
     right = np.concatenate([edges.right[edges.link], np.asarray(roots)])

@@ -13,14 +13,17 @@ as the pairs and needs no index of its own.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
 
 from briefing.collect import dedup
 from briefing.grouping.similarity import Edges
 from briefing.storage import Storage
 from briefing.types import Article
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 CHUNK_PAIRS = 8192
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-import trafilatura
-
 from briefing.ingest.outlet import page_identity, site_host
 
 logger = logging.getLogger(__name__)
@@ -28,6 +26,8 @@ class ExtractedPage:
 
 def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
     """The article text and metadata of an HTML page, or None when there is no article."""
+    import trafilatura  # half a second of imports: only when there is HTML to read
+
     try:
         document = trafilatura.bare_extraction(
             html,

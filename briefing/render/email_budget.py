@@ -109,6 +109,8 @@ def _with_also_noted(
         for story in rest
     )
     also = (*demoted, *brief.also_noted)
+    # What this email leaves out of the list is counted in its note; the list's own
+    # "and N more" line still counts the stories the brief itself does not list.
     return replace(brief, stories=kept, also_noted=also if limit is None else also[:limit])
 
 

@@ -15,9 +15,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import openai
 
 from briefing.config import ENGINES, Config
 from briefing.errors import SummarizerError
@@ -25,10 +24,11 @@ from briefing.languages import language_name
 from briefing.storage import Storage
 from briefing.summarize.base import Summarizer
 from briefing.summarize.extractive import ExtractiveSummarizer
-from briefing.summarize.llm import ChatEndpoint, LLMSummarizer, RetryPolicy
-from briefing.summarize.llm_log import LLMLog
-from briefing.summarize.prompts import PromptLibrary
-from briefing.summarize.transport import http_client
+
+if TYPE_CHECKING:
+    # The LLM side (openai, pydantic, httpx, jsonschema) is imported only when chosen:
+    # an extractive build never pays for it.
+    from briefing.summarize.llm import LLMSummarizer, RetryPolicy
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 #: Sent as the key to servers that need none (the SDK refuses to run without one).
@@ -98,6 +98,13 @@ def _llm_summarizer(
     retry: RetryPolicy | None,
     language: str = "en",
 ) -> LLMSummarizer:
+    import openai
+
+    from briefing.summarize.llm import ChatEndpoint, LLMSummarizer, RetryPolicy
+    from briefing.summarize.llm_log import LLMLog
+    from briefing.summarize.prompts import PromptLibrary
+    from briefing.summarize.transport import http_client
+
     secrets = (endpoint.api_key,) if endpoint.api_key else ()
 
     def client() -> openai.OpenAI:

@@ -1,6 +1,8 @@
 // Search box of the briefing archive. Runs from file:// and any static host:
 // the data comes from search-index.js (window.BRIEFING_INDEX), loaded by a
-// <script src> because pages opened from file:// may not fetch() files.
+// <script src> because pages opened from file:// may not fetch() files. It is
+// loaded on demand (the box gets focus or a query arrives in ?q=): an archive
+// of thousands of briefs has an index of megabytes the front page must not wait for.
 // Every text from a brief is inserted with textContent, never as HTML.
 (function () {
   "use strict";
@@ -8,8 +10,25 @@
   var input = document.getElementById("search");
   var list = document.getElementById("results");
   var status = document.getElementById("search-status");
-  var index = window.BRIEFING_INDEX;
-  if (!input || !list || !index) { return; }
+  var index = window.BRIEFING_INDEX || null;
+  if (!input || !list) { return; }
+  var loading = false;
+
+  function load(then) {
+    if (index) { then(); return; }
+    if (loading) { return; }
+    loading = true;
+    status.textContent = "Loading the search index…";
+    var script = document.createElement("script");
+    script.src = input.getAttribute("data-index") || "search-index.js";
+    script.onload = function () {
+      index = window.BRIEFING_INDEX || null;
+      status.textContent = index ? "" : "The search index could not be read.";
+      if (index) { then(); }
+    };
+    script.onerror = function () { status.textContent = "The search index could not be loaded."; };
+    document.head.appendChild(script);
+  }
 
   function fold(text) {
     // Case- and accent-insensitive, like the FTS5 index (unicode61, remove_diacritics).
@@ -79,7 +98,7 @@
   function search(query) {
     var words = terms(query);
     var hits = [];
-    if (words.length === 0) { return hits; }
+    if (words.length === 0 || !index) { return hits; }
     index.briefs.forEach(function (brief) {
       var best = null, total = 0;
       brief.items.forEach(function (item) {
@@ -120,10 +139,11 @@
   }
 
   var timer = null;
+  input.addEventListener("focus", function () { load(function () { show(input.value); }); });
   input.addEventListener("input", function () {
     clearTimeout(timer);
-    timer = setTimeout(function () { show(input.value); }, 80);
+    timer = setTimeout(function () { load(function () { show(input.value); }); }, 80);
   });
   var initial = new URLSearchParams(window.location.search).get("q");
-  if (initial) { input.value = initial; show(initial); }
+  if (initial) { input.value = initial; load(function () { show(initial); }); }
 }());

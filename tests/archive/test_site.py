@@ -43,7 +43,7 @@ def test_index_lists_every_brief_newest_first_by_profile_and_month(
     assert "europe" not in text
     for name in ("brief.pdf", "brief.json", "index.html"):
         assert f'href="default/2026-11-20/{name}"' in html
-    assert 'href="feed.xml"' in html and 'src="search-index.js"' in html
+    assert 'href="feed.xml"' in html and 'data-index="search-index.js"' in html
 
 
 def test_a_brief_json_that_is_not_a_brief_is_refused_whole(
@@ -251,3 +251,59 @@ def test_the_installation_id_is_made_once_by_a_migration(tmp_path: Path) -> None
     with open_storage(old) as store:
         assert store.schema_version == len(MIGRATIONS)
         assert store.installation_id.version == 4
+
+
+def test_a_long_archive_is_paged_and_the_front_page_stays_light(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefing.archive import site
+
+    monkeypatch.setattr(site, "PAGE_SIZE", 2)
+    for day in ("2026-11-18", "2026-11-19", "2026-11-20", "2026-11-21", "2026-11-22"):
+        write_brief(day, [PORT_STORY], title=f"Brief of {day}")
+    update_archive(archive_config, now=NOW)
+
+    pages = [_text((out_root / name).read_text(encoding="utf-8"))
+             for name in ("index.html", "index-2.html", "index-3.html")]
+    assert "Brief of 2026-11-22" in pages[0] and "Brief of 2026-11-21" in pages[0]
+    assert "Brief of 2026-11-20" not in pages[0] and "Older briefs" in pages[0]
+    assert "Brief of 2026-11-20" in pages[1] and "Newer briefs" in pages[1]
+    assert "Brief of 2026-11-18" in pages[2] and "Older briefs" not in pages[2]
+    assert all("5 briefs · page" in p for p in pages)
+    front = (out_root / "index.html").read_text(encoding="utf-8")
+    assert 'href="index-2.html"' in front
+    # The search index is fetched by the search box when it is used, not by the page.
+    assert '<script src="search-index.js"' not in front
+
+    monkeypatch.setattr(site, "PAGE_SIZE", 100)
+    update_archive(archive_config, now=NOW)
+    assert not (out_root / "index-2.html").exists() and not (out_root / "index-3.html").exists()
+
+
+def test_an_update_checks_only_new_or_changed_brief_files(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from briefing import brief as codec
+
+    write_brief("2026-11-19", [PORT_STORY])
+    changed = write_brief("2026-11-20", [RATES_STORY])
+    update_archive(archive_config, now=NOW)
+
+    checks: list[str] = []
+    real = codec.validate_brief_dict
+    monkeypatch.setattr(codec, "validate_brief_dict",
+                        lambda data, *, where="brief.json": checks.append(where) or real(
+                            data, where=where))
+    write_brief("2026-11-21", [FLOOD_STORY])
+    assert update_archive(archive_config, now=NOW).briefs == 3
+    assert [Path(where).parent.name for where in checks] == ["2026-11-21"]
+
+    # A file changed after it was checked is checked again, and refused if it must be.
+    document = json.loads((changed / "brief.json").read_text(encoding="utf-8"))
+    document["coverage"] = 7
+    (changed / "brief.json").write_text(json.dumps(document), encoding="utf-8")
+    report = update_archive(archive_config, now=NOW)
+    assert report.briefs == 2
+    assert any("2026-11-20" in r.getMessage() and "coverage" in r.getMessage()
+               for r in caplog.records)
