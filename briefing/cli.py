@@ -91,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser(
         "build", parents=[common], help="build a brief now",
         description="Read articles, summarize them into a cited brief and write "
-        "brief.pdf, brief.html, brief.txt and brief.json to OUT/<profile>/<YYYY-MM-DD>/. "
+        "brief.pdf, brief.html, brief.txt, brief.md and brief.json to OUT/<profile>/<YYYY-MM-DD>/. "
         "With no --source and no configured sources, the bundled example articles are used.",
     )
     build.add_argument("--source", "-s", action="append", default=[], metavar="PATH|URL",
@@ -213,8 +213,10 @@ def _print_build_summary(result: BuildResult) -> None:
     )
     for note in (*brief.notes, *brief.build_notes):
         out.print(f"  note: {note}", highlight=False, markup=False, soft_wrap=True)
-    for path in (result.files.pdf, result.files.html, result.files.text, result.files.json):
-        out.print(f"  {path}", highlight=False, markup=False, soft_wrap=True)
+    files = result.files
+    for path in (files.pdf, files.html, files.text, files.markdown, files.json):
+        if path is not None:
+            out.print(f"  {path}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _cmd_collect(args: argparse.Namespace, config: Config, err: Console) -> int:
