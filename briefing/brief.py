@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
 __all__ = [
+    "BRIEF_FILES",
     "SCHEMA_VERSION",
     "AlsoNoted",
     "Brief",
@@ -57,6 +58,10 @@ SLUG_PATTERN = re.compile(r"(\d{4}-\d{2}-\d{2})(?:-([2-9]|[1-9]\d+))?")
 class BriefFormatError(BriefingError):
     """A brief.json (or a stored brief) does not match the brief schema."""
 
+
+#: The files of one published brief, in its own folder (rendered together, archived,
+#: pruned and served together).
+BRIEF_FILES = ("brief.pdf", "brief.html", "brief.txt", "brief.md", "brief.json")
 
 #: The mark after a bullet a model wrote (explained by ``Brief.marks_legend``).
 MODEL_MARK = "\u25c6"  # ◆, in the PDF's DejaVu fonts and every mail client's

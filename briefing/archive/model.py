@@ -24,7 +24,6 @@ from briefing.fsutil import write_atomic
 
 logger = logging.getLogger(__name__)
 
-BRIEF_FILES = ("brief.pdf", "brief.html", "brief.txt", "brief.md", "brief.json")
 #: Beside the store: the brief.json files the archive checked against the schema, per
 #: output folder and key, as (mtime_ns, size). A published brief never changes, and
 #: checking is most of the cost of reading one (jsonschema: seconds for a thousand

@@ -15,7 +15,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from briefing.archive.model import BRIEF_FILES, ArchiveEntry
+from briefing.archive.model import ArchiveEntry
+from briefing.brief import BRIEF_FILES
 from briefing.fsutil import write_atomic
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefing.brief import Brief, brief_to_dict, to_json_text, validate_brief_dict
+from briefing.brief import BRIEF_FILES, Brief, brief_to_dict, to_json_text, validate_brief_dict
 from briefing.errors import RenderError
 from briefing.fsutil import write_atomic
 from briefing.render.context import ReaderLinks, reader_links
@@ -33,7 +33,6 @@ from briefing.render.validate import check_brief
 __all__ = ["BRIEF_FILES", "ReaderLinks", "RenderedBrief", "reader_links", "render_brief"]
 
 #: The files every brief's folder holds (the archive's page, index.html, comes beside them).
-BRIEF_FILES = ("brief.pdf", "brief.html", "brief.txt", "brief.md", "brief.json")
 
 
 @dataclass(frozen=True)
