@@ -8,7 +8,6 @@ the ``briefing_schema`` table) under an advisory lock.
 
 from __future__ import annotations
 
-from briefing.errors import StoreError
 from briefing.storage.postgres.database import PostgresDatabase
 from briefing.storage.postgres.migrations import MIGRATIONS, migration_sql
 from briefing.storage.postgres.search import PostgresSearch
@@ -29,6 +28,8 @@ class PostgresStorage(SqlStorage):
     #: Claims are row locks and conditional updates in one database: any number of
     #: schedulers, on any number of machines, may share it.
     several_workers = True
+    migration_count = len(MIGRATIONS)
+    upgrade_hint = "upgrade briefing on every worker"
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         db = PostgresDatabase(url)
@@ -47,18 +48,6 @@ class PostgresStorage(SqlStorage):
         if self.db.scalar("SELECT to_regclass('briefing_schema') IS NOT NULL AS present"):
             return int(self.db.scalar("SELECT coalesce(max(version), 0) AS v FROM briefing_schema"))
         return 0
-
-    @property
-    def latest_version(self) -> int:
-        return len(MIGRATIONS)
-
-    def _check_version(self) -> None:
-        current = self.schema_version
-        if current > len(MIGRATIONS):
-            raise StoreError(
-                f"{self.location}: schema version {current} is newer than this briefing "
-                f"understands ({len(MIGRATIONS)}); upgrade briefing on every worker"
-            )
 
     def migrate(self) -> list[int]:
         """Apply every missing migration; returns the versions applied (by this process)."""

@@ -28,6 +28,10 @@ class SqlStorage:
 
     backend = "sql"
     several_workers = False
+    #: How many migrations this briefing knows for the backend (its ``MIGRATIONS``).
+    migration_count = 0
+    #: What to do about a store whose schema is newer than this briefing.
+    upgrade_hint = "upgrade briefing"
 
     def __init__(self, db: Database, search: SearchRepository) -> None:
         self.db = db
@@ -45,6 +49,18 @@ class SqlStorage:
     @property
     @abstractmethod
     def schema_version(self) -> int: ...
+
+    @property
+    def latest_version(self) -> int:
+        return self.migration_count
+
+    def _check_version(self) -> None:
+        current = self.schema_version
+        if current > self.migration_count:
+            raise StoreError(
+                f"{self.location}: schema version {current} is newer than this briefing "
+                f"understands ({self.migration_count}); {self.upgrade_hint}"
+            )
 
     @property
     def installation_id(self) -> uuid.UUID:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from briefing.errors import StoreError
 from briefing.storage.sql import SqlStorage
 from briefing.storage.sqlite.database import SqliteDatabase
 from briefing.storage.sqlite.migrations import MIGRATIONS, migration_sql
@@ -22,6 +21,7 @@ class SqliteStorage(SqlStorage):
     backend = "sqlite"
     #: One scheduler per SQLite file (an OS file lock beside it keeps it so).
     several_workers = False
+    migration_count = len(MIGRATIONS)
 
     def __init__(self, path: Path | str, *, migrate: bool = True) -> None:
         db = SqliteDatabase(path)
@@ -39,18 +39,6 @@ class SqliteStorage(SqlStorage):
     @property
     def schema_version(self) -> int:
         return int(self.db.scalar("PRAGMA user_version") or 0)
-
-    @property
-    def latest_version(self) -> int:
-        return len(MIGRATIONS)
-
-    def _check_version(self) -> None:
-        current = self.schema_version
-        if current > len(MIGRATIONS):
-            raise StoreError(
-                f"{self.location}: schema version {current} is newer than this briefing "
-                f"understands ({len(MIGRATIONS)}); upgrade briefing"
-            )
 
     def migrate(self) -> list[int]:
         """Apply every missing migration; returns the versions applied."""
