@@ -376,3 +376,15 @@ def _timed(engine: ExtractiveSummarizer, stories: list[Story]) -> float:
     elapsed = time.perf_counter() - start
     assert all(summary.bullets for summary in summaries)
     return elapsed
+
+
+def test_a_story_whose_only_sentence_restates_its_headline_keeps_it() -> None:
+    """Better a bullet that repeats the headline than a story that leaves the brief."""
+    headline = "Chinese icebreaker joins Russian Arctic shipping convoy"
+    text = ("A Chinese research icebreaker joined a Russian convoy on the Northern Sea Route "
+            "for the first time, Rosatom said, as Beijing and Moscow deepen cooperation on "
+            "Arctic shipping lanes and port facilities.")
+    article = Article(id=7, source="t", outlet="Test Wire", title=headline, text=text,
+                      content_hash="icebreaker", fetched=datetime(2026, 11, 20, tzinfo=UTC))
+    (bullet,) = extractive_bullets(Story("s", headline, (article,)), Limits())
+    assert bullet.text == text and bullet.article_ids == (7,)

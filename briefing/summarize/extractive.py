@@ -214,8 +214,10 @@ def _chosen(story: Story, limits: Limits) -> list[_Candidate]:
         fallback = [c for c in candidates if c.whole and not _is_furniture(c.text)]
         if not fallback and len(story.articles) == 1 and "\n" not in story.articles[0].text.strip():
             fallback = [c for c in candidates if c.text]  # a one-line article: all it says
-        fallback = [c for c in fallback if not _repeats_headline(c, headline)]
-        chosen = [_finished(c) for c in _greedy(fallback, 1)]
+        fresh = [c for c in fallback if not _repeats_headline(c, headline)]
+        # A story whose every sentence restates its headline still keeps one: a bullet
+        # that repeats the headline beats a story that silently leaves the brief.
+        chosen = [_finished(c) for c in _greedy(fresh or fallback, 1)]
     return chosen
 
 
