@@ -17,14 +17,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import numpy as np
-from scipy import sparse
-
-from briefing.grouping.features import FeatureSet, build_features
 from briefing.ingest.outlet import site_host
 from briefing.text import infer_title, normalize_whitespace, split_sentences, word_set, words
 from briefing.types import Article
+
+if TYPE_CHECKING:
+    from briefing.grouping.features import FeatureSet
 
 __all__ = [
     "central_titles",
@@ -181,6 +181,13 @@ def central_titles(
             titles.append(_headline(articles[stated[0]]))
             continue
         if matrix is None:
+            # numpy, scipy and the word prior load only when there is a choice to make:
+            # a one-article brief never needs them.
+            import numpy as np
+            from scipy import sparse
+
+            from briefing.grouping.features import build_features
+
             features = features if features is not None else build_features(articles)
             # Leads (title and opening) where there is text, titles where there is none.
             matrix = features.leads + sparse.diags((~features.has_text).astype(float)) \

@@ -26,12 +26,7 @@ from typing import TYPE_CHECKING
 
 from briefing.caps import cap_sources
 from briefing.config import ProfileConfig
-from briefing.grouping import GroupingParams, cluster_articles
-from briefing.grouping.continuation import join_continuations
-from briefing.grouping.features import build_features
 from briefing.grouping.filters import filter_articles
-from briefing.grouping.near_copies import load_sketches
-from briefing.grouping.similarity import similarity_edges
 from briefing.headlines import central_titles
 from briefing.memory import EarlierCoverage, apply_memory, load_earlier
 from briefing.ranking import rank_stories, split_at_cap
@@ -40,6 +35,8 @@ from briefing.types import AlsoNoted, Article, Story
 
 if TYPE_CHECKING:
     from datasketch import MinHash
+
+    from briefing.grouping import GroupingParams
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
@@ -74,6 +71,13 @@ def group_into_stories(
         # Nothing to compare: no features, no word lists (a one-article brief's group step).
         return _stories(ordered, [[i] for i in range(len(ordered))],
                         central_titles(ordered, [[i] for i in range(len(ordered))]))
+    # The clustering side (numpy, scipy, the word prior: half a second of imports)
+    # loads only when there is something to compare.
+    from briefing.grouping import GroupingParams, cluster_articles
+    from briefing.grouping.continuation import join_continuations
+    from briefing.grouping.features import build_features
+    from briefing.grouping.similarity import similarity_edges
+
     params = params or GroupingParams()
     features = build_features(ordered)
     edges = similarity_edges(features, params.similarity_rule)
@@ -117,7 +121,11 @@ def plan_stories(
     taken = _prefer_earlier_versions(taken, earlier)
     known = {a.id for a in taken}
     pool = taken + [a for a in earlier.articles.values() if a.id not in known]
-    sketches = load_sketches(store, [a.id for a in pool]) if store is not None else None
+    sketches = None
+    if store is not None and len(pool) > 1:
+        from briefing.grouping.near_copies import load_sketches
+
+        sketches = load_sketches(store, [a.id for a in pool])
     grouped = group_into_stories(pool, params, briefed=frozenset(earlier.articles),
                                  story_keys=earlier.keys, sketches=sketches)
     stories = apply_memory(grouped, earlier)

@@ -75,7 +75,10 @@ def render_brief(
     (the same, and archival). Everything is rendered in memory first and written only
     when all of it succeeded. Raises ``RenderError`` or ``TemplateError``.
     """
-    from briefing.render.pdf import brief_pdf_bytes  # WeasyPrint: only here
+    from briefing.render.weasy import import_weasyprint
+
+    import_weasyprint()  # WeasyPrint: only here, without its library search (render.weasy)
+    from briefing.render.pdf import brief_pdf_bytes
 
     check_brief(brief)
     env = make_environment(template_dirs)

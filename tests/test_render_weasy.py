@@ -1,0 +1,82 @@
+"""WeasyPrint imported without its library search (briefing.render.weasy).
+
+Each check runs in a fresh interpreter: WeasyPrint can be imported only once
+per process, and the test process has usually imported it already.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="the loader-cache shortcut is Linux only")
+
+
+def _run(code: str) -> str:
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.skipif(not (shutil.which("ldconfig") or shutil.which("/sbin/ldconfig")),
+                    reason="no ldconfig on this machine: the shortcut is not taken")
+def test_the_loader_cache_names_the_libraries_weasyprint_opens() -> None:
+    out = _run("""
+        from briefing.render import weasy
+        cache = weasy._loader_cache()
+        print(cache.get("pango-1.0"), cache.get("gobject-2.0"))
+    """)
+    assert out.split() == ["libpango-1.0.so.0", "libgobject-2.0.so.0"]
+
+
+def test_weasyprint_imported_the_short_way_renders_and_find_library_is_restored() -> None:
+    out = _run("""
+        import ctypes.util
+        thorough = ctypes.util.find_library
+        from briefing.render.weasy import import_weasyprint
+        weasyprint = import_weasyprint()
+        assert ctypes.util.find_library is thorough
+        print(weasyprint.HTML(string="<p>Hello</p>").write_pdf()[:5].decode())
+    """)
+    assert out.strip() == "%PDF-"
+
+
+def test_a_loader_cache_without_the_libraries_still_gives_a_working_weasyprint() -> None:
+    out = _run("""
+        from briefing.render import weasy
+        weasy._loader_cache = lambda: {"nothing-here": "libnothing-here.so.9"}
+        weasyprint = weasy.import_weasyprint()
+        print(weasyprint.HTML(string="<p>Hello</p>").write_pdf()[:5].decode())
+    """)
+    assert out.strip() == "%PDF-"
+
+
+def test_an_import_that_fails_the_short_way_is_retried_the_thorough_way() -> None:
+    out = _run("""
+        import ctypes.util, importlib, sys
+        thorough = ctypes.util.find_library
+        from briefing.render import weasy
+        real_import = importlib.import_module
+        calls = []
+
+        def failing_once(name):
+            if name != "weasyprint":
+                return real_import(name)
+            calls.append(ctypes.util.find_library is thorough)
+            if len(calls) == 1:
+                real_import("weasyprint.urls")  # half imported, then a library is missing
+                raise OSError("cannot load library 'libpango-1.0-0'")
+            return real_import(name)
+
+        weasy.importlib.import_module = failing_once
+        weasyprint = weasy.import_weasyprint()
+        assert ctypes.util.find_library is thorough
+        print(calls, weasyprint.HTML(string="<p>Hello</p>").write_pdf()[:5].decode())
+    """)
+    assert out.split() == ["[False,", "True]", "%PDF-"], out
