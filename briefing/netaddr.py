@@ -18,6 +18,7 @@ Two callers share it:
 from __future__ import annotations
 
 import ipaddress
+import re
 import unicodedata
 import urllib.parse
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ def is_public_http_url(url: str | None) -> bool:
     that are not global (in dotted, integer, octal or hex form, IPv6 included)
     and for names of local networks. Public-looking names are not resolved.
     """
-    if not url or any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+    if not url or _has_space_or_control(url):
         return False
     try:
         parts = urllib.parse.urlsplit(url)
@@ -77,6 +78,15 @@ def is_public_http_url(url: str | None) -> bool:
         return False
     host = _host_as_browsers_read_it(parts.netloc)
     return host is not None and _is_public_host(host)
+
+
+_ASCII_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _has_space_or_control(url: str) -> bool:
+    if url.isascii():  # the common case, in one regular-expression scan
+        return _ASCII_SPACE_OR_CONTROL.search(url) is not None
+    return any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url)
 
 
 def _host_as_browsers_read_it(netloc: str) -> str | None:

@@ -34,7 +34,7 @@ from briefing.storage import Storage
 from briefing.types import AlsoNoted, Article, Story
 
 if TYPE_CHECKING:
-    from datasketch import MinHash
+    import numpy as np
 
     from briefing.grouping import GroupingParams
 
@@ -57,14 +57,14 @@ def group_into_stories(
     *,
     briefed: Collection[int] = frozenset(),
     story_keys: Mapping[int, str] | None = None,
-    sketches: Mapping[int, MinHash] | None = None,
+    sketches: Mapping[int, np.ndarray] | None = None,
 ) -> list[Story]:
     """Stories of ``articles``, newest first (undated last, then by headline).
 
     ``briefed`` are ids of articles earlier briefs covered, ``story_keys`` their
     stories there (article id -> key): each earlier story starts as one cluster,
     and a group of new articles linked to it continues it. ``sketches`` are
-    near-copy sketches already made (article id -> MinHash).
+    near-copy sketches already made (article id -> MinHash values).
     """
     ordered = sorted(articles, key=_newest_first)
     if len(ordered) < 2:

@@ -133,7 +133,7 @@ def test_near_copies_use_the_sketches_given() -> None:
                       hours=3)
     assert len(group_into_stories([first, second])) == 2
     # Collection found them to be copies (the same sketch): grouping trusts that.
-    sketch = dedup.sketch(first.title, first.text)
+    sketch = dedup.sketch_values(first.title, first.text)
     assert sketch is not None
     stories = group_into_stories([first, second], sketches={1: sketch, 2: sketch})
     assert _partition(stories) == {frozenset({1, 2})}

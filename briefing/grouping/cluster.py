@@ -24,7 +24,6 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
@@ -34,9 +33,6 @@ from briefing.grouping.features import FeatureSet, build_features
 from briefing.grouping.near_copies import near_copy_pairs
 from briefing.grouping.similarity import Edges, SimilarityRule, similarity_edges
 from briefing.types import Article
-
-if TYPE_CHECKING:
-    from datasketch import MinHash
 
 
 @dataclass(frozen=True)
@@ -83,13 +79,13 @@ def cluster_articles(
     *,
     features: FeatureSet | None = None,
     edges: Edges | None = None,
-    sketches: Mapping[int, MinHash] | None = None,
+    sketches: Mapping[int, np.ndarray] | None = None,
     together: Sequence[Sequence[int]] = (),
 ) -> list[list[int]]:
     """Indexes into ``articles``, one list per story (each sorted), in first-index order.
 
     ``features`` and ``edges`` are computed when not given; ``sketches`` (article id
-    -> MinHash) are near-copy sketches already made; ``together`` lists groups of
+    -> MinHash values) are near-copy sketches already made; ``together`` lists groups of
     indexes that start as one cluster.
     """
     params = params or GroupingParams()

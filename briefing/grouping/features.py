@@ -118,16 +118,16 @@ def build_features(articles: Sequence[Article]) -> FeatureSet:
     leads = _Rows()
     for article in articles:
         language = article_language(article)
-        title_words = prior.words(article.title, language)
-        titles.add(title_words, language, vocabulary)
+        title_terms = _term_counts(article.title, language)
+        titles.add(title_terms, vocabulary)
         if article.text.strip():
             lead = " ".join(article.text.split()[:LEAD_WORDS])
             # A stated title counts extra: it is the outlet's own summary of the event.
             # A title cleaning inferred from the opening is in the lead already.
             repeat = 0 if inferred_title(article) else TITLE_REPEAT
-            leads.add(title_words * repeat + prior.words(lead, language), language, vocabulary)
+            leads.add(_term_counts(lead, language, title_terms, repeat), vocabulary)
         else:
-            leads.add([], language, vocabulary)
+            leads.add({}, vocabulary)
     width = max(1, len(vocabulary))
     return FeatureSet(
         titles=titles.matrix(width), leads=leads.matrix(width),
@@ -135,6 +135,53 @@ def build_features(articles: Sequence[Article]) -> FeatureSet:
         days=published_days(articles),
         has_text=np.array([bool(a.text.strip()) for a in articles], dtype=bool),
     )
+
+
+#: What each token met so far stands for, per language: its term and the Zipf frequency
+#: of its normal form, or ``_NO_FEATURE`` ("the", "a"). A news stream repeats its
+#: words, so most tokens are looked up once per build, not once per use.
+_TOKENS_BY_LANGUAGE: dict[str, dict[str, tuple[str, float]]] = {}
+_NO_FEATURE = ("", 0.0)
+_TOKENS_LIMIT = 500_000
+
+
+def _term_counts(text: str, language: str, extra: dict[str, list[float]] | None = None,
+                 repeat: int = 0) -> dict[str, list[float]]:
+    """term -> [count, highest Zipf frequency of its forms] over the features of ``text``
+    (``prior.words``), plus ``repeat`` times the counts of ``extra``.
+
+    A term met in several forms weighs as its most common form: "strikes" is no rarer
+    an event than "strike". Terms are in the order of their first use, which fixes
+    the columns of the vocabulary.
+    """
+    counts: dict[str, list[float]] = {}
+    if extra and repeat:
+        counts = {key: [count * repeat, frequency] for key, (count, frequency) in extra.items()}
+    known = _TOKENS_BY_LANGUAGE.setdefault(language, {})
+    for token, uses in Counter(prior.tokens(text)).items():
+        entry = known.get(token)
+        if entry is None:
+            if len(known) >= _TOKENS_LIMIT:
+                known.clear()
+            entry = known[token] = _token_entry(token, language)
+        key, frequency = entry
+        if not key:
+            continue
+        slot = counts.get(key)
+        if slot is None:
+            counts[key] = [uses, frequency]
+        else:
+            slot[0] += uses
+            if frequency > slot[1]:
+                slot[1] = frequency
+    return counts
+
+
+def _token_entry(token: str, language: str) -> tuple[str, float]:
+    word = prior.normal_form(token)
+    if not prior.is_feature(word, language):
+        return _NO_FEATURE
+    return _terms(language)[word], prior.zipf(word, language)
 
 
 def inferred_title(article: Article) -> bool:
@@ -154,53 +201,44 @@ def published_days(articles: Sequence[Article]) -> np.ndarray:
 
 
 class _Rows:
-    """Accumulates normalised sparse rows."""
+    """Accumulates normalised sparse rows (compressed: columns and values row after row)."""
 
     def __init__(self) -> None:
-        self.rows: list[int] = []
+        self.lengths: list[int] = []
         self.cols: list[int] = []
         self.values: list[float] = []
         self.distinctive: list[bool] = []
-        self.count = 0
 
-    def add(self, words: list[str], language: str, vocabulary: dict[str, int]) -> None:
-        counts: Counter[str] = Counter()
-        weights: dict[str, float] = {}
-        marks: set[int] = set()
-        terms = _terms(language)
-        for word in words:
-            key, weight = terms[word], prior.weight(word, language)
-            counts[key] += 1
-            # A term met in several forms weighs as its most common form: "strikes"
-            # is no rarer an event than "strike".
-            if weight < weights.get(key, math.inf):
-                weights[key] = weight
-        row: dict[int, float] = {}
-        for key, tf in counts.items():
-            if weights[key] <= 0:
-                continue
-            column = vocabulary.setdefault(key, len(vocabulary))
-            row[column] = (1.0 + math.log(tf)) * weights[key]
-            if prior.RARITY_CEILING - weights[key] < prior.DISTINCTIVE_ZIPF:
-                marks.add(column)
-        norm = math.sqrt(sum(value * value for value in row.values())) or 1.0
-        for column, value in row.items():
-            self.rows.append(self.count)
-            self.cols.append(column)
-            self.values.append(value / norm)
-            self.distinctive.append(column in marks)
-        self.count += 1
+    @property
+    def count(self) -> int:
+        return len(self.lengths)
+
+    def add(self, counts: dict[str, list[float]], vocabulary: dict[str, int]) -> None:
+        """One row from ``_term_counts``: ``(1 + ln tf) * prior weight``, normalised."""
+        ceiling, distinctive = prior.RARITY_CEILING, prior.DISTINCTIVE_ZIPF
+        kept = [(key, tf, frequency) for key, (tf, frequency) in counts.items()
+                if frequency < ceiling]  # a weight of 0 or less is no feature
+        values = [(1.0 + math.log(tf)) * (ceiling - frequency) for _, tf, frequency in kept]
+        norm = math.sqrt(sum(value * value for value in values)) or 1.0
+        self.cols.extend([vocabulary.setdefault(key, len(vocabulary)) for key, _, _ in kept])
+        self.values.extend([value / norm for value in values])
+        self.distinctive.extend([frequency < distinctive for _, _, frequency in kept])
+        self.lengths.append(len(kept))
+
+    def _row_numbers(self) -> np.ndarray:
+        return np.repeat(np.arange(self.count, dtype=np.int64), self.lengths)
 
     def marks(self, width: int) -> sparse.csr_matrix:
         keep = np.asarray(self.distinctive, dtype=bool)
         return sparse.csr_matrix(
-            (np.ones(int(keep.sum())), (np.asarray(self.rows, dtype=np.int64)[keep],
+            (np.ones(int(keep.sum())), (self._row_numbers()[keep],
                                         np.asarray(self.cols, dtype=np.int64)[keep])),
             shape=(self.count, width),
         )
 
     def matrix(self, width: int) -> sparse.csr_matrix:
         return sparse.csr_matrix(
-            (np.asarray(self.values, dtype=np.float64), (self.rows, self.cols)),
+            (np.asarray(self.values, dtype=np.float64),
+             (self._row_numbers(), np.asarray(self.cols, dtype=np.int64))),
             shape=(self.count, width),
         )

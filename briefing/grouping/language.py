@@ -7,7 +7,6 @@ is downloaded. Scripts decide first (Cyrillic, CJK, Arabic...), then stopwords.
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 UNKNOWN = "und"
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -29,17 +28,29 @@ _SCRIPTS = (("ru", re.compile(r"[\u0400-\u04ff]")), ("zh", re.compile(r"[\u4e00-
 MIN_WORDS = 20
 
 
+#: Each stopword's languages (a word can be a stopword of several: "de", "la").
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
+for _lang, _stop in _STOPWORDS.items():
+    for _word in _stop:
+        _LANGUAGES_OF[_word] = (*_LANGUAGES_OF.get(_word, ()), _lang)
+
+
 def guess_language(text: str) -> str:
     """An ISO 639-1 code, or ``"und"`` when the text is too short or unclear to tell."""
     sample = text[:4000]
-    letters = sum(map(str.isalpha, sample)) or 1
-    for code, script in _SCRIPTS:
-        if len(script.findall(sample)) / letters > 0.3:
-            return code
+    if not sample.isascii():  # ASCII text is in none of these scripts
+        letters = sum(map(str.isalpha, sample)) or 1
+        for code, script in _SCRIPTS:
+            if len(script.findall(sample)) / letters > 0.3:
+                return code
     words = _WORD.findall(sample.casefold())
     if len(words) < MIN_WORDS:
         return UNKNOWN
-    counts = Counter(words)
-    scores = {lang: sum(counts[w] for w in stop) / len(words) for lang, stop in _STOPWORDS.items()}
+    # One pass over the words, each looked up once (grouping guesses every article).
+    hits = dict.fromkeys(_STOPWORDS, 0)
+    for word in words:
+        for lang in _LANGUAGES_OF.get(word, ()):
+            hits[lang] += 1
+    scores = {lang: count / len(words) for lang, count in hits.items()}
     best = max(scores, key=lambda lang: scores[lang])
     return best if scores[best] >= 0.08 else UNKNOWN

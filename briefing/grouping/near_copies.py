@@ -13,7 +13,6 @@ as the pairs and needs no index of its own.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,24 +21,22 @@ from briefing.grouping.similarity import Edges
 from briefing.storage import Storage
 from briefing.types import Article
 
-if TYPE_CHECKING:
-    from datasketch import MinHash
-
 CHUNK_PAIRS = 8192
 
 
-def load_sketches(store: Storage, article_ids: Iterable[int]) -> dict[int, MinHash]:
-    """Sketches collecting stored for these articles (article id -> MinHash)."""
+def load_sketches(store: Storage, article_ids: Iterable[int]) -> dict[int, np.ndarray]:
+    """Sketches collecting stored for these articles (article id -> MinHash values)."""
     blobs = store.articles.sketches_of(article_ids, dedup.SCHEME)
-    return {article_id: dedup.from_blob(blob) for article_id, blob in blobs.items()}
+    return {article_id: dedup.values_from_blob(blob) for article_id, blob in blobs.items()}
 
 
 def sketch_matrix(
-    articles: Sequence[Article], known: Mapping[int, MinHash] | None = None
+    articles: Sequence[Article], known: Mapping[int, np.ndarray] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(hash values, one row per article; whether each article has a sketch).
 
-    ``known`` maps article ids to sketches already made; the rest are sketched now
+    ``known`` maps article ids to sketches already made (MinHash values); the rest are
+    sketched now
     (articles too short to judge have none).
     """
     known = known or {}
@@ -47,9 +44,11 @@ def sketch_matrix(
     values = np.zeros((len(articles), dedup.NUM_PERM), dtype=np.uint32)
     present = np.zeros(len(articles), dtype=bool)
     for index, article in enumerate(articles):
-        minhash = known.get(article.id) or dedup.sketch(article.title, article.text)
-        if minhash is not None:
-            values[index] = minhash.hashvalues
+        sketch = known.get(article.id)
+        if sketch is None:
+            sketch = dedup.sketch_values(article.title, article.text)
+        if sketch is not None:
+            values[index] = sketch
             present[index] = True
     return values, present
 
@@ -58,7 +57,7 @@ def near_copy_pairs(
     articles: Sequence[Article],
     edges: Edges,
     threshold: float,
-    known: Mapping[int, MinHash] | None = None,
+    known: Mapping[int, np.ndarray] | None = None,
 ) -> list[tuple[int, int]]:
     """Index pairs among ``edges`` whose estimated Jaccard similarity reaches ``threshold``."""
     if len(edges) == 0:

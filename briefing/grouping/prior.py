@@ -42,7 +42,7 @@ DEFAULT_LANGUAGE = "en"
 #: A number with its decimals or thousands ("2.4", "1,800"), else a word or code ("5G").
 _WORD = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['’][^\W_]+)*")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
-_POSSESSIVE = re.compile(r"['’]s$")
+_POSSESSIVE = ("'s", "’s")
 
 
 @functools.cache
@@ -82,6 +82,12 @@ def _lookup(word: str, language: str) -> float:
     return math.log10(frequency) + 9.0 if frequency else 0.0
 
 
+def zipf_table(language: str) -> dict[str, float]:
+    """The Zipf frequencies looked up so far in ``language`` (word -> frequency): for
+    loops over many words, which try it before calling ``zipf``."""
+    return _ZIPF.setdefault(language, {})
+
+
 def weight(word: str, language: str = DEFAULT_LANGUAGE) -> float:
     return max(0.0, RARITY_CEILING - zipf(word, language))
 
@@ -90,18 +96,26 @@ def is_distinctive(word: str, language: str = DEFAULT_LANGUAGE) -> bool:
     return zipf(word, language) < DISTINCTIVE_ZIPF
 
 
+def tokens(text: str) -> list[str]:
+    """The lower-cased words and numbers of ``text``, as written."""
+    return _WORD.findall(text.casefold())
+
+
+def normal_form(token: str) -> str:
+    """One spelling per token: no possessive 's, numbers without thousands separators."""
+    if token[0].isdigit():
+        return _number(token)
+    return token[:-2] if token.endswith(_POSSESSIVE) else token
+
+
+def is_feature(word: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """Whether a word (in its normal form) is worth comparing: not a very common word."""
+    return len(word) >= 2 and zipf(word, language) < COMMON_ZIPF
+
+
 def words(text: str, language: str = DEFAULT_LANGUAGE) -> list[str]:
     """Lower-cased words of ``text`` worth comparing: no possessive 's, no very common words."""
-    known = _ZIPF.setdefault(language, {})
-    found = []
-    for word in _WORD.findall(text.casefold()):
-        word = _number(word) if word[0].isdigit() else _POSSESSIVE.sub("", word)
-        value = known.get(word)
-        if value is None:
-            value = zipf(word, language)
-        if len(word) >= 2 and value < COMMON_ZIPF:
-            found.append(word)
-    return found
+    return [word for word in map(normal_form, tokens(text)) if is_feature(word, language)]
 
 
 def _number(text: str) -> str:

@@ -14,6 +14,7 @@ sub-domain label offered as a name ("Hosted" on hosted.ap.org) is refused.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
@@ -32,6 +33,7 @@ _MAX_NAME_CHARS = 60
 _SEPARATORS = re.compile(r"\s+[|·•]\s+|\s+[-–—]\s+")
 
 
+@functools.lru_cache(maxsize=8192)  # asked for each article again by headlines and outlets
 def site_host(url: str | None) -> str:
     """The host of a public http(s) ``url`` as a site writes it ("nj.com"), or "".
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
 
 from briefing.collect import dedup
 from briefing.storage import Identity, NewArticle, open_storage
@@ -63,3 +66,38 @@ def test_the_index_finds_the_first_copy_across_runs() -> None:
             store, now=datetime.now(UTC) + timedelta(days=dedup.WINDOW_DAYS + 1)
         )
         assert later.find(copy) is None
+
+
+def _datasketch_values(title: str, text: str) -> object:
+    """The sketch as datasketch makes it (its own permutations, its own update)."""
+    from datasketch import MinHash
+
+    words = dedup._WORD.findall(f"{title}\n{text}".casefold())[: dedup.MAX_WORDS]
+    shingles = {" ".join(words[i : i + dedup.SHINGLE_WORDS]).encode("utf-8")
+                for i in range(max(0, len(words) - dedup.SHINGLE_WORDS + 1))}
+    if len(shingles) < dedup.MIN_SHINGLES:
+        return None
+    minhash = MinHash(num_perm=dedup.NUM_PERM, hashfunc=dedup._crc32, scheme="affine32")
+    minhash.update_batch(list(shingles))
+    return minhash.hashvalues
+
+
+def test_our_sketch_is_datasketchs_on_real_articles(seeds_dir: Path) -> None:
+    # Stored sketches and the LSH index are datasketch's: the numpy sketch must be
+    # the same values, bit for bit, or copies would stop matching across versions.
+    files = sorted(path for path in seeds_dir.rglob("*") if path.is_file())
+    texts = [path.read_text(encoding="utf-8", errors="replace") for path in files]
+    texts += [STORY, OTHER, "Photo gallery"]
+    compared = 0
+    for text in texts:
+        expected = _datasketch_values("A title", text)
+        ours = dedup.sketch_values("A title", text)
+        if expected is None:
+            assert ours is None
+            continue
+        assert ours is not None and ours.dtype == np.uint32
+        assert np.array_equal(ours, expected)
+        minhash = dedup.sketch("A title", text)
+        assert minhash is not None and minhash.jaccard(dedup.from_blob(dedup.to_blob(minhash))) == 1
+        compared += 1
+    assert compared >= 6
