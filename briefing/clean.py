@@ -319,8 +319,11 @@ def _is_generic_furniture(paragraph: str) -> bool:
     return len(paragraph) <= _MAX_FURNITURE_CHARS and bool(_GENERIC.match(paragraph.strip()))
 
 
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
 def _normalize(paragraph: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", paragraph.casefold()).split())
+    return " ".join(_PUNCTUATION.sub(" ", paragraph.casefold()).split())
 
 
 def _without_furniture_sentences(paragraph: str) -> str:

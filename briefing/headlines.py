@@ -20,7 +20,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from briefing.ingest.outlet import site_host
-from briefing.text import infer_title, normalize_whitespace, split_sentences, word_set, words
+from briefing.text import (
+    infer_title,
+    leading_sentences,
+    normalize_whitespace,
+    split_sentences,
+    word_set,
+    words,
+)
 from briefing.types import Article
 
 if TYPE_CHECKING:
@@ -110,7 +117,7 @@ def is_inferred_title(article: Article) -> bool:
     title = [w.casefold() for w in words(article.title)]
     if not title:
         return True
-    lead = [w.casefold() for s in split_sentences(article.text)[:2] for w in words(s)]
+    lead = [w.casefold() for s in leading_sentences(article.text, 2) for w in words(s)]
     position = 0
     for word in title:
         try:

@@ -105,6 +105,9 @@ _ASCII_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 #: lone surrogates (JSON "\\ud83d" escapes), terminal escape sequences.
 _FTFY_WORK = re.compile(r"[\x80-\x9f\ud800-\udfff\x1b]")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff]")
+#: What ``_SPACES`` would change: a run of spaces, or a space other than " " (most
+#: lines have neither, and are left as they are).
+_ODD_SPACES = re.compile(r"[^\S\n ]|  ")
 _SPACES = re.compile(r"[^\S\n]+")
 #: A sentence end with no space after it: "budget.The", "closed!Police".
 _SENTENCE_END = re.compile(
@@ -251,7 +254,8 @@ def _tidy(text: str, *, paragraphs: bool = False) -> str:
     text = strip_controls(text).replace("\u2028", "\n").replace("\u2029", "\n")
     text = _INVISIBLE.sub("", text)
     text = _SENTENCE_END.sub(_part_sentences, text)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    lines = [(_SPACES.sub(" ", line) if _ODD_SPACES.search(line) else line).strip()
+             for line in text.split("\n")]
     if not paragraphs:
         return "\n".join(line for line in lines if line)
     kept = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]

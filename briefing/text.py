@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 
 __all__ = [
     "CLOSERS",
@@ -183,19 +184,27 @@ def split_paragraphs(text: str) -> list[str]:
     closing punctuation and is followed (with no blank line between) by a line
     starting in lower case is a wrapped line, not a paragraph, so they are joined.
     """
-    paragraphs: list[str] = []
+    return list(_paragraphs(text))
+
+
+def _paragraphs(text: str) -> Iterator[str]:
+    """``split_paragraphs`` one at a time: a caller after the opening stops early."""
+    paragraph = ""
     joinable = False
     for raw in text.splitlines():
         line = normalize_whitespace(raw)
         if not line:
             joinable = False
             continue
-        if joinable and paragraphs and line[0].islower():
-            paragraphs[-1] = f"{paragraphs[-1]} {line}"
+        if joinable and paragraph and line[0].islower():
+            paragraph = f"{paragraph} {line}"
         else:
-            paragraphs.append(line)
-        joinable = not _ends_with_punctuation(paragraphs[-1])
-    return paragraphs
+            if paragraph:
+                yield paragraph
+            paragraph = line
+        joinable = not _ends_with_punctuation(paragraph)
+    if paragraph:
+        yield paragraph
 
 
 def _ends_with_punctuation(line: str) -> bool:
@@ -206,9 +215,19 @@ def _ends_with_punctuation(line: str) -> bool:
 def split_sentences(text: str) -> list[str]:
     """Sentences of ``text`` in order, whitespace-normalised; paragraph breaks always split."""
     sentences: list[str] = []
-    for paragraph in split_paragraphs(text):
+    for paragraph in _paragraphs(text):
         sentences.extend(_split_paragraph(paragraph))
     return sentences
+
+
+def leading_sentences(text: str, count: int) -> list[str]:
+    """The first ``count`` sentences of ``split_sentences(text)``, without splitting the rest."""
+    sentences: list[str] = []
+    for paragraph in _paragraphs(text):
+        sentences.extend(_split_paragraph(paragraph))
+        if len(sentences) >= count:
+            break
+    return sentences[:count]
 
 
 def _split_paragraph(paragraph: str) -> list[str]:

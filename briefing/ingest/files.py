@@ -22,6 +22,7 @@ or the PDF whole.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -111,9 +112,8 @@ def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
         yield root, None
         return
     inside = root.resolve()
-    for file in sorted(root.rglob("*")):  # rglob does not descend into linked folders
-        if any(part.startswith(".") for part in file.relative_to(root).parts):
-            continue  # hidden files and folders (.git, .DS_Store) are never articles
+    for parts in _entries(root):
+        file = root.joinpath(*parts)
         if file.is_symlink() and not _leads_inside(file, inside):
             # The folder given is the boundary: a link out of it (to ~/.ssh, /etc...)
             # is never read, whoever put it there.
@@ -124,9 +124,21 @@ def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
         if file.suffix.lower() not in SUPPORTED_SUFFIXES:
             logger.debug("%s: not an article format, ignored", file)
             continue
-        relative = file.relative_to(root)
-        guess = _outlet_from_folder(relative.parts[0]) if len(relative.parts) > 1 else None
+        guess = _outlet_from_folder(parts[0]) if len(parts) > 1 else None
         yield file, guess
+
+
+def _entries(root: Path) -> list[tuple[str, ...]]:
+    """Every file and linked folder under ``root`` (as path parts, sorted as paths sort),
+    hidden ones (.git, .DS_Store) left out: they are never articles. Linked folders are
+    listed, not entered (``_walk`` decides about links)."""
+    found: list[tuple[str, ...]] = []
+    for folder, folders, files in os.walk(root):
+        here = Path(folder).relative_to(root).parts
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        links = [name for name in folders if os.path.islink(os.path.join(folder, name))]
+        found += [(*here, name) for name in [*files, *links] if not name.startswith(".")]
+    return sorted(found)
 
 
 def _leads_inside(link: Path, folder: Path) -> bool:

@@ -41,9 +41,13 @@ def markdown_to_text(markdown: str) -> tuple[str | None, str]:
 
 
 def _inline(text: str) -> str:
-    text = _IMAGE.sub("", text)
-    text = _LINK.sub(r"\1", text)
-    text = _CODE.sub(r"\1", text)
-    text = _EMPHASIS.sub(r"\2", text)
-    text = _HTML_TAG.sub("", text)
+    # Most lines of news copy carry no markup: each pattern runs only where its marker is.
+    if "[" in text:
+        text = _LINK.sub(r"\1", _IMAGE.sub("", text))
+    if "`" in text:
+        text = _CODE.sub(r"\1", text)
+    if "*" in text or "_" in text:
+        text = _EMPHASIS.sub(r"\2", text)
+    if "<" in text:
+        text = _HTML_TAG.sub("", text)
     return text.strip()

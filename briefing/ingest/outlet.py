@@ -53,6 +53,8 @@ def site_host(url: str | None) -> str:
 
 
 def _is_ip(host: str) -> bool:
+    if ":" not in host and not host.rpartition(".")[2].isdigit():
+        return False  # a name ("nj.com"): an IPv4 address ends in a number, IPv6 has colons
     try:
         ipaddress.ip_address(host)
     except ValueError:
