@@ -83,10 +83,9 @@ def sketch_values(title: str, text: str) -> np.ndarray | None:
     the minimum over the shingles.
     """
     words = _WORD.findall(f"{title}\n{text}".casefold())[:MAX_WORDS]
-    shingles = {
-        " ".join(words[i : i + SHINGLE_WORDS]).encode("utf-8")
-        for i in range(max(0, len(words) - SHINGLE_WORDS + 1))
-    }
+    # Every run of SHINGLE_WORDS consecutive words, joined by spaces, as UTF-8.
+    runs = zip(*(words[start:] for start in range(SHINGLE_WORDS)))
+    shingles = set(map(str.encode, map(" ".join, runs)))
     if len(shingles) < MIN_SHINGLES:
         return None
     hashes = np.fromiter(map(zlib.crc32, shingles), dtype=np.uint32, count=len(shingles))
