@@ -21,6 +21,7 @@ postgresql package; see tests/pgcluster.py).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
@@ -31,10 +32,7 @@ import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from threading import Thread
-from typing import ClassVar
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,43 +67,45 @@ def make_feed(base: str, number: int, entries: int) -> bytes:
             f"<title>Outlet {number}</title><link>{base}/</link>{items}</channel></rss>").encode()
 
 
-class Handler(BaseHTTPRequestHandler):
-    bodies: ClassVar[dict[tuple[int, str], bytes]] = {}
-    latency: ClassVar[float] = 0.2
+async def _serve(feeds: int, entries: int, hosts: int, latency: float) -> None:
+    bodies: dict[tuple[int, str], bytes] = {}
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # One request per connection (the fetcher keeps none alive), answered after the
+        # latency. An asyncio server, not a thread per request: the feed server shares the
+        # machine's cores with the workers being timed, so it should cost them little.
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            port = writer.get_extra_info("sockname")[1]
+            path = head.split(b" ", 2)[1].decode("latin-1")
+            await asyncio.sleep(latency)  # the far-away site
+            body = bodies.get((port, path))
+            status = b"200 OK" if body is not None else b"404 Not Found"
+            writer.write(b"HTTP/1.1 " + status + b"\r\n"
+                         b"Content-Type: application/rss+xml; charset=utf-8\r\n"
+                         b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body or b"")
+                         + (body or b""))
+            await writer.drain()
+        except (OSError, IndexError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
 
-    def do_GET(self) -> None:
-        time.sleep(self.latency)  # the far-away site
-        body = self.bodies.get((self.server.server_address[1], self.path))
-        self.send_response(200 if body is not None else 404)
-        self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-        self.send_header("Content-Length", str(len(body or b"")))
-        self.end_headers()
-        self.wfile.write(body or b"")
+    servers = [await asyncio.start_server(answer, f"127.0.0.{h + 1}", 0, backlog=512)
+               for h in range(hosts)]
+    urls: list[str] = []
+    for number in range(feeds):
+        host, port = servers[number % hosts].sockets[0].getsockname()[:2]
+        base = f"http://{host}:{port}"
+        bodies[(port, f"/feed/{number}.xml")] = make_feed(base, number, entries)
+        urls.append(f"{base}/feed/{number}.xml")
+    print(json.dumps(urls), flush=True)
+    await asyncio.to_thread(sys.stdin.read)
 
 
 def serve(feeds: int, entries: int, hosts: int, latency: float) -> None:
     """Serve the feeds; print their URLs as one JSON line; serve until stdin closes."""
-
-    class Server(ThreadingHTTPServer):
-        daemon_threads = True
-        request_queue_size = 512
-
-    servers = [Server((f"127.0.0.{h + 1}", 0), Handler) for h in range(hosts)]
-    urls: list[str] = []
-    for number in range(feeds):
-        server = servers[number % hosts]
-        host, port = server.server_address[0], server.server_address[1]
-        base = f"http://{host}:{port}"
-        Handler.bodies[(port, f"/feed/{number}.xml")] = make_feed(base, number, entries)
-        urls.append(f"{base}/feed/{number}.xml")
-    Handler.latency = latency
-    for server in servers:
-        Thread(target=server.serve_forever, daemon=True).start()
-    print(json.dumps(urls), flush=True)
-    sys.stdin.read()
+    asyncio.run(_serve(feeds, entries, hosts, latency))
 
 
 # -- a worker process ------------------------------------------------------------------------
@@ -115,7 +115,9 @@ def work(config_path: Path) -> int:
     """One worker: connect and register, say "ready", wait for "go", collect, report."""
     from datetime import timedelta
 
-    import briefing.collect  # noqa: F401  (imported now: start-up is not what is timed)
+    # The collector itself (httpx, feedparser, datasketch and its scipy): briefing.collect
+    # loads it lazily, on the first collection, and start-up is not what is timed.
+    import briefing.collect.collector  # noqa: F401
     from briefing.config import load_config
     from briefing.schedule.runner import Runner
     from briefing.schedule.workers import WorkerHeartbeat
