@@ -218,7 +218,13 @@ class _Gatherer:
         # What the feed calls itself first; a configured outlet fills in; else the host.
         outlet = feed.title or source.outlet or site_host(answer.url)
         links = [canonical_url(entry.link) if entry.link else None for entry in feed.entries]
-        seen = self.store.articles.known_urls(link for link in links if link)
+        # Every candidate's URLs are looked up once for the whole batch when it is stored
+        # (``_drop_known``); only an entry that would fetch its page first, or that has no
+        # text to tell "already seen" from "no text", is looked up now.
+        seen = self.store.articles.known_urls(
+            link for entry, link in zip(feed.entries, links, strict=True)
+            if link and (not entry.text.strip() or (entry.is_teaser and self.settings.full_text))
+        )
         budget_end = asyncio.get_running_loop().time() + FULL_TEXT_BUDGET * self.settings.deadline
         jobs = []
         for index, (entry, link) in enumerate(zip(feed.entries, links, strict=True)):
@@ -258,11 +264,8 @@ class _Gatherer:
                 outcome.deferred += 1
                 return None
             page_failed = page is None
-            if page is not None:
+            if page is not None:  # stored already under the page's own URL: _drop_known
                 more = [canonical_url(page.url), page.canonical]
-                if self.store.articles.known_urls(more):
-                    outcome.seen += 1
-                    return None
                 urls = [page.canonical, *urls, *more]
                 outlet = page.outlet or outlet  # the article page names its site best
                 if len(page.text) > len(text):
@@ -314,9 +317,6 @@ class _Gatherer:
         outcome.warning = page.warning
         urls = list(dict.fromkeys([page.canonical, canonical_url(page.url),
                                    canonical_url(source.url)]))
-        if self.store.articles.known_urls(urls):
-            outcome.seen += 1
-            return
         outlet = page.outlet or source.outlet or site_host(page.canonical)
         document = self._document(source, page.canonical, page.text, page.title,
                                   page.canonical, outlet, page.published)
@@ -383,6 +383,7 @@ def _store_all(
     run meets those articles again and finds them by content hash.
     """
     counts = _Counts()
+    _drop_known(store, outcomes)
     unique: dict[str, Candidate] = {}
     for outcome in outcomes:
         for candidate in outcome.candidates:
@@ -406,6 +407,23 @@ def _store_all(
     ]
     store.articles.record_identities(identities)
     return counts
+
+
+def _drop_known(store: Storage, outcomes: Sequence[Outcome]) -> None:
+    """Drop the candidates met before under any of their URLs (counted as ``seen``).
+
+    One lookup for the batch, not one per feed: a round trip each to a database
+    server, made while every other fetch of the batch waited.
+    """
+    known = store.articles.known_urls(
+        url for outcome in outcomes for candidate in outcome.candidates for url in candidate.urls
+    )
+    if not known:
+        return
+    for outcome in outcomes:
+        fresh = [c for c in outcome.candidates if known.isdisjoint(c.urls)]
+        outcome.seen += len(outcome.candidates) - len(fresh)
+        outcome.candidates = fresh
 
 
 def _new_article(document: RawDocument, now: datetime) -> NewArticle:
