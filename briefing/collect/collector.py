@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,9 @@ logger = logging.getLogger(__name__)
 #: run (their URL is not recorded), so a feed of 200 teasers on a slow site
 #: cannot hold the whole run for 200 deadlines.
 FULL_TEXT_BUDGET = 3
+#: Feeds up to this size are parsed on the event loop itself (a few milliseconds);
+#: larger ones in a thread, so that a long parse never holds up the fetches in flight.
+INLINE_PARSE_BYTES = 64 * 1024
 T = TypeVar("T")
 
 
@@ -203,13 +207,10 @@ class _Gatherer:
         if answer.not_modified:
             outcome.unchanged = True
             return
-        feed = await asyncio.to_thread(
-            parse_feed,
-            answer.body,
-            url=answer.url,
-            content_type=answer.content_type,
-            max_entries=self.settings.max_entries_per_feed,
-        )
+        parse = functools.partial(parse_feed, answer.body, url=answer.url,
+                                  content_type=answer.content_type,
+                                  max_entries=self.settings.max_entries_per_feed)
+        feed = parse() if len(answer.body) <= INLINE_PARSE_BYTES else await asyncio.to_thread(parse)
         if feed.total_entries > len(feed.entries):
             logger.info("%s: %d entries, reading the first %d", source.name,
                         feed.total_entries, len(feed.entries))
