@@ -21,7 +21,7 @@ import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 # Loaded with the collector, never inside its event loop: an import there (a second or
 # more for these two) would stall every fetch in flight past its deadline. The build
@@ -45,6 +45,9 @@ from briefing.ingest.outlet import site_host
 from briefing.storage import EntryCounts, Identity, NewArticle, SourceRun, Storage
 from briefing.text import cut_text
 from briefing.types import Article, RawDocument
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 logger = logging.getLogger(__name__)
 
@@ -402,8 +405,12 @@ def _store_all(
             counts.emptied_by_source[source] = counts.emptied_by_source.get(source, 0) + 1
     stored = store.articles.add_many([_new_article(document, now) for document in cleaned])
     index = index or dedup.NearDuplicateIndex(store, now=now)
+    # The new articles' sketches, all at once (one numpy pass, not one MinHash each).
+    sketches = iter(dedup.sketches([(article.title, article.text)
+                                    for article, is_new in stored if is_new]))
     identities = [
-        _identify(index, document, unique[document.location], article, is_new, counts)
+        _identify(index, document, unique[document.location], article,
+                  next(sketches) if is_new else None, is_new, counts)
         for document, (article, is_new) in zip(cleaned, stored, strict=True)
     ]
     store.articles.record_identities(identities)
@@ -440,14 +447,16 @@ def _identify(
     document: RawDocument,
     candidate: Candidate,
     article: Article,
+    sketch: MinHash | None,
     is_new: bool,
     counts: _Counts,
 ) -> Identity:
-    """Count one stored article and say what to record about it (a copy: link it)."""
+    """Count one stored article and say what to record about it (a copy: link it).
+
+    ``sketch``: a new article's (None: too short to judge, or not new)."""
     if not is_new:  # same content under another URL: remember the URL, skip it next time
         counts.duplicates += 1
         return Identity(article.id, candidate.urls)
-    sketch = dedup.sketch(article.title, article.text)
     original = index.find(sketch) if sketch is not None else None
     if sketch is not None:
         index.add(article.id, sketch, original)

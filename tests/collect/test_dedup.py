@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
 
 from briefing.collect import dedup
 from briefing.storage import Identity, NewArticle, open_storage
@@ -63,3 +66,62 @@ def test_the_index_finds_the_first_copy_across_runs() -> None:
             store, now=datetime.now(UTC) + timedelta(days=dedup.WINDOW_DAYS + 1)
         )
         assert later.find(copy) is None
+
+
+def datasketch_minhash(title: str, text: str) -> object | None:
+    """The sketch as datasketch makes it, shingle set by ``MinHash.update_batch``."""
+    from datasketch import MinHash
+
+    words = dedup._WORD.findall(f"{title}\n{text}".casefold())[: dedup.MAX_WORDS]
+    shingles = {" ".join(words[i : i + dedup.SHINGLE_WORDS]).encode("utf-8")
+                for i in range(max(0, len(words) - dedup.SHINGLE_WORDS + 1))}
+    if len(shingles) < dedup.MIN_SHINGLES:
+        return None
+    minhash = MinHash(num_perm=dedup.NUM_PERM, hashfunc=dedup._crc32, scheme="affine32",
+                      permutations=dedup._permutations())
+    minhash.update_batch(list(shingles))
+    return minhash
+
+
+def test_sketches_are_datasketchs_values_bit_for_bit(seeds_dir: Path) -> None:
+    # Real articles whole, by paragraph and cut at many lengths (a few shingles to the
+    # MAX_WORDS cap, and past it), sketched together: stored sketches must stay comparable.
+    texts = [path.read_text(encoding="utf-8") for path in sorted(seeds_dir.glob("*.txt"))]
+    assert texts
+    articles = [(text.splitlines()[0], text) for text in texts]
+    articles += [("", paragraph) for text in texts for paragraph in text.splitlines()]
+    articles += [(f"Cut {n}", text[: n * 97]) for text in texts for n in range(1, 40)]
+    articles.append(("Long", " ".join(texts * 12)))  # over MAX_WORDS: only its opening
+    articles.append(("Photo gallery", "Pictures of the week"))  # too short
+    ours = dedup.sketches(articles)
+    assert len(ours) == len(articles)
+    judged = 0
+    for (title, text), mine in zip(articles, ours, strict=True):
+        theirs = datasketch_minhash(title, text)
+        if theirs is None:
+            assert mine is None, title
+            continue
+        assert mine is not None, title
+        assert mine.hashvalues.dtype == theirs.hashvalues.dtype
+        assert np.array_equal(mine.hashvalues, theirs.hashvalues), title
+        assert dedup.to_blob(mine) == dedup.to_blob(theirs)
+        judged += 1
+    assert judged > 100
+    # One at a time, the same values as all at once.
+    for (title, text), mine in zip(articles[:20], ours[:20], strict=True):
+        alone = dedup.sketch(title, text)
+        assert (alone is None and mine is None) or (
+            alone is not None and mine is not None
+            and np.array_equal(alone.hashvalues, mine.hashvalues))
+
+
+def test_many_sketches_at_once_span_several_numpy_passes(seeds_dir: Path) -> None:
+    text = " ".join(path.read_text(encoding="utf-8") for path in sorted(seeds_dir.glob("*.txt")))
+    words = text.split()
+    # Enough long articles that their shingles fill more than one pass.
+    articles = [(f"Part {n}", " ".join(words[n * 50 : n * 50 + 2500])) for n in range(12)]
+    assert sum(len(a[1].split()) for a in articles) > 2 * dedup._SHINGLES_PER_PASS
+    for (title, body), mine in zip(articles, dedup.sketches(articles), strict=True):
+        theirs = datasketch_minhash(title, body)
+        assert mine is not None and theirs is not None
+        assert np.array_equal(mine.hashvalues, theirs.hashvalues)
