@@ -403,7 +403,8 @@ def _store_all(
         if location not in kept:  # all boilerplate: clean_documents dropped it
             source = candidate.document.source
             counts.emptied_by_source[source] = counts.emptied_by_source.get(source, 0) + 1
-    stored = store.articles.add_many([_new_article(document, now) for document in cleaned])
+    stored = store.articles.add_many([
+        _new_article(document, unique[document.location], now) for document in cleaned])
     index = index or dedup.NearDuplicateIndex(store, now=now)
     # The new articles' sketches, all at once (one numpy pass, not one MinHash each).
     sketches = iter(dedup.sketches([(article.title, article.text)
@@ -434,11 +435,12 @@ def _drop_known(store: Storage, outcomes: Sequence[Outcome]) -> None:
         outcome.candidates = fresh
 
 
-def _new_article(document: RawDocument, now: datetime) -> NewArticle:
+def _new_article(document: RawDocument, candidate: Candidate, now: datetime) -> NewArticle:
     return NewArticle(
         source=document.source, outlet=document.outlet or "",
         title=document.title or "Untitled", text=document.text, url=document.url,
         published=document.published, fetched=now,
+        canonical_url=candidate.urls[0] if candidate.urls else None,
     )
 
 
@@ -469,8 +471,7 @@ def _identify(
         counts.new_by_source[document.source] = counts.new_by_source.get(document.source, 0) + 1
     return Identity(
         article.id,
-        candidate.urls,
-        canonical_url=candidate.urls[0] if candidate.urls else None,
+        candidate.urls,  # its canonical URL was stored with it (_new_article)
         duplicate_of=original,
         scheme=dedup.SCHEME if sketch is not None else None,
         signature=dedup.to_blob(sketch) if sketch is not None else None,

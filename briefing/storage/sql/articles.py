@@ -60,10 +60,10 @@ class SqlArticles:
         """Insert the articles (by content hash, in order); the ids of those written here."""
         t = self.db.dialect.time
         head = ("INSERT INTO articles (source, outlet, title, url, path, published_at,"
-                " fetched_at, first_seen_at, last_seen_at, content_hash, text)")
+                " fetched_at, first_seen_at, last_seen_at, content_hash, text, canonical_url)")
         tail = " ON CONFLICT (content_hash) DO NOTHING"
         rows = [(a.source, a.outlet, a.title, a.url, a.path, t(a.published), t(a.fetched or now),
-                 t(now), t(now), digest, a.text) for digest, a in fresh.items()]
+                 t(now), t(now), digest, a.text, a.canonical_url) for digest, a in fresh.items()]
         if self.db.dialect.returning:
             written = self.db.insert_rows(head, rows, tail=tail, returning="id, content_hash")
             return {str(row["content_hash"]): int(row["id"]) for row in written}
