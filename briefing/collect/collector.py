@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
+import importlib
 import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +52,13 @@ if TYPE_CHECKING:
     from datasketch import MinHash
 
 logger = logging.getLogger(__name__)
+
+# The same for httpx's network backend (anyio's asyncio backend, a tenth of a second),
+# which its first request would otherwise load with the batch's fetches waiting. Named
+# by private paths, hence only tried: without it, the first request loads it.
+for _backend in ("anyio._backends._asyncio", "httpcore._backends.anyio"):
+    with contextlib.suppress(ImportError):
+        importlib.import_module(_backend)
 
 #: Time one feed may spend fetching the pages behind its teasers, in request
 #: deadlines. Entries whose page is not reached in time are left for the next
