@@ -61,14 +61,10 @@ def _permutations() -> Any:
     return MinHash(num_perm=NUM_PERM, hashfunc=_crc32, scheme="affine32").permutations
 
 
-@functools.cache
-def _lsh_params() -> tuple[int, int]:
-    # Choosing the bands and rows for THRESHOLD integrates numerically (0.1 s and more);
-    # the answer never changes, so every index reuses the first one's.
-    from datasketch import MinHashLSH
-
-    probe = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    return int(probe.b), int(probe.r)
+#: The LSH index's bands and rows per band: what datasketch's MinHashLSH chooses for
+#: THRESHOLD and NUM_PERM by integrating numerically (0.03 s of every process that
+#: indexes, for an answer that never changes; tests/collect/test_dedup.py checks it).
+LSH_BANDS_ROWS = (25, 5)
 
 
 def sketch(title: str, text: str) -> MinHash | None:
@@ -184,7 +180,7 @@ class NearDuplicateIndex:
             from datasketch import MinHashLSH
 
             self._lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM,
-                                   params=_lsh_params())
+                                   params=LSH_BANDS_ROWS)
             since = self._now - timedelta(days=WINDOW_DAYS)
             stored = self._store.articles.sketches(SCHEME, since=since)
             self._load((s.article_id, s.signature, s.duplicate_of) for s in stored)

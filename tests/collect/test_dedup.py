@@ -125,3 +125,10 @@ def test_many_sketches_at_once_span_several_numpy_passes(seeds_dir: Path) -> Non
         theirs = datasketch_minhash(title, body)
         assert mine is not None and theirs is not None
         assert np.array_equal(mine.hashvalues, theirs.hashvalues)
+
+
+def test_the_lsh_bands_are_those_datasketch_chooses() -> None:
+    from datasketch import MinHashLSH
+
+    chosen = MinHashLSH(threshold=dedup.THRESHOLD, num_perm=dedup.NUM_PERM)
+    assert (chosen.b, chosen.r) == dedup.LSH_BANDS_ROWS
