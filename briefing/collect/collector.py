@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import functools
+import importlib
 import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 # Loaded with the collector, never inside its event loop: an import there (a second or
 # more for these two) would stall every fetch in flight past its deadline. The build
@@ -45,13 +48,26 @@ from briefing.storage import EntryCounts, Identity, NewArticle, SourceRun, Stora
 from briefing.text import cut_text
 from briefing.types import Article, RawDocument
 
+if TYPE_CHECKING:
+    from datasketch import MinHash
+
 logger = logging.getLogger(__name__)
+
+# The same for httpx's network backend (anyio's asyncio backend, a tenth of a second),
+# which its first request would otherwise load with the batch's fetches waiting. Named
+# by private paths, hence only tried: without it, the first request loads it.
+for _backend in ("anyio._backends._asyncio", "httpcore._backends.anyio"):
+    with contextlib.suppress(ImportError):
+        importlib.import_module(_backend)
 
 #: Time one feed may spend fetching the pages behind its teasers, in request
 #: deadlines. Entries whose page is not reached in time are left for the next
 #: run (their URL is not recorded), so a feed of 200 teasers on a slow site
 #: cannot hold the whole run for 200 deadlines.
 FULL_TEXT_BUDGET = 3
+#: Feeds up to this size are parsed on the event loop itself (a few milliseconds);
+#: larger ones in a thread, so that a long parse never holds up the fetches in flight.
+INLINE_PARSE_BYTES = 64 * 1024
 T = TypeVar("T")
 
 
@@ -203,13 +219,10 @@ class _Gatherer:
         if answer.not_modified:
             outcome.unchanged = True
             return
-        feed = await asyncio.to_thread(
-            parse_feed,
-            answer.body,
-            url=answer.url,
-            content_type=answer.content_type,
-            max_entries=self.settings.max_entries_per_feed,
-        )
+        parse = functools.partial(parse_feed, answer.body, url=answer.url,
+                                  content_type=answer.content_type,
+                                  max_entries=self.settings.max_entries_per_feed)
+        feed = parse() if len(answer.body) <= INLINE_PARSE_BYTES else await asyncio.to_thread(parse)
         if feed.total_entries > len(feed.entries):
             logger.info("%s: %d entries, reading the first %d", source.name,
                         feed.total_entries, len(feed.entries))
@@ -218,7 +231,13 @@ class _Gatherer:
         # What the feed calls itself first; a configured outlet fills in; else the host.
         outlet = feed.title or source.outlet or site_host(answer.url)
         links = [canonical_url(entry.link) if entry.link else None for entry in feed.entries]
-        seen = self.store.articles.known_urls(link for link in links if link)
+        # Every candidate's URLs are looked up once for the whole batch when it is stored
+        # (``_drop_known``); only an entry that would fetch its page first, or that has no
+        # text to tell "already seen" from "no text", is looked up now.
+        seen = self.store.articles.known_urls(
+            link for entry, link in zip(feed.entries, links, strict=True)
+            if link and (not entry.text.strip() or (entry.is_teaser and self.settings.full_text))
+        )
         budget_end = asyncio.get_running_loop().time() + FULL_TEXT_BUDGET * self.settings.deadline
         jobs = []
         for index, (entry, link) in enumerate(zip(feed.entries, links, strict=True)):
@@ -258,11 +277,8 @@ class _Gatherer:
                 outcome.deferred += 1
                 return None
             page_failed = page is None
-            if page is not None:
+            if page is not None:  # stored already under the page's own URL: _drop_known
                 more = [canonical_url(page.url), page.canonical]
-                if self.store.articles.known_urls(more):
-                    outcome.seen += 1
-                    return None
                 urls = [page.canonical, *urls, *more]
                 outlet = page.outlet or outlet  # the article page names its site best
                 if len(page.text) > len(text):
@@ -314,9 +330,6 @@ class _Gatherer:
         outcome.warning = page.warning
         urls = list(dict.fromkeys([page.canonical, canonical_url(page.url),
                                    canonical_url(source.url)]))
-        if self.store.articles.known_urls(urls):
-            outcome.seen += 1
-            return
         outlet = page.outlet or source.outlet or site_host(page.canonical)
         document = self._document(source, page.canonical, page.text, page.title,
                                   page.canonical, outlet, page.published)
@@ -383,6 +396,7 @@ def _store_all(
     run meets those articles again and finds them by content hash.
     """
     counts = _Counts()
+    _drop_known(store, outcomes)
     unique: dict[str, Candidate] = {}
     for outcome in outcomes:
         for candidate in outcome.candidates:
@@ -398,21 +412,44 @@ def _store_all(
         if location not in kept:  # all boilerplate: clean_documents dropped it
             source = candidate.document.source
             counts.emptied_by_source[source] = counts.emptied_by_source.get(source, 0) + 1
-    stored = store.articles.add_many([_new_article(document, now) for document in cleaned])
+    stored = store.articles.add_many([
+        _new_article(document, unique[document.location], now) for document in cleaned])
     index = index or dedup.NearDuplicateIndex(store, now=now)
+    # The new articles' sketches, all at once (one numpy pass, not one MinHash each).
+    sketches = iter(dedup.sketches([(article.title, article.text)
+                                    for article, is_new in stored if is_new]))
     identities = [
-        _identify(index, document, unique[document.location], article, is_new, counts)
+        _identify(index, document, unique[document.location], article,
+                  next(sketches) if is_new else None, is_new, counts)
         for document, (article, is_new) in zip(cleaned, stored, strict=True)
     ]
     store.articles.record_identities(identities)
     return counts
 
 
-def _new_article(document: RawDocument, now: datetime) -> NewArticle:
+def _drop_known(store: Storage, outcomes: Sequence[Outcome]) -> None:
+    """Drop the candidates met before under any of their URLs (counted as ``seen``).
+
+    One lookup for the batch, not one per feed: a round trip each to a database
+    server, made while every other fetch of the batch waited.
+    """
+    known = store.articles.known_urls(
+        url for outcome in outcomes for candidate in outcome.candidates for url in candidate.urls
+    )
+    if not known:
+        return
+    for outcome in outcomes:
+        fresh = [c for c in outcome.candidates if known.isdisjoint(c.urls)]
+        outcome.seen += len(outcome.candidates) - len(fresh)
+        outcome.candidates = fresh
+
+
+def _new_article(document: RawDocument, candidate: Candidate, now: datetime) -> NewArticle:
     return NewArticle(
         source=document.source, outlet=document.outlet or "",
         title=document.title or "Untitled", text=document.text, url=document.url,
         published=document.published, fetched=now,
+        canonical_url=candidate.urls[0] if candidate.urls else None,
     )
 
 
@@ -421,14 +458,16 @@ def _identify(
     document: RawDocument,
     candidate: Candidate,
     article: Article,
+    sketch: MinHash | None,
     is_new: bool,
     counts: _Counts,
 ) -> Identity:
-    """Count one stored article and say what to record about it (a copy: link it)."""
+    """Count one stored article and say what to record about it (a copy: link it).
+
+    ``sketch``: a new article's (None: too short to judge, or not new)."""
     if not is_new:  # same content under another URL: remember the URL, skip it next time
         counts.duplicates += 1
         return Identity(article.id, candidate.urls)
-    sketch = dedup.sketch(article.title, article.text)
     original = index.find(sketch) if sketch is not None else None
     if sketch is not None:
         index.add(article.id, sketch, original)
@@ -441,8 +480,7 @@ def _identify(
         counts.new_by_source[document.source] = counts.new_by_source.get(document.source, 0) + 1
     return Identity(
         article.id,
-        candidate.urls,
-        canonical_url=candidate.urls[0] if candidate.urls else None,
+        candidate.urls,  # its canonical URL was stored with it (_new_article)
         duplicate_of=original,
         scheme=dedup.SCHEME if sketch is not None else None,
         signature=dedup.to_blob(sketch) if sketch is not None else None,

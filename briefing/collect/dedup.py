@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -42,6 +42,8 @@ MAX_WORDS = 3000
 WINDOW_DAYS = 30
 #: Identifies how a stored sketch was made; sketches made otherwise are ignored.
 SCHEME = f"affine32-crc32-w{SHINGLE_WORDS}-p{NUM_PERM}"
+#: Shingles hashed in one numpy pass (a shingles x NUM_PERM matrix of 32-bit values: 4 MB).
+_SHINGLES_PER_PASS = 8192
 _WORD = re.compile(r"\w+")
 
 
@@ -61,48 +63,93 @@ def _permutations() -> np.ndarray:
     return np.array([a, b])
 
 
-@functools.cache
-def _lsh_params() -> tuple[int, int]:
-    # Choosing the bands and rows for THRESHOLD integrates numerically (0.1 s and more);
-    # the answer never changes, so every index reuses the first one's.
-    from datasketch import MinHashLSH
-
-    probe = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    return int(probe.b), int(probe.r)
-
-
-def sketch_values(title: str, text: str) -> np.ndarray | None:
-    """The MinHash values of an article's shingles (128 uint32), or None when it is too
-    short to judge.
-
-    The values datasketch's ``MinHash(scheme="affine32", hashfunc=crc32)`` computes,
-    in numpy alone: grouping a folder of files sketches every article, and importing
-    datasketch (for its LSH index, which grouping does not use) costs more than half
-    a second of CPU. Each shingle's CRC-32 goes through the 32-bit MurmurHash3
-    finalizer, then every affine permutation ``a * h + b`` (mod 2**32); each value is
-    the minimum over the shingles.
-    """
-    words = _WORD.findall(f"{title}\n{text}".casefold())[:MAX_WORDS]
-    # Every run of SHINGLE_WORDS consecutive words, joined by spaces, as UTF-8.
-    runs = zip(*(words[start:] for start in range(SHINGLE_WORDS)))
-    shingles = set(map(str.encode, map(" ".join, runs)))
-    if len(shingles) < MIN_SHINGLES:
-        return None
-    hashes = np.fromiter(map(zlib.crc32, shingles), dtype=np.uint32, count=len(shingles))
-    hashes ^= hashes >> np.uint32(16)
-    hashes *= np.uint32(0x85EBCA6B)
-    hashes ^= hashes >> np.uint32(13)
-    hashes *= np.uint32(0xC2B2AE35)
-    hashes ^= hashes >> np.uint32(16)
-    a, b = _permutations()
-    return (np.multiply.outer(hashes, a) + b).min(axis=0)
+#: The LSH index's bands and rows per band: what datasketch's MinHashLSH chooses for
+#: THRESHOLD and NUM_PERM by integrating numerically (0.03 s of every process that
+#: indexes, for an answer that never changes; tests/collect/test_dedup.py checks it).
+LSH_BANDS_ROWS = (25, 5)
 
 
 def sketch(title: str, text: str) -> MinHash | None:
-    """The article's sketch as a datasketch MinHash (for the LSH index), or None when it
-    is too short to judge."""
-    values = sketch_values(title, text)
-    return _minhash(values) if values is not None else None
+    """The MinHash of an article's shingles, or None when it is too short to judge."""
+    return sketches([(title, text)])[0]
+
+
+def sketches(articles: Sequence[tuple[str, str]]) -> list[MinHash | None]:
+    """``sketch`` of each (title, text), as datasketch MinHash objects (the LSH index's)."""
+    return [_minhash(values) if values is not None else None
+            for values in sketch_values_of(articles)]
+
+
+def sketch_values(title: str, text: str) -> np.ndarray | None:
+    """The MinHash values of one article (128 uint32), or None when it is too short."""
+    return sketch_values_of([(title, text)])[0]
+
+
+def sketch_values_of(articles: Sequence[tuple[str, str]]) -> list[np.ndarray | None]:
+    """The MinHash values of each (title, text), computed for all at once.
+
+    Exactly what datasketch's ``MinHash.update_batch`` gives (scheme "affine32":
+    each shingle's CRC-32, mixed by MurmurHash3's finalizer, then ``a * h + b`` in
+    32 bits for each permutation, the minimum kept), so stored sketches stay
+    comparable; but one numpy pass over the shingles of many articles instead of
+    a MinHash updated article by article, whose fixed costs were most of the work
+    for a news-sized article. Grouping needs only the values, so it never imports
+    datasketch (over half a second of CPU).
+    """
+    hashes = [_shingle_hashes(title, text) for title, text in articles]
+    values = iter(_min_values([h for h in hashes if h is not None]))
+    return [next(values) if h is not None else None for h in hashes]
+
+
+def _shingle_hashes(title: str, text: str) -> np.ndarray | None:
+    """The CRC-32 of each distinct shingle, or None when there are too few to judge."""
+    words = _WORD.findall(f"{title}\n{text}".casefold())[:MAX_WORDS]
+    # Every run of SHINGLE_WORDS consecutive words, joined by spaces, as UTF-8.
+    runs = zip(*(words[start:] for start in range(SHINGLE_WORDS)), strict=False)
+    shingles = set(map(str.encode, map(" ".join, runs)))
+    if len(shingles) < MIN_SHINGLES:
+        return None
+    return np.fromiter(map(_crc32, shingles), dtype=np.uint32, count=len(shingles))
+
+
+def _min_values(hashes: Sequence[np.ndarray]) -> np.ndarray:
+    """One row of NUM_PERM minimum hash values for each array of shingle hashes."""
+    a, b = _permutations()
+    rows = np.empty((len(hashes), NUM_PERM), dtype=np.uint32)
+    start = 0
+    while start < len(hashes):
+        # A few thousand shingles per pass: the shingles x permutations matrix stays small.
+        end, total = start + 1, len(hashes[start])
+        while end < len(hashes) and total + len(hashes[end]) <= _SHINGLES_PER_PASS:
+            total += len(hashes[end])
+            end += 1
+        group = hashes[start:end]
+        mixed = _fmix32(np.concatenate(group))
+        # Permutations by shingles, b added in place: that way round, and without a second
+        # matrix, numpy is ten times faster. uint32 arithmetic wraps around: the intended
+        # modulo 2**32.
+        permuted = np.multiply.outer(a, mixed)
+        permuted += b[:, np.newaxis]
+        offsets = np.cumsum([0, *(len(h) for h in group[:-1])])
+        rows[start:end] = np.minimum.reduceat(permuted, offsets, axis=1).T
+        start = end
+    return rows
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, as datasketch applies it before its permutations."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
+
+
+def _minhash(values: np.ndarray) -> MinHash:
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, hashvalues=values, hashfunc=_crc32, scheme="affine32",
+                   permutations=_permutations())
 
 
 def to_blob(minhash: MinHash) -> bytes:
@@ -115,13 +162,6 @@ def values_from_blob(blob: bytes) -> np.ndarray:
 
 def from_blob(blob: bytes) -> MinHash:
     return _minhash(values_from_blob(blob))
-
-
-def _minhash(values: np.ndarray) -> MinHash:
-    from datasketch import MinHash
-
-    return MinHash(num_perm=NUM_PERM, hashvalues=values, hashfunc=_crc32, scheme="affine32",
-                   permutations=_permutations())
 
 
 class NearDuplicateIndex:
@@ -157,7 +197,7 @@ class NearDuplicateIndex:
             from datasketch import MinHashLSH
 
             self._lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM,
-                                   params=_lsh_params())
+                                   params=LSH_BANDS_ROWS)
             since = self._now - timedelta(days=WINDOW_DAYS)
             stored = self._store.articles.sketches(SCHEME, since=since)
             self._load((s.article_id, s.signature, s.duplicate_of) for s in stored)

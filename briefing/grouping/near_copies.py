@@ -43,10 +43,11 @@ def sketch_matrix(
     # dedup's scheme ("affine32") keeps 32-bit hash values.
     values = np.zeros((len(articles), dedup.NUM_PERM), dtype=np.uint32)
     present = np.zeros(len(articles), dtype=bool)
-    for index, article in enumerate(articles):
-        sketch = known.get(article.id)
-        if sketch is None:
-            sketch = dedup.sketch_values(article.title, article.text)
+    unknown = [index for index, article in enumerate(articles) if article.id not in known]
+    made = dedup.sketch_values_of([(articles[i].title, articles[i].text) for i in unknown])
+    sketches = {**{i: known[a.id] for i, a in enumerate(articles) if a.id in known},
+                **dict(zip(unknown, made, strict=True))}
+    for index, sketch in sketches.items():
         if sketch is not None:
             values[index] = sketch
             present[index] = True

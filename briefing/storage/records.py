@@ -34,6 +34,9 @@ class NewArticle:
     published: datetime | None = None
     #: When it was fetched or read; default: the moment it is stored.
     fetched: datetime | None = None
+    #: Its identity, when known as it is stored: written with it, not by a later
+    #: ``record_identities`` (an UPDATE per article). Kept by known content.
+    canonical_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

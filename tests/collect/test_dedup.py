@@ -68,8 +68,8 @@ def test_the_index_finds_the_first_copy_across_runs() -> None:
         assert later.find(copy) is None
 
 
-def _datasketch_values(title: str, text: str) -> object:
-    """The sketch as datasketch makes it (its own permutations, its own update)."""
+def datasketch_minhash(title: str, text: str) -> object | None:
+    """The sketch as datasketch makes it, shingle set by ``MinHash.update_batch``."""
     from datasketch import MinHash
 
     words = dedup._WORD.findall(f"{title}\n{text}".casefold())[: dedup.MAX_WORDS]
@@ -77,27 +77,62 @@ def _datasketch_values(title: str, text: str) -> object:
                 for i in range(max(0, len(words) - dedup.SHINGLE_WORDS + 1))}
     if len(shingles) < dedup.MIN_SHINGLES:
         return None
+    # datasketch draws its own permutations: ours must be the same ones.
     minhash = MinHash(num_perm=dedup.NUM_PERM, hashfunc=dedup._crc32, scheme="affine32")
     minhash.update_batch(list(shingles))
-    return minhash.hashvalues
+    return minhash
 
 
-def test_our_sketch_is_datasketchs_on_real_articles(seeds_dir: Path) -> None:
-    # Stored sketches and the LSH index are datasketch's: the numpy sketch must be
-    # the same values, bit for bit, or copies would stop matching across versions.
-    files = sorted(path for path in seeds_dir.rglob("*") if path.is_file())
-    texts = [path.read_text(encoding="utf-8", errors="replace") for path in files]
-    texts += [STORY, OTHER, "Photo gallery"]
-    compared = 0
-    for text in texts:
-        expected = _datasketch_values("A title", text)
-        ours = dedup.sketch_values("A title", text)
-        if expected is None:
-            assert ours is None
+def test_sketches_are_datasketchs_values_bit_for_bit(seeds_dir: Path) -> None:
+    # Real articles whole, by paragraph and cut at many lengths (a few shingles to the
+    # MAX_WORDS cap, and past it), sketched together: stored sketches must stay comparable.
+    texts = [path.read_text(encoding="utf-8") for path in sorted(seeds_dir.glob("*.txt"))]
+    assert texts
+    articles = [(text.splitlines()[0], text) for text in texts]
+    articles += [("", paragraph) for text in texts for paragraph in text.splitlines()]
+    articles += [(f"Cut {n}", text[: n * 97]) for text in texts for n in range(1, 40)]
+    articles.append(("Long", " ".join(texts * 12)))  # over MAX_WORDS: only its opening
+    articles.append(("Photo gallery", "Pictures of the week"))  # too short
+    ours = dedup.sketches(articles)
+    assert len(ours) == len(articles)
+    values = dedup.sketch_values_of(articles)  # what grouping uses, without datasketch
+    assert all((v is None and m is None) or (v is not None and m is not None
+                                             and np.array_equal(v, m.hashvalues))
+               for v, m in zip(values, ours, strict=True))
+    judged = 0
+    for (title, text), mine in zip(articles, ours, strict=True):
+        theirs = datasketch_minhash(title, text)
+        if theirs is None:
+            assert mine is None, title
             continue
-        assert ours is not None and ours.dtype == np.uint32
-        assert np.array_equal(ours, expected)
-        minhash = dedup.sketch("A title", text)
-        assert minhash is not None and minhash.jaccard(dedup.from_blob(dedup.to_blob(minhash))) == 1
-        compared += 1
-    assert compared >= 6
+        assert mine is not None, title
+        assert mine.hashvalues.dtype == theirs.hashvalues.dtype
+        assert np.array_equal(mine.hashvalues, theirs.hashvalues), title
+        assert dedup.to_blob(mine) == dedup.to_blob(theirs)
+        judged += 1
+    assert judged > 100
+    # One at a time, the same values as all at once.
+    for (title, text), mine in zip(articles[:20], ours[:20], strict=True):
+        alone = dedup.sketch(title, text)
+        assert (alone is None and mine is None) or (
+            alone is not None and mine is not None
+            and np.array_equal(alone.hashvalues, mine.hashvalues))
+
+
+def test_many_sketches_at_once_span_several_numpy_passes(seeds_dir: Path) -> None:
+    text = " ".join(path.read_text(encoding="utf-8") for path in sorted(seeds_dir.glob("*.txt")))
+    words = text.split()
+    # Enough long articles that their shingles fill more than one pass.
+    articles = [(f"Part {n}", " ".join(words[n * 50 : n * 50 + 2500])) for n in range(12)]
+    assert sum(len(a[1].split()) for a in articles) > 2 * dedup._SHINGLES_PER_PASS
+    for (title, body), mine in zip(articles, dedup.sketches(articles), strict=True):
+        theirs = datasketch_minhash(title, body)
+        assert mine is not None and theirs is not None
+        assert np.array_equal(mine.hashvalues, theirs.hashvalues)
+
+
+def test_the_lsh_bands_are_those_datasketch_chooses() -> None:
+    from datasketch import MinHashLSH
+
+    chosen = MinHashLSH(threshold=dedup.THRESHOLD, num_perm=dedup.NUM_PERM)
+    assert (chosen.b, chosen.r) == dedup.LSH_BANDS_ROWS

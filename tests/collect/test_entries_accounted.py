@@ -115,3 +115,50 @@ def test_collect_summary_wording() -> None:
     lost = UnusableEntries("wire", no_text=1, page_failed=2, emptied=3)
     assert lost.describe() == ("1 entry had no text; 2 entries had no text and their page "
                                "could not be fetched; 3 entries had nothing but boilerplate")
+
+
+def test_known_urls_are_looked_up_once_per_batch_and_entries_still_accounted(
+    server: LoopbackServer, web_config: Config, store: Storage
+) -> None:
+    # Without full text, entries with text are looked up when the batch is stored, in one
+    # query; entries with no text are looked up at once (seen, or counted as no text).
+    config = with_fetch(web_config, full_text=False)
+    first_items = [("Harbour story", "{BASE}/harbour", LONG), ("Bare one", "{BASE}/bare", "")]
+    first = collect(config, store, [feed("wire", server.add("/wire.xml", rss(first_items)))])
+    assert (first.new, first.duplicates) == (1, 0)
+    assert first.unusable == (UnusableEntries("wire", no_text=1),)
+    # Another feed: the harbour story under the same link (with a tracker), a new story
+    # and the bare entry (its link unknown: no text).
+    other_text = " ".join(["The ferry council voted on Tuesday to keep the night route."] * 15)
+    items = [("Harbour story again", "{BASE}/harbour?utm_source=x", other_text),
+             ("Library story", "{BASE}/library", LONG.replace("harbour", "library")),
+             ("Bare one", "{BASE}/bare", "")]
+    second = collect(config, store, [feed("relay", server.add("/relay.xml", rss(items)))])
+    assert (second.new, second.duplicates) == (1, 1)
+    assert second.unusable == (UnusableEntries("relay", no_text=1),)
+    assert {a.title for a in (store.articles.get(i) for i in second.article_ids) if a} == {
+        "Library story"}
+    # An entry with no text whose link is known: seen, not "no text".
+    third = collect(config, store, [feed("photos", server.add(
+        "/photos.xml", rss([("Library photos", "{BASE}/library", "")])))])
+    assert (third.new, third.duplicates, third.unusable) == (0, 1, ())
+    assert store.articles.count() == 2
+
+
+def test_a_teaser_whose_page_is_stored_under_its_canonical_url_is_seen(
+    server: LoopbackServer, web_config: Config, store: Storage
+) -> None:
+    page = "articles/harbour.html"  # rel=canonical: /news/port-strike
+    server.add_file("/articles/harbour.html", page, "text/html; charset=utf-8")
+    server.add_file("/mirror/harbour.html", page, "text/html; charset=utf-8")
+    teaser = "Dock workers walked out on Monday… Read more"
+    first = collect(web_config, store, [feed("ledger", server.add(
+        "/ledger.xml", rss([("Port strike", "{BASE}/articles/harbour.html", teaser)])))])
+    assert first.new == 1
+    # Another feed's teaser links elsewhere; its page names the stored article's URL.
+    again = collect(web_config, store, [feed("mirror", server.add(
+        "/mirror.xml", rss([("Port strike", "{BASE}/mirror/harbour.html", teaser)])))])
+    assert (again.new, again.duplicates) == (0, 1)
+    assert server.requests_to("/mirror/harbour.html")  # the page was needed to know
+    assert store.articles.count() == 1
+    assert store.articles.met_under(server.url("/mirror/harbour.html")) is None

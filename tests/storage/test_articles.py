@@ -43,6 +43,27 @@ def test_a_batch_is_stored_in_order_and_repeats_are_known(storage: Storage) -> N
     assert storage.articles.add_many([]) == []
 
 
+def test_a_large_batch_spans_several_statements_in_order(storage: Storage) -> None:
+    # More rows than one statement's parameters allow: ids still follow the batch's order,
+    # repeats inside the batch and known content are told apart, canonical URLs kept.
+    batch = [article(f"Story {n}.", canonical_url=f"https://a.example/{n}") for n in range(120)]
+    batch.insert(60, article("Story 3.", canonical_url="https://b.example/3"))  # a repeat
+    results = storage.articles.add_many(batch)
+    assert [new for _, new in results] == [True] * 60 + [False] + [True] * 60
+    ids = [a.id for a, new in results if new]
+    assert ids == sorted(ids) and len(set(ids)) == 120
+    assert results[60][0].id == results[3][0].id
+    assert storage.articles.canonical_url(results[3][0].id) == "https://a.example/3"
+    assert storage.articles.canonical_url(results[119][0].id) == "https://a.example/118"
+    again = storage.articles.add_many([article("Story 7.", canonical_url="https://c.example/7"),
+                                       article("Story 200.")])
+    assert [new for _, new in again] == [False, True]
+    assert again[0][0].id == results[7][0].id
+    assert storage.articles.canonical_url(results[7][0].id) == "https://a.example/7"
+    assert storage.articles.canonical_url(again[1][0].id) is None
+    assert storage.articles.count() == 121
+
+
 def test_article_round_trip(storage: Storage) -> None:
     stored, _ = storage.articles.add(article(url="https://a.example/1", path=None))
     again = storage.articles.get(stored.id)
@@ -120,3 +141,22 @@ def test_unopenable_path_is_a_store_error(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(StoreError, match="cannot open the store"):
         open_storage(blocker / "db.sqlite3")
+
+
+def test_row_by_row_where_sqlite_cannot_return_what_it_inserted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite before 3.35 has no INSERT ... RETURNING: the same results, a row at a time.
+    from briefing.storage.sqlite.database import SqliteDialect
+
+    monkeypatch.setattr(SqliteDialect, "returning", False)
+    with open_storage(tmp_path / "old.db") as storage:
+        storage.articles.add(article("Known."))
+        results = storage.articles.add_many(
+            [article("One.", canonical_url="https://a.example/1"), article("Known."),
+             article("one."), article("Two.")])
+        assert [(a.text, new) for a, new in results] == [
+            ("One.", True), ("Known.", False), ("One.", False), ("Two.", True)]
+        assert results[0][0].id == results[2][0].id
+        assert storage.articles.canonical_url(results[0][0].id) == "https://a.example/1"
+        assert storage.articles.count() == 3

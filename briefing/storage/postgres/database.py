@@ -168,6 +168,12 @@ class PostgresDatabase(Database):
         except psycopg.Error as error:
             raise self._error("write failed", error) from None
 
+    def _write_returning(self, sql: str, params: Params) -> list[Row]:
+        try:
+            return self._connect().execute(to_pyformat(sql), tuple(params)).fetchall()
+        except psycopg.Error as error:
+            raise self._error("write failed", error) from None
+
     def _insert(self, sql: str, params: Params) -> int | None:
         try:
             row = self._connect().execute(to_pyformat(sql + " RETURNING id"),

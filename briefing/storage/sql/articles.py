@@ -37,27 +37,42 @@ class SqlArticles:
                     f"UPDATE articles SET last_seen_at = ? WHERE id IN ({marks(len(part))})",
                     (t(now), *part),
                 )
+            # Each new content once, the batch's first article with it; in one statement
+            # where the backend can say which rows it wrote, else row by row.
+            fresh: dict[str, NewArticle] = {}
             for article, digest in zip(articles, hashes, strict=True):
-                if digest in known:
-                    result.append((known[digest], False))
-                    continue
-                new_id = self.db.insert(
-                    "INSERT INTO articles (source, outlet, title, url, path, published_at,"
-                    " fetched_at, first_seen_at, last_seen_at, content_hash, text)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (content_hash) DO NOTHING",
-                    (article.source, article.outlet, article.title, article.url, article.path,
-                     t(article.published), t(article.fetched or now), t(now), t(now), digest,
-                     article.text),
-                )
-                if new_id is None:  # another worker stored the same content meanwhile
-                    known.update(self._ids_by_hash([digest]))
-                    result.append((known[digest], False))
+                if digest not in known:
+                    fresh.setdefault(digest, article)
+            inserted = self._insert_new(fresh, now)
+            raced = [digest for digest in fresh if digest not in inserted]
+            if raced:  # another worker stored the same content meanwhile
+                known.update(self._ids_by_hash(raced))
+            for digest in hashes:
+                if digest in inserted:  # its first article: new; any later one is a copy
+                    known[digest] = inserted.pop(digest)
+                    result.append((known[digest], True))
                 else:
-                    known[digest] = new_id
-                    result.append((new_id, True))
+                    result.append((known[digest], False))
             stored = self.get_many(article_id for article_id, _ in result)
         return [(stored[article_id], is_new) for article_id, is_new in result]
+
+    def _insert_new(self, fresh: dict[str, NewArticle], now: datetime) -> dict[str, int]:
+        """Insert the articles (by content hash, in order); the ids of those written here."""
+        t = self.db.dialect.time
+        head = ("INSERT INTO articles (source, outlet, title, url, path, published_at,"
+                " fetched_at, first_seen_at, last_seen_at, content_hash, text, canonical_url)")
+        tail = " ON CONFLICT (content_hash) DO NOTHING"
+        rows = [(a.source, a.outlet, a.title, a.url, a.path, t(a.published), t(a.fetched or now),
+                 t(now), t(now), digest, a.text, a.canonical_url) for digest, a in fresh.items()]
+        if self.db.dialect.returning:
+            written = self.db.insert_rows(head, rows, tail=tail, returning="id, content_hash")
+            return {str(row["content_hash"]): int(row["id"]) for row in written}
+        inserted: dict[str, int] = {}
+        for row in rows:
+            new_id = self.db.insert(f"{head} VALUES ({marks(len(row))}){tail}", row)
+            if new_id is not None:
+                inserted[str(row[9])] = new_id
+        return inserted
 
     def add(self, article: NewArticle, *, now: datetime | None = None) -> tuple[Article, bool]:
         return self.add_many([article], now=now)[0]
@@ -115,17 +130,17 @@ class SqlArticles:
                  if i.canonical_url is not None or i.duplicate_of is not None],
             )
             urls = {url: i.article_id for i in reversed(ordered) for url in i.urls}
-            self.db.executemany(
-                "INSERT INTO article_urls (url, article_id) VALUES (?, ?)"
-                " ON CONFLICT (url) DO NOTHING",
-                sorted(urls.items()),
-            )
-            self.db.executemany(
-                "INSERT INTO article_sketches (article_id, scheme, signature) VALUES (?, ?, ?)"
-                " ON CONFLICT (article_id) DO UPDATE SET scheme = excluded.scheme,"
+            self.db.insert_rows("INSERT INTO article_urls (url, article_id)",
+                                sorted(urls.items()), tail=" ON CONFLICT (url) DO NOTHING")
+            # One row per article (the last identity given wins, as row by row it would):
+            # a statement may not update the same row twice.
+            sketches = {i.article_id: (i.article_id, i.scheme, i.signature) for i in ordered
+                        if i.scheme is not None and i.signature is not None}
+            self.db.insert_rows(
+                "INSERT INTO article_sketches (article_id, scheme, signature)",
+                list(sketches.values()),
+                tail=" ON CONFLICT (article_id) DO UPDATE SET scheme = excluded.scheme,"
                 " signature = excluded.signature",
-                [(i.article_id, i.scheme, i.signature) for i in ordered
-                 if i.scheme is not None and i.signature is not None],
             )
 
     def unbriefed(

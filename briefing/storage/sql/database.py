@@ -46,6 +46,8 @@ class Dialect:
     null_safe_eq = "IS NOT DISTINCT FROM"
     #: Appended to a SELECT that picks rows to claim: lock them, skip locked ones.
     lock_rows = " FOR UPDATE SKIP LOCKED"
+    #: ``INSERT ... RETURNING`` works (SQLite from 3.35).
+    returning = True
 
     def time(self, moment: datetime | None) -> Any:
         """A parameter for a time column (aware datetimes, stored in UTC)."""
@@ -141,6 +143,31 @@ class Database(ABC):
         with self._lock:
             self._executemany(sql, batch)
 
+    def insert_rows(
+        self, head: str, rows: Sequence[Params], *, tail: str = "", returning: str = ""
+    ) -> list[Row]:
+        """``head VALUES (?, ...), (?, ...)... tail``: many rows in one statement.
+
+        One statement per chunk of bound parameters rather than one per row: on a
+        server each statement is a round trip and a plan to execute, and a batch of
+        articles or sources is hundreds of rows. ``returning`` (needs
+        ``dialect.returning``) names the columns to return for the rows written.
+        """
+        if not rows:
+            return []
+        width = len(rows[0])
+        values = f"({marks(width)})"
+        found: list[Row] = []
+        with self._lock:
+            for part in chunks(rows, max(1, CHUNK // width)):
+                sql = f"{head} VALUES {', '.join([values] * len(part))}{tail}"
+                params = [value for row in part for value in row]
+                if returning:
+                    found += self._write_returning(f"{sql} RETURNING {returning}", params)
+                else:
+                    self._execute(sql, params)
+        return found
+
     def insert(self, sql: str, params: Params = ()) -> int | None:
         """Run an INSERT into a table with an ``id`` key; the new row's id, or None
         when ``ON CONFLICT DO NOTHING`` skipped it."""
@@ -180,6 +207,9 @@ class Database(ABC):
 
     @abstractmethod
     def _insert(self, sql: str, params: Params) -> int | None: ...
+
+    @abstractmethod
+    def _write_returning(self, sql: str, params: Params) -> list[Row]: ...
 
     @abstractmethod
     def _serialize(self, key: str) -> None: ...

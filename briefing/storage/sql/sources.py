@@ -44,6 +44,10 @@ class SqlSources:
         ordered = sorted(runs, key=lambda run: run.source.name)
         failed = [run for run in ordered if run.error is not None]
         good = [run for run in ordered if run.error is None]
+        # A source that answered and was read (the usual case): all of it in one statement.
+        read = [(run, run.validators, run.unusable) for run in good
+                if run.validators is not None and run.unusable is not None]
+        good = [run for run in good if run.validators is None or run.unusable is None]
         with self.db.transaction(durable=False):
             self._ensure([run.source for run in ordered])
             self.db.executemany(
@@ -51,6 +55,15 @@ class SqlSources:
                 " consecutive_failures = consecutive_failures + 1,"
                 " claimed_by = NULL, claimed_at = NULL WHERE name = ?",
                 [(moment, run.error, moment, run.source.name) for run in failed],
+            )
+            self.db.executemany(
+                "UPDATE sources SET last_attempt_at = ?, last_success_at = ?,"
+                " consecutive_failures = 0, last_new = ?, claimed_by = NULL, claimed_at = NULL,"
+                " etag = ?, last_modified = ?, last_no_text = ?, last_page_failed = ?,"
+                " last_emptied = ?, last_warning = ? WHERE name = ?",
+                [(moment, moment, run.new, validators.etag, validators.last_modified,
+                  unusable.no_text, unusable.page_failed, unusable.emptied, run.warning,
+                  run.source.name) for run, validators, unusable in read],
             )
             self.db.executemany(
                 "UPDATE sources SET last_attempt_at = ?, last_success_at = ?,"
@@ -73,15 +86,16 @@ class SqlSources:
     def _ensure(self, sources: Sequence[SourceRef]) -> None:
         """A row for each source, with its current type and URL."""
         eq = self.db.dialect.null_safe_eq
-        self.db.executemany(
-            "INSERT INTO sources (name, type, url) VALUES (?, ?, ?)"
-            " ON CONFLICT (name) DO UPDATE SET type = excluded.type,"
+        # One row per name (the last given wins): a statement may not update a row twice.
+        rows = {source.name: (source.name, source.type, source.url) for source in sources}
+        self.db.insert_rows(
+            "INSERT INTO sources (name, type, url)", list(rows.values()),
+            tail=" ON CONFLICT (name) DO UPDATE SET type = excluded.type,"
             # A source pointed at a new URL starts afresh: old validators would lie.
             f" etag = CASE WHEN sources.url {eq} excluded.url THEN sources.etag END,"
             f" last_modified = CASE WHEN sources.url {eq} excluded.url"
             " THEN sources.last_modified END,"
             " url = excluded.url",
-            [(source.name, source.type, source.url) for source in sources],
         )
 
     def all(self) -> list[SourceRow]:
@@ -103,14 +117,15 @@ class SqlSources:
         unique = sorted({source.name: source for source in sources}.values(),
                         key=lambda source: source.name)
         claimed: list[str] = []
-        with self.db.transaction(durable=False):
-            # New sources get their row first (a claim is a row).
-            self.db.executemany(
-                "INSERT INTO sources (name, type, url) VALUES (?, ?, ?)"
-                " ON CONFLICT (name) DO NOTHING",
-                [(source.name, source.type, source.url) for source in unique],
-            )
         names = [source.name for source in unique]
+        # New sources get their row first (a claim is a row). A job claims its sources
+        # batch after batch: after the first, all have rows, and one read says so.
+        existing = self._existing(names)
+        new = [(s.name, s.type, s.url) for s in unique if s.name not in existing]
+        if new:
+            with self.db.transaction(durable=False):
+                self.db.insert_rows("INSERT INTO sources (name, type, url)", new,
+                                    tail=" ON CONFLICT (name) DO NOTHING")
         for part in chunks(names):
             if len(claimed) >= limit:
                 break
@@ -137,6 +152,14 @@ class SqlSources:
                     )
                 claimed += picked
         return claimed
+
+    def _existing(self, names: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for part in chunks(names):
+            rows = self.db.query(f"SELECT name FROM sources WHERE name IN ({marks(len(part))})",
+                                 part)
+            found.update(str(row["name"]) for row in rows)
+        return found
 
     def release(self, owner: str, names: Iterable[str]) -> None:
         wanted = sorted(set(names))

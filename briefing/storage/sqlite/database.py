@@ -32,6 +32,7 @@ class SqliteDialect(Dialect):
     name = "sqlite"
     null_safe_eq = "IS"
     lock_rows = ""  # BEGIN IMMEDIATE: one writer at a time already
+    returning = sqlite3.sqlite_version_info >= (3, 35)
 
     def time(self, moment: Any) -> Any:
         value = super().time(moment)
@@ -106,6 +107,12 @@ class SqliteDatabase(Database):
     def _executemany(self, sql: str, rows: list[Params]) -> None:
         try:
             self._db.executemany(sql, [tuple(row) for row in rows])
+        except sqlite3.Error as error:
+            raise self._error("write failed", error) from error
+
+    def _write_returning(self, sql: str, params: Params) -> list[Row]:
+        try:
+            return list(self._db.execute(sql, tuple(params)).fetchall())
         except sqlite3.Error as error:
             raise self._error("write failed", error) from error
 
