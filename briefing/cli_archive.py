@@ -10,7 +10,6 @@ command when it runs: building the parser for ``briefing --help`` must stay chea
 from __future__ import annotations
 
 import argparse
-import webbrowser
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -104,10 +103,9 @@ def _cmd_list(args: argparse.Namespace, config: Config, err: Console) -> int:
     if not briefs:
         print("No briefs in the archive.")
     for entry in briefs:
-        brief = entry.brief
-        made = f"{brief.generated_at:%H:%M %Z}".strip()
+        made = f"{entry.generated_at:%H:%M %Z}".strip()
         print(f"{entry.day.isoformat()}  {entry.key:<28} {made:<15} {entry.story_count:>3} "
-              f"stories  {brief.title}  {entry.folder}")
+              f"stories  {entry.title}  {entry.folder}")
     return EXIT_OK
 
 
@@ -137,6 +135,8 @@ def _cmd_open(args: argparse.Namespace, config: Config, err: Console) -> int:
         raise ArchiveError(f"{entry.key}: the brief has no PDF ({pdf} is missing)")
     print(pdf)
     if args.launch:
+        import webbrowser
+
         webbrowser.open(pdf.resolve().as_uri())
     return EXIT_OK
 

@@ -2,34 +2,34 @@
 
 Each brief lives in ``<out>/<profile>/<slug>/`` (``briefing.folders``), and its
 brief.json, read through the one codec (``briefing.brief``), is the archive's
-source of truth: the pages, feed.xml, search-index.js and the store's search
-table are all derived from it and can be rebuilt. An ``ArchiveEntry`` is a
-brief and the folder it was found in; its ``key`` (``"<profile folder>/<slug>"``)
-is its address in the archive.
+source of truth: the pages, feed.xml, the search data scripts and the store's
+search table are all derived from it and can be rebuilt.
+
+An ``ArchiveEntry`` is what the listing and the index pages show of a brief --
+its title, moment, story count and files -- and where it is; its ``key``
+(``"<profile folder>/<slug>"``) is its address in the archive. Entries are kept in
+the catalog (``briefing.archive.catalog``), so listing the archive never decodes
+a brief.json; the whole ``Brief`` is read only where a page, the feed or the
+search index needs its text.
+
+This module stays light (no codec, no store): ``briefing archive list`` imports it.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from briefing.brief import SLUG_PATTERN, Brief, BriefFormatError, read_brief_json
 from briefing.errors import BriefingError
-from briefing.fsutil import write_atomic
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from briefing.brief import Brief
 
-#: Beside the store: the brief.json files the archive checked against the schema, per
-#: output folder and key, as (mtime_ns, size). A published brief never changes, and
-#: checking is most of the cost of reading one (jsonschema: seconds for a thousand
-#: briefs), so an update checks only new files. Kept out of the output folder: it is
-#: this installation's state, not part of what it publishes.
-CHECKED_FILE = "archive-checked.json"
+#: The page of a brief in its folder (``briefing.render.page.PAGE_FILE``).
+PAGE_FILE = "index.html"
 
 
 class ArchiveError(BriefingError):
@@ -38,121 +38,79 @@ class ArchiveError(BriefingError):
 
 @dataclass(frozen=True, slots=True)
 class ArchiveEntry:
-    """A brief in the archive: the brief itself and the folder it lives in."""
+    """A brief in the archive: what a listing shows of it, and where it lives."""
 
-    brief: Brief
-    folder: Path
+    #: The output folder the brief is in.
+    root: Path
+    #: ``"<profile folder>/<slug>"``: unique in one output folder, its address there.
+    key: str
+    #: The brief's local date and its place that day (1, 2...), from its folder's name.
+    day: date
+    sequence: int
+    #: The brief's profile (its folder's name may differ: ``folders.safe_segment``).
+    profile: str
+    title: str
+    #: When it was made, in the brief's own zone (its ``tzname`` is the zone's
+    #: abbreviation, as the brief has it: "CET").
+    generated_at: datetime
+    story_count: int
+    #: The store's id (None for a brief.json written before briefs had ids).
+    brief_id: int | None
+    #: Which of the brief's files (``briefing.brief.BRIEF_FILES``, and its page) its
+    #: folder holds.
+    files: frozenset[str]
+    #: Newest last: local date, then the moment it was made, then its place in the day.
+    sort_key: tuple[str, str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Made once: sorting thousands of entries is what listing does.
+        object.__setattr__(self, "sort_key", (self.day.isoformat(),
+                                              self.generated_at.isoformat(), self.sequence))
 
     @property
-    def key(self) -> str:
-        """``"<profile folder>/<slug>"``: unique in one output folder."""
-        return f"{self.folder.parent.name}/{self.folder.name}"
+    def folder(self) -> Path:
+        return self.root / self.key
 
     @property
     def url_path(self) -> str:
         """``key`` as a relative URL path: a profile named "a#b" must not cut the link."""
-        return f"{quote(self.folder.parent.name, safe='')}/{quote(self.folder.name, safe='')}"
-
-    @property
-    def profile(self) -> str:
-        return self.brief.profile
+        profile, _, slug = self.key.partition("/")
+        return f"{quote(profile, safe='')}/{quote(slug, safe='')}"
 
     @property
     def slug(self) -> str:
-        return self.folder.name
+        return self.key.partition("/")[2]
 
     @property
-    def day(self) -> date:
-        """The brief's local date (the start of its folder name)."""
-        match = SLUG_PATTERN.fullmatch(self.folder.name)
-        return date.fromisoformat(match.group(1)) if match else self.brief.local_date
-
-    @property
-    def story_count(self) -> int:
-        return len(self.brief.stories)
-
-    @property
-    def sort_key(self) -> tuple[str, str, int]:
-        """Newest last: local date, then the moment it was made, then its place in the day."""
-        match = SLUG_PATTERN.fullmatch(self.folder.name)
-        sequence = int(match.group(2) or 1) if match else 1
-        return (self.day.isoformat(), self.brief.generated_at.isoformat(), sequence)
+    def month(self) -> str:
+        """``"YYYY-MM"`` of ``day``: the search data is split by month."""
+        return self.day.isoformat()[:7]
 
     def has_file(self, name: str) -> bool:
-        return (self.folder / name).is_file()
+        return name in self.files
 
 
-def brief_folders(out_root: Path) -> Iterator[Path]:
-    """Every ``<profile>/<slug>/`` folder under ``out_root`` holding a brief.json."""
-    if not out_root.is_dir():
-        return
-    for profile in sorted(out_root.iterdir()):
-        # "_archive" and dot-folders hold the site's own files, never briefs.
-        if not profile.is_dir() or profile.name.startswith(("_", ".")):
-            continue
-        for folder in sorted(profile.iterdir()):
-            if SLUG_PATTERN.fullmatch(folder.name) and (folder / "brief.json").is_file():
-                yield folder
+def entry_for(folder: Path, brief: Brief, files: frozenset[str]) -> ArchiveEntry:
+    """The entry of ``brief``, read from ``folder`` (a brief's folder: its name matches
+    ``briefing.brief.SLUG_PATTERN``), which holds ``files``."""
+    from briefing.brief import SLUG_PATTERN
+
+    match = SLUG_PATTERN.fullmatch(folder.name)
+    if match is None:
+        raise ValueError(f"{folder}: not a brief's folder name")
+    return ArchiveEntry(
+        root=folder.parent.parent, key=f"{folder.parent.name}/{folder.name}",
+        day=date.fromisoformat(match.group(1)), sequence=int(match.group(2) or 1),
+        profile=brief.profile, title=brief.title, generated_at=named_zone(brief.generated_at),
+        story_count=len(brief.stories), brief_id=brief.id, files=files,
+    )
 
 
-def load_entry(folder: Path, *, checked: bool = False) -> ArchiveEntry | None:
-    """The brief in ``folder``, or None (with a warning) when its brief.json is unusable.
+def named_zone(moment: datetime) -> datetime:
+    """``moment`` with a fixed offset named as its zone names this moment ("CET").
 
-    ``checked``: the file passed the schema check before and is unchanged since."""
-    path = folder / "brief.json"
-    if checked:
-        try:
-            return ArchiveEntry(brief=read_brief_json(path, validate=False), folder=folder)
-        except Exception:  # changed after all: the full check below says how
-            logger.debug("archive: %s changed since it was checked", path)
-    try:
-        brief = read_brief_json(path)
-    except BriefFormatError as error:
-        logger.warning("archive: skipping %s", error)
-        return None
-    return ArchiveEntry(brief=brief, folder=folder)
-
-
-def load_archive(out_root: Path, *, checked_file: Path | None = None, remember: bool = False,
-                 recheck: bool = False) -> list[ArchiveEntry]:
-    """Every readable brief under ``out_root``, newest first.
-
-    Files ``checked_file`` records as checked against the schema and unchanged since
-    are not checked again (unless ``recheck``); ``remember`` records this run's
-    checked files there for the next (archive updates do; listing only reads)."""
-    records = _read_checked(checked_file) if checked_file is not None else {}
-    folder_key = str(out_root.resolve())
-    known = {} if recheck else records.get(folder_key, {})
-    entries: list[ArchiveEntry] = []
-    checked: dict[str, list[int]] = {}
-    for folder in brief_folders(out_root):
-        key = f"{folder.parent.name}/{folder.name}"
-        signature = _signature(folder / "brief.json")
-        entry = load_entry(folder, checked=signature is not None and known.get(key) == signature)
-        if entry is not None:
-            entries.append(entry)
-            if signature is not None:
-                checked[key] = signature
-    if remember and checked_file is not None and checked != known:
-        records[folder_key] = checked
-        try:
-            write_atomic(checked_file, json.dumps(records, sort_keys=True))
-        except OSError as error:  # the archive still works, only more slowly
-            logger.debug("archive: cannot record checked briefs: %s", error)
-    return sorted(entries, key=lambda e: (e.sort_key, e.key), reverse=True)
-
-
-def _signature(path: Path) -> list[int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return [stat.st_mtime_ns, stat.st_size]
-
-
-def _read_checked(path: Path) -> dict[str, dict[str, list[int]]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    It prints, sorts and serializes like the brief's own zone for this moment, and
+    round-trips through the catalog as an ISO string and a name."""
+    offset = moment.utcoffset() or timedelta(0)
+    name = moment.tzname()
+    return moment.replace(tzinfo=timezone(offset, name) if name else timezone(offset))

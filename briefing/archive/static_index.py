@@ -1,54 +1,107 @@
-"""out/search-index.js: the search data for the static site, as a script.
+"""The static site's search data: out/search-index.js and one script per month.
 
 A page opened from ``file://`` cannot fetch() a JSON file in Chromium, but it
-can load a ``<script src>``; so the index is JSON assigned to a global. The
-JSON is made safe to sit inside a script: ``<``, ``>`` and ``&`` (and the two
-line separators JavaScript once treated as newlines) become ``\\uXXXX``
-escapes, so no headline can close the script or open a comment.
+can load a ``<script src>``; so the data is JSON assigned to globals. It is split
+by month (the month of each brief's date): ``_archive/search/YYYY-MM.js`` holds
+that month's briefs, and ``search-index.js`` only names the parts, so a build
+rewrites one part (its brief's month) and the small list, however long the
+archive -- and the search box (templates/archive/search.js) loads them when it
+is first used. Each part's name carries a digest of its content (``?v=``), so a
+browser never searches a stale copy it cached.
+
+The JSON is made safe to sit inside a script: ``<``, ``>`` and ``&`` (and the two
+line separators JavaScript once treated as newlines) become ``\\uXXXX`` escapes,
+so no headline can close the script or open a comment.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from typing import Any
+import logging
+import os
+from collections.abc import Callable, Iterator
+from itertools import groupby
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from briefing.archive.files import file_signature, write_if_changed
 from briefing.archive.model import ArchiveEntry
 
+if TYPE_CHECKING:
+    from briefing.brief import Brief
+
+logger = logging.getLogger(__name__)
+
 GLOBAL_NAME = "BRIEFING_INDEX"
+#: The global each part adds its month to: ``BRIEFING_INDEX_PARTS["2026-11"]``.
+PARTS_NAME = "BRIEFING_INDEX_PARTS"
+INDEX_FILE = "search-index.js"
+PARTS_DIR = "_archive/search"
+FORMAT_VERSION = 2
 _SCRIPT_ESCAPES = {
     "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029",
 }
 
+#: A brief's whole text, or None when it cannot be read (it is then left out).
+BriefSource = Callable[[ArchiveEntry], "Brief | None"]
 
-def index_data(briefs: list[ArchiveEntry]) -> dict[str, Any]:
-    """Per brief: where it is, and per story the text the search box matches."""
+
+def brief_record(entry: ArchiveEntry, brief: Brief) -> dict[str, Any]:
+    """Where a brief is, and per story the text the search box matches."""
     return {
-        "version": 1,
-        "briefs": [
+        "key": entry.key,
+        "title": entry.title,
+        "profile": entry.profile,
+        "day": entry.day.isoformat(),
+        "stories": entry.story_count,
+        "page": f"{entry.url_path}/index.html",
+        "pdf": f"{entry.url_path}/brief.pdf" if entry.has_file("brief.pdf") else None,
+        "items": [
             {
-                "key": brief.key,
-                "title": brief.brief.title,
-                "profile": brief.profile,
-                "day": brief.day.isoformat(),
-                "stories": brief.story_count,
-                "page": f"{brief.url_path}/index.html",
-                "pdf": f"{brief.url_path}/brief.pdf" if brief.has_file("brief.pdf") else None,
-                "items": [
-                    {
-                        "headline": story.headline,
-                        "bullets": [bullet.text for bullet in story.bullets],
-                        "sources": _source_lines(brief, story.sources),
-                    }
-                    for story in brief.brief.stories
-                ],
+                "headline": story.headline,
+                "bullets": [bullet.text for bullet in story.bullets],
+                "sources": _source_lines(brief, story.sources),
             }
-            for brief in briefs
+            for story in brief.stories
         ],
     }
 
 
-def index_script(briefs: list[ArchiveEntry]) -> str:
-    return f"window.{GLOBAL_NAME} = {script_json(index_data(briefs))};\n"
+def part_path(month: str) -> str:
+    """A part's path, relative to the output folder."""
+    return f"{PARTS_DIR}/{month}.js"
+
+
+def part_script(month: str, records: list[dict[str, Any]]) -> str:
+    data = {"version": FORMAT_VERSION, "month": month, "briefs": records}
+    return (f"window.{PARTS_NAME} = window.{PARTS_NAME} || {{}};\n"
+            f"window.{PARTS_NAME}[{script_json(month)}] = {script_json(data)};\n")
+
+
+def index_script(parts: list[tuple[str, str]]) -> str:
+    """search-index.js naming the (month, digest) parts, newest first."""
+    data = {
+        "version": FORMAT_VERSION,
+        "parts": [{"month": month, "src": f"{part_path(month)}?v={digest}"}
+                  for month, digest in parts],
+    }
+    return f"window.{GLOBAL_NAME} = {script_json(data)};\n"
+
+
+def read_part(text: str, month: str) -> list[dict[str, Any]] | None:
+    """The brief records of a part written by ``part_script``; None when it is not one."""
+    prefix = f"window.{PARTS_NAME}[{script_json(month)}] = "
+    for line in text.splitlines():
+        if line.startswith(prefix) and line.endswith(";"):
+            try:
+                data = json.loads(line[len(prefix):-1])
+            except ValueError:
+                return None
+            briefs = data.get("briefs") if isinstance(data, dict) else None
+            if data.get("version") == FORMAT_VERSION and isinstance(briefs, list):
+                return briefs
+    return None
 
 
 def script_json(data: Any) -> str:
@@ -59,7 +112,91 @@ def script_json(data: Any) -> str:
     return text
 
 
-def _source_lines(entry: ArchiveEntry, numbers: tuple[int, ...]) -> list[str]:
-    by_number = {source.number: source for source in entry.brief.sources}
+def write_search_index(
+    out_root: Path,
+    entries: list[ArchiveEntry],
+    signatures: dict[str, str],
+    made_from: dict[str, Any],
+    briefs: BriefSource,
+) -> dict[str, Any]:
+    """Write the parts that are out of date, and search-index.js; returns what each
+    part is now made from (kept in the catalog for the next update).
+
+    ``entries``: the archive, newest first; ``signatures``: theirs, by key;
+    ``made_from``: what this returned last time (``{}``: write every part). A part
+    is rewritten when its briefs or their signatures changed, or its file did; the
+    records of its unchanged briefs are taken from the file, so a build reads only
+    its own brief.
+    """
+    state: dict[str, Any] = {}
+    for month, members in _by_month(entries):
+        wanted = {entry.key: signatures[entry.key] for entry in members}
+        path = out_root / part_path(month)
+        before = made_from.get(month)
+        recorded: dict[str, str] = {}
+        if isinstance(before, dict) and before.get("file") == file_signature(path):
+            recorded = before.get("briefs") or {}  # the file is as this update left it
+            if recorded == wanted:
+                state[month] = before
+                continue
+        old = _old_records(path, month, recorded, wanted)
+        records, made = [], {}
+        for entry in members:
+            record = old.get(entry.key)
+            if record is None:
+                brief = briefs(entry)
+                if brief is None:
+                    continue  # left out, and not recorded: tried again next time
+                record = brief_record(entry, brief)
+            records.append(record)
+            made[entry.key] = wanted[entry.key]
+        text = part_script(month, records)
+        write_if_changed(path, text)
+        state[month] = {"file": file_signature(path), "digest": _digest(text), "briefs": made}
+    _remove_stale_parts(out_root, set(state))
+    write_if_changed(out_root / INDEX_FILE,
+                      index_script([(month, state[month]["digest"]) for month in state]))
+    return state
+
+
+def _by_month(entries: list[ArchiveEntry]) -> Iterator[tuple[str, list[ArchiveEntry]]]:
+    # Entries are newest first, so each month's briefs are together and months come
+    # newest first: the parts, read in order, are the archive in order.
+    for month, members in groupby(entries, key=lambda entry: entry.month):
+        yield month, list(members)
+
+
+def _old_records(
+    path: Path, month: str, recorded: dict[str, str], wanted: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """The part's records still right: of briefs whose signature has not changed."""
+    keep = {key for key, signature in recorded.items() if wanted.get(key) == signature}
+    if not keep:
+        return {}
+    try:
+        records = read_part(path.read_text(encoding="utf-8"), month) or []
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return {r["key"]: r for r in records if isinstance(r, dict) and r.get("key") in keep}
+
+
+def _remove_stale_parts(out_root: Path, months: set[str]) -> None:
+    """Parts of months no brief is in any more (pruned) would only mislead."""
+    folder = out_root / PARTS_DIR
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if name.endswith(".js") and name[:-3] not in months:
+            (folder / name).unlink(missing_ok=True)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _source_lines(brief: Brief, numbers: tuple[int, ...]) -> list[str]:
+    by_number = {source.number: source for source in brief.sources}
     sources = (by_number.get(n) for n in dict.fromkeys(numbers))
     return [f"{s.title} — {s.outlet}" if s.outlet else s.title for s in sources if s is not None]

@@ -1,0 +1,240 @@
+"""Keeping the archive up to date: ``update_archive`` after each build, ``rebuild_archive``.
+
+An update does what the new brief needs, whatever the archive's size: the
+catalog (``briefing.archive.catalog``) tells which briefs are new, changed or
+gone by their folders' signatures, and only those are read; the store's search
+index gets their stories; the search data's part of their month is rewritten
+(``briefing.archive.static_index``); and the feed (capped) and the index pages
+are made from the catalog's entries, never from brief.json. Each derived thing
+records in the catalog the signatures it was made from, so whatever an update
+missed (an interrupted run, a lost store, a deleted file) is redone by the next.
+
+A rebuild forgets the catalog and reads, checks and writes everything again; its
+output is the same as the updates' (tests/archive/test_incremental.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from briefing.archive.catalog import (
+    Catalog,
+    load_catalog,
+    read_brief,
+    reconcile,
+    save_catalog,
+)
+from briefing.archive.fulltext import (
+    SearchHit,
+    drop_briefs,
+    index_briefs,
+    indexed_count,
+    indexed_keys,
+)
+from briefing.archive.fulltext import search as _search
+from briefing.archive.model import PAGE_FILE, ArchiveEntry
+from briefing.archive.retention import PrunedBrief, forget_pruned, prune, read_pruned
+from briefing.brief import Brief, BriefFormatError
+from briefing.clock import now_utc
+from briefing.config import Config
+from briefing.folders import cleanup_temporary
+from briefing.storage import Storage, open_storage
+
+if TYPE_CHECKING:
+    import jinja2
+
+logger = logging.getLogger(__name__)
+
+#: ``Catalog.derived`` keys: what the store's search index and the search data
+#: were made from, and the feed's summaries of the newest briefs.
+INDEXED, SEARCH_PARTS, FEED = "indexed", "search_parts", "feed"
+
+
+@dataclass(frozen=True)
+class ArchiveReport:
+    briefs: int  # briefs in the archive after pruning
+    pages_written: int
+    briefs_indexed: int
+    pruned: tuple[PrunedBrief, ...]
+    seconds: float
+
+
+def update_archive(
+    config: Config, out_root: Path | None = None, *, now: datetime | None = None
+) -> ArchiveReport:
+    """Bring the archive up to date after a build: prune, index and render what changed."""
+    return _sync(config, out_root, now=now, everything=False)
+
+
+def rebuild_archive(
+    config: Config, out_root: Path | None = None, *, now: datetime | None = None
+) -> ArchiveReport:
+    """Regenerate every page and both search indexes from the brief.json files."""
+    return _sync(config, out_root, now=now, everything=True)
+
+
+def search(
+    config: Config, query: str, *, limit: int = 20, profile: str | None = None
+) -> list[SearchHit]:
+    """Stories matching every word of ``query``, best first, with snippets."""
+    with open_storage(config.paths.store) as store:
+        return _search(store, query, limit=limit, profile=profile)
+
+
+def indexed_briefs(config: Config) -> int:
+    """How many briefs the full-text index holds (0 after losing the store: rebuild)."""
+    with open_storage(config.paths.store) as store:
+        return indexed_count(store)
+
+
+class _Briefs:
+    """Whole briefs, read once each: those the catalog read, then others on demand."""
+
+    def __init__(self, read: dict[str, Brief]) -> None:
+        self._read = dict(read)
+
+    def __call__(self, entry: ArchiveEntry) -> Brief | None:
+        brief = self._read.get(entry.key)
+        if brief is None:
+            try:
+                brief = read_brief(entry)
+            except BriefFormatError as error:  # changed under us: the next update sees it
+                logger.warning("archive: skipping %s", error)
+                return None
+            self._read[entry.key] = brief
+        return brief
+
+
+def _sync(
+    config: Config, out_root: Path | None, *, now: datetime | None, everything: bool
+) -> ArchiveReport:
+    started = time.perf_counter()
+    root = out_root or config.paths.out
+    now = (now or now_utc()).astimezone()
+    with open_storage(config.paths.store) as store:
+        store.search.check()
+        installation = store.installation_id
+        # Interrupted builds first: their folders are either published or removed.
+        lease = timedelta(seconds=config.workers.lease_seconds)
+        for profile_dir in _profile_dirs(root):
+            cleanup_temporary(store, profile_dir, worker_lease=lease)
+        catalog = Catalog(root) if everything else load_catalog(root)
+        derived_before = dict(catalog.derived)
+        found = reconcile(catalog, recheck=everything)
+        briefs = _Briefs(found.read)
+        pruned_now = prune(root, catalog.entries(), config.archive.keep_days, now.date())
+        catalog.forget(p.key for p in pruned_now)
+        entries = catalog.entries()
+        forget_pruned(root, {e.key for e in entries})
+        env = _environment(config) if config.archive.site else None
+        pages = _write_brief_pages(env, catalog, entries, briefs, everything=everything) \
+            if env is not None else 0
+        entries = catalog.entries()  # their pages are among their files now
+        indexed = _index(store, catalog, entries, briefs, everything=everything)
+    if env is not None:
+        from briefing.archive.site import SiteSettings, write_site
+        from briefing.archive.static_index import write_search_index
+
+        catalog.derived[SEARCH_PARTS] = write_search_index(
+            root, entries, catalog.signatures,
+            {} if everything else catalog.derived.get(SEARCH_PARTS, {}), briefs,
+        )
+        settings = SiteSettings(
+            title=f"{config.brief.title} — archive", base_url=config.archive.base_url,
+            keep_days=config.archive.keep_days, now=now, installation=installation,
+        )
+        summaries = _feed_summaries(catalog, entries, briefs)
+        write_site(env, root, entries, read_pruned(root), settings, summaries)
+    # An update that found nothing to do leaves the catalog as it was.
+    if everything or found.dirty or pruned_now or pages or catalog.derived != derived_before:
+        save_catalog(catalog)
+    return ArchiveReport(
+        briefs=len(entries), pages_written=pages, briefs_indexed=indexed,
+        pruned=tuple(pruned_now), seconds=time.perf_counter() - started,
+    )
+
+
+def _environment(config: Config) -> jinja2.Environment:
+    from briefing.render.environment import make_environment
+
+    return make_environment([config.paths.templates] if config.paths.templates else [])
+
+
+def _write_brief_pages(
+    env: jinja2.Environment, catalog: Catalog, entries: list[ArchiveEntry], briefs: _Briefs,
+    *, everything: bool,
+) -> int:
+    """Each brief's page, where it has none: it is written with the brief, so only a
+    rebuild (or a brief from before pages were part of its set) writes one here."""
+    from briefing.archive.site import write_brief_page
+
+    written = 0
+    for entry in entries:
+        if not everything and entry.has_file(PAGE_FILE):
+            continue
+        brief = briefs(entry)
+        if brief is None:
+            continue
+        write_brief_page(env, entry, brief)
+        catalog.restat(entry)  # the page changed the folder's signature and files
+        written += 1
+    return written
+
+
+def _index(
+    store: Storage, catalog: Catalog, entries: list[ArchiveEntry], briefs: _Briefs,
+    *, everything: bool,
+) -> int:
+    """Index in the store the briefs it lacks or holds an older version of, and drop
+    those gone from the archive; returns how many briefs were indexed."""
+    wanted = {entry.key: catalog.content_signature(entry.key) for entry in entries}
+    held = indexed_keys(store)
+    made_from = {} if everything else catalog.derived.get(INDEXED, {})
+    stale = [e for e in entries if e.key not in held or made_from.get(e.key) != wanted[e.key]]
+    pairs = [(entry, brief) for entry in stale if (brief := briefs(entry)) is not None]
+    index_briefs(store, pairs, replace_all=everything)
+    gone = held - wanted.keys()
+    if gone and not everything:
+        drop_briefs(store, gone)
+    indexed_now = {entry.key for entry, _ in pairs}
+    catalog.derived[INDEXED] = {key: signature for key, signature in wanted.items()
+                                if key in indexed_now or (key in held and key in made_from)}
+    return len(pairs)
+
+
+def _feed_summaries(
+    catalog: Catalog, entries: list[ArchiveEntry], briefs: _Briefs
+) -> dict[str, str]:
+    """The feed's summary of each of its briefs: kept in the catalog for the newest
+    ``FEED_LIMIT``, so an update reads only the briefs new to the feed."""
+    from briefing.archive.feed import FEED_LIMIT, feed_summary
+
+    kept = catalog.derived.get(FEED, {})
+    made: dict[str, list[str]] = {}
+    summaries: dict[str, str] = {}
+    for entry in entries[:FEED_LIMIT]:
+        signature = catalog.content_signature(entry.key)
+        before = kept.get(entry.key)
+        if isinstance(before, list) and len(before) == 2 and before[0] == signature:
+            made[entry.key] = before
+            summaries[entry.key] = str(before[1])
+            continue
+        brief = briefs(entry)
+        if brief is None:  # unreadable just now: its title, and another try next time
+            summaries[entry.key] = entry.title
+            continue
+        summaries[entry.key] = feed_summary(brief)
+        made[entry.key] = [signature, summaries[entry.key]]
+    catalog.derived[FEED] = made
+    return summaries
+
+
+def _profile_dirs(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))]
