@@ -98,7 +98,7 @@ def test_a_postgres_store_at_version_1_gains_what_sqlite_10_to_12_added(
                      " VALUES ('http://x/v1', 'json_object', now())")
     now = datetime(2026, 3, 3, tzinfo=UTC)
     with open_storage(postgres_url) as storage:
-        assert storage.schema_version == len(POSTGRES_MIGRATIONS) == 2
+        assert storage.schema_version == len(POSTGRES_MIGRATIONS) == 3
         assert storage.digests.first_runs(["morning"]) == {
             "morning": datetime(2026, 3, 2, 6, 0, tzinfo=UTC)}
         assert storage.installation_id.version == 4

@@ -293,6 +293,8 @@ MIGRATIONS += [
     # brief's stories to replace them, read every story of the archive -- which
     # each archive update did, twice. A brief's stories are written together, so
     # their rowids are one run; a delete still checks the brief of each row.
+    # And the archive index's rendered lines, kept between updates (derived data,
+    # briefing.archive.index_pages), per output folder.
     """
     CREATE TABLE archive_fts_briefs (
         brief TEXT PRIMARY KEY,
@@ -300,6 +302,13 @@ MIGRATIONS += [
         last_story INTEGER NOT NULL
     );
     INSERT INTO archive_fts_briefs (brief, first_story, last_story)
-        SELECT brief, min(rowid), max(rowid) FROM archive_fts GROUP BY brief
+        SELECT brief, min(rowid), max(rowid) FROM archive_fts GROUP BY brief;
+    CREATE TABLE archive_lines (
+        archive TEXT NOT NULL,
+        part TEXT NOT NULL,
+        stamp TEXT NOT NULL,
+        lines TEXT NOT NULL,
+        PRIMARY KEY (archive, part)
+    )
     """,
 ]
