@@ -45,6 +45,8 @@ from briefing.archive import rebuild_archive, update_archive
 from briefing.archive.fulltext import search
 from briefing.brief import Brief, BriefBullet, BriefStory, SourceRef, write_brief_json
 from briefing.config import Config, load_config
+from briefing.render.environment import make_environment
+from briefing.render.page import FILE_LINKS, PAGE_FILE, render_page_html
 from briefing.storage import open_storage
 
 QUERIES = ["port", "central bank", "saltmere strike", "Ingrid Vos", "energy regulator budget",
@@ -55,18 +57,29 @@ DEFAULT_SIZES = (100, 3000)
 LIST_CPU, FLAT = 0.3, 1.5
 
 
-def write_archive(out: Path, briefs: int, stories: int, seed: int = 7, first: int = 0) -> None:
-    """Briefs number ``first`` to ``first + briefs - 1``: three profiles, a brief each a day."""
+def write_archive(
+    out: Path, briefs: int, stories: int, seed: int = 7, first: int = 0, *, pages: bool = False
+) -> None:
+    """Briefs number ``first`` to ``first + briefs - 1``: three profiles, a brief each a
+    day. ``pages``: with the brief's page, as a build writes it (in its temporary folder,
+    published with one rename)."""
     rng = random.Random(seed + first)
     start = date(2024, 1, 1)
+    env = make_environment() if pages else None
     for n in range(first, first + briefs):
         profile = PROFILES[n % 3]
         day = start + timedelta(days=n // 3)
         folder = out / profile / day.isoformat()
-        folder.mkdir(parents=True)
+        staging = folder.with_name(f".tmp-{n}")
+        staging.mkdir(parents=True)
+        brief = _brief(rng, profile, day, stories, n + 1)
         # Through the one codec, so the files stay what a build writes today.
-        write_brief_json(_brief(rng, profile, day, stories, n + 1), folder / "brief.json")
-        (folder / "brief.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+        write_brief_json(brief, staging / "brief.json")
+        (staging / "brief.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+        if env is not None:
+            files = [(label, name) for label, name in FILE_LINKS if (staging / name).is_file()]
+            (staging / PAGE_FILE).write_text(render_page_html(brief, env, files), "utf-8")
+        staging.rename(folder)
 
 
 def _brief(rng: random.Random, profile: str, day: date, stories: int, brief_id: int) -> Brief:
@@ -126,7 +139,7 @@ def measure_size(work: Path, size: int, args: argparse.Namespace) -> SizeFigures
 
     cpu, wall, pages, indexed = [], [], 0, 0
     for n in range(args.repeat):  # each a build: one new brief, the rest unchanged
-        write_archive(config.paths.out, 1, args.stories, first=size + n)
+        write_archive(config.paths.out, 1, args.stories, first=size + n, pages=True)
         started_cpu, started = cpu_seconds(), time.perf_counter()
         update = update_archive(config)
         cpu.append(cpu_seconds() - started_cpu)
@@ -134,8 +147,8 @@ def measure_size(work: Path, size: int, args: argparse.Namespace) -> SizeFigures
         pages, indexed = update.pages_written, update.briefs_indexed
     print(f"archive: {report.briefs} briefs x {args.stories} stories: rebuild {rebuild:.2f} s; "
           f"`briefing archive list` {list_cpu:.2f} s CPU (target <= {LIST_CPU}: "
-          f"{verdict(list_cpu <= LIST_CPU)}); update after one new build ({pages} page, "
-          f"{indexed} brief indexed): {statistics.median(cpu):.3f} s CPU, "
+          f"{verdict(list_cpu <= LIST_CPU)}); update after one new build ({pages} pages "
+          f"written, {indexed} brief indexed): {statistics.median(cpu):.3f} s CPU, "
           f"{statistics.median(wall):.3f} s wall")
     return SizeFigures(report.briefs, rebuild, list_cpu, statistics.median(cpu),
                        statistics.median(wall), pages, indexed)

@@ -93,7 +93,7 @@ def test_bench_archive_small() -> None:
         line = next(line for line in out.splitlines()
                     if line.startswith(f"archive: {size} briefs x 2 stories"))
         assert re.search(r"`briefing archive list` [\d.]+ s CPU", line), out
-        assert re.search(r"update after one new build \(1 page, 1 brief indexed\): "
+        assert re.search(r"update after one new build \(0 pages written, 1 brief indexed\): "
                          r"[\d.]+ s CPU", line), out
     assert re.search(r"update CPU ratio 9 / 6 briefs: [\d.]+", out), out
     assert re.search(r"search-index.js [\d.]+ KiB naming 1 month parts", out), out

@@ -3,23 +3,28 @@
 ``<out>/_archive/.catalog.json`` holds one small record per brief (an
 ``ArchiveEntry``: title, moment, story count, files) with the *signature* of the
 folder it was read from: brief.json's mtime and size, and the folder's mtime. A
-brief is published as a whole folder with one rename and never changed, so an
-unchanged signature means an unchanged brief; the record then stands in for the
-file, and ``briefing archive list`` (and every archive update) decodes only the
-briefs that are new or changed -- checked against the schema once, when they
-enter the catalog.
+brief is published as a whole folder with one rename and never changed, so the
+record stands in for the file: ``briefing archive list`` and every archive update
+decode only the briefs that are new or changed -- checked against the schema
+once, when they enter the catalog.
 
-The catalog is a cache of the folders, checked against them whenever it is read
-(a directory listing and a ``stat`` or two per brief; no file opened): a brief
-added, removed, changed or pruned behind its back, or a catalog deleted, damaged
-or of another version, is noticed and mended then. Listing saves what it mended
-(when it may write there). The derived files record here what they were made
-from (``derived``), so an update redoes exactly what is out of date.
+The catalog is a cache of the folders, checked against them whenever it is read,
+cheaply: a profile folder's mtime moves when a brief folder appears in it or
+leaves it (publishing is a rename), so only such a folder is listed again, and
+only the names new in it are looked at. A brief added, removed or pruned behind
+the catalog's back, or a catalog deleted, damaged or of another version, is
+noticed and mended then; listing saves what it mended (when it may write there).
+An mtime too recent to tell a later change from this one is not relied on (the
+next read lists the folder again). An archive update also ``stat``s each
+brief.json, so one edited in place (which a published brief never is) or whose
+folder was made again is read again; files added or removed beside a published
+brief.json are noticed by ``archive rebuild``.
 
-It lives in the output folder because it describes that folder (moved or copied
-with it, it stays right, or is mended); the leading dot keeps ``briefing serve``
-from handing it out. This module stays light: the codec is imported only when a
-brief must be read.
+The derived files record here what they were made from (``derived``), so an
+update redoes exactly what is out of date. The catalog lives in the output
+folder because it describes that folder (moved or copied with it, it stays
+right, or is mended); the leading dot keeps ``briefing serve`` from handing it
+out. This module stays light: the codec is imported only when a brief is read.
 """
 
 from __future__ import annotations
@@ -27,13 +32,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from briefing.archive.model import PAGE_FILE, ArchiveEntry
+from briefing.archive.model import FIELDS, PAGE_FILE, ArchiveEntry, Record
 
 if TYPE_CHECKING:
     from briefing.brief import Brief
@@ -43,6 +48,11 @@ logger = logging.getLogger(__name__)
 CATALOG_FILE = Path("_archive") / ".catalog.json"
 #: Bumped when the records change shape: a catalog of another version is read afresh.
 CATALOG_VERSION = 1
+#: A folder's mtime is relied on only once it is older than the listing that saw it
+#: by more than the file system's clock tick: a change in the same tick would leave
+#: the same mtime. Coarse file systems (whole seconds) get two seconds.
+SETTLED_NS = 2_000_000_000
+FINE_TICK_NS = 50_000_000
 
 
 @dataclass
@@ -57,9 +67,22 @@ class Catalog:
     #: brief.json files the codec refused, by key: (signature, why), so an unchanged
     #: one is reported again without being read again.
     refused: dict[str, tuple[str, str]] = field(default_factory=dict)
-    #: What each derived file was made from (owned by the code that writes it).
-    derived: dict[str, Any] = field(default_factory=dict)
+    #: Each profile folder's mtime when it was last listed (if settled by then).
+    folders: dict[str, int] = field(default_factory=dict)
     _sorted: list[ArchiveEntry] | None = field(default=None, repr=False)
+    _derived: dict[str, Any] | None = field(default=None, repr=False)
+    _derived_text: str = field(default="{}", repr=False)
+
+    @property
+    def derived(self) -> dict[str, Any]:
+        """What each derived file was made from (owned by the code that writes it)."""
+        if self._derived is None:
+            try:
+                data = json.loads(self._derived_text)
+            except ValueError:
+                data = None
+            self._derived = data if isinstance(data, dict) else {}
+        return self._derived
 
     def entries(self) -> list[ArchiveEntry]:
         """Newest first: local date, moment made, place in the day (then key)."""
@@ -88,7 +111,7 @@ class Catalog:
         signature = signature_of(entry.folder)
         if signature is None:
             return entry
-        updated = replace(entry, files=folder_files(entry.folder))
+        updated = entry.with_files(folder_files(entry.folder))
         self.put(updated, signature)
         return updated
 
@@ -113,31 +136,40 @@ class Reconciled:
 
 
 def load_catalog(out_root: Path) -> Catalog:
-    """The catalog saved in ``out_root``; an empty one when it is missing or unusable."""
+    """The catalog saved in ``out_root``; an empty one when it is missing or unusable.
+
+    The file is three lines of JSON: a header, the records, and what the derived
+    files were made from -- parsed only when asked for (a listing never does). The
+    header carries a digest of the records line, so records read back are the ones
+    written, and need no checking one by one."""
     catalog = Catalog(out_root)
     path = out_root / CATALOG_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return catalog
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+    except (OSError, UnicodeDecodeError) as error:
         logger.info("archive: reading every brief again: %s is unreadable (%s)", path, error)
         return catalog
-    if not isinstance(data, dict) or data.get("version") != CATALOG_VERSION:
-        return catalog
     try:
-        reader = _RecordReader(out_root)
-        for record in data["briefs"]:
-            entry, signature = reader.entry(record)
-            catalog.records[entry.key] = entry
-            catalog.signatures[entry.key] = signature
+        head, records, derived = text.split("\n", 2)
+        header = json.loads(head)
+        if not isinstance(header, dict) or header.get("version") != CATALOG_VERSION:
+            return catalog
+        if header["briefs"] != _digest(records):
+            raise ValueError("its records are not the ones written")
+        for stored in json.loads(records):
+            record: Record = (*stored[:9], tuple(stored[9]))
+            catalog.records[record[0]] = ArchiveEntry(out_root, record)
+            catalog.signatures[record[0]] = stored[10]
         catalog.refused = {str(key): (str(value[0]), str(value[1]))
-                           for key, value in data["refused"].items()}
-        catalog.derived = dict(data["derived"])
+                           for key, value in header["refused"].items()}
+        catalog.folders = {str(name): int(mtime) for name, mtime in header["folders"].items()}
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as error:
         logger.info("archive: reading every brief again: %s is damaged (%s)", path, error)
         return Catalog(out_root)
-    # Saved newest first; a damaged order would only misorder a listing.
+    catalog._derived_text = derived
+    # Saved newest first.
     catalog._sorted = list(catalog.records.values())
     return catalog
 
@@ -146,66 +178,134 @@ def save_catalog(catalog: Catalog) -> None:
     """Write ``catalog`` (atomically) into its output folder."""
     from briefing.fsutil import write_atomic
 
-    data = {
+    records = _json([[*entry.record, catalog.signatures[entry.key]]
+                     for entry in catalog.entries()])
+    header = {
         "version": CATALOG_VERSION,
-        "fields": list(_FIELDS),
-        "briefs": [_record(entry, catalog.signatures[entry.key]) for entry in catalog.entries()],
+        "fields": [*FIELDS, "signature"],
+        "briefs": _digest(records),
         "refused": {key: list(value) for key, value in sorted(catalog.refused.items())},
-        "derived": catalog.derived,
+        "folders": dict(sorted(catalog.folders.items())),
     }
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    write_atomic(catalog.out_root / CATALOG_FILE, text + "\n")
+    derived = _json(catalog.derived) if catalog._derived is not None \
+        else catalog._derived_text.rstrip("\n")
+    write_atomic(catalog.out_root / CATALOG_FILE, f"{_json(header)}\n{records}\n{derived}\n")
 
 
-def reconcile(catalog: Catalog, *, recheck: bool = False, quick: bool = False) -> Reconciled:
+def _json(data: Any) -> str:
+    # One line each (no newline survives json.dumps in a string: it is escaped).
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def reconcile(
+    catalog: Catalog, *, recheck: bool = False, check_files: bool = False
+) -> Reconciled:
     """Bring ``catalog`` in line with the brief folders under its output folder.
 
-    Briefs with an unchanged signature keep their record; new or changed ones are
-    read through the codec (checked against the schema), refused ones reported
-    (with a warning naming the file, every time) and left out. ``recheck``: read
-    every brief again, as ``archive rebuild`` does. ``quick``: compare brief.json
-    only, not its folder (a listing shows nothing of the other files).
+    Briefs the catalog knows keep their record; new ones (in profile folders whose
+    mtime moved) are read through the codec (checked against the schema), refused
+    ones reported (a warning naming the file, every time) and left out.
+    ``check_files``: also ``stat`` each known brief.json, so one edited in place (or
+    whose folder was made again) is read again -- an update does; a listing goes by
+    the folders. ``recheck``: read every brief again, as ``archive rebuild`` does.
     """
-    read: dict[str, Brief] = {}
-    changed: set[str] = set()
-    seen: set[str] = set()
-    refusals = dict(catalog.refused)
-    present: set[str] = set()
-    for key, path, data_signature in _brief_folders(catalog.out_root):
-        present.add(key)
-        known = None if recheck else catalog.signatures.get(key)
-        if known is not None and _data_part(known) == data_signature and (
-                quick or _folder_part(known) == _folder_mtime(path)):
-            seen.add(key)
-            continue
-        signature = signature_of(Path(path))
-        if signature is None:
-            continue  # gone while we looked
-        refused = None if recheck else catalog.refused.get(key)
-        if refused is not None and refused[0] == signature:
-            logger.warning("archive: skipping %s", refused[1])
-            continue
-        entry = catalog.records.get(key)
-        if entry is not None and known is not None and _data_part(known) == data_signature:
-            # Only the folder changed (a file added or removed beside brief.json).
-            entry = replace(entry, files=folder_files(entry.folder))
+    look = _Look(catalog, recheck)
+    known: dict[str, list[str]] = {}
+    for key in catalog.records:
+        known.setdefault(key.partition("/")[0], []).append(key)
+    now = time.time_ns()
+    folders: dict[str, int] = {}
+    for profile, path, mtime in _profile_folders(catalog.out_root):
+        if _settled(mtime, now):
+            folders[profile] = mtime
+        if not recheck and catalog.folders.get(profile) == mtime:
+            # Nothing came or went in there: its briefs are the ones known.
+            look.present.update(k for k in catalog.refused if k.partition("/")[0] == profile)
+            names = [key.partition("/")[2] for key in known.get(profile, ())]
         else:
-            loaded = _read_entry(catalog, key, Path(path), signature)
+            names = _child_names(path)
+        for name in names:
+            key = f"{profile}/{name}"
+            before = None if recheck else catalog.signatures.get(key)
+            if before is None:
+                look.examine(key, Path(path) / name)
+            elif not check_files or _data_signature(os.path.join(path, name)) \
+                    == _data_part(before):
+                look.seen.add(key)
+            else:  # brief.json changed: edited, or its folder made again
+                look.examine(key, Path(path) / name)
+    return look.done(folders)
+
+
+def _settled(mtime: int, now: int) -> bool:
+    """Whether a later change to the folder would surely give it another mtime: its
+    mtime is older than the file system's clock tick (a whole second where mtimes
+    fall on whole seconds, as on coarse file systems)."""
+    tick = SETTLED_NS if mtime % 1_000_000_000 == 0 else FINE_TICK_NS
+    return now - mtime > tick
+
+
+class _Look:
+    """One pass of ``reconcile``: the briefs looked at, read, changed and refused."""
+
+    def __init__(self, catalog: Catalog, recheck: bool) -> None:
+        self.catalog = catalog
+        self.recheck = recheck
+        self.read: dict[str, Brief] = {}
+        self.changed: set[str] = set()
+        self.seen: set[str] = set()
+        #: Keys looked at: a refusal of any other is forgotten (its file is gone).
+        self.present: set[str] = set()
+        self.refusals = dict(catalog.refused)
+
+    def examine(self, key: str, folder: Path) -> None:
+        """A folder that is new, or changed since the catalog saw it."""
+        catalog = self.catalog
+        signature = signature_of(folder)
+        if signature is None:
+            return  # not a brief's folder, or gone while we looked
+        self.present.add(key)
+        refused = None if self.recheck else catalog.refused.get(key)
+        if refused is not None and refused[0] == signature:
+            return
+        entry = catalog.records.get(key)
+        before = catalog.signatures.get(key)
+        if entry is not None and before is not None and not self.recheck \
+                and _data_part(before) == _data_part(signature):
+            # Only the folder changed (a file added or removed beside brief.json).
+            entry = entry.with_files(folder_files(folder))
+        else:
+            loaded = _read_entry(catalog, key, folder, signature)
             if loaded is None:
-                continue
-            entry, brief = loaded
-            read[key] = brief
+                return
+            entry, self.read[key] = loaded
         catalog.put(entry, signature)
         catalog.refused.pop(key, None)
-        changed.add(key)
-        seen.add(key)
-    removed = set(catalog.records) - seen
-    if removed:
-        catalog.forget(removed)
-    for key in [key for key in catalog.refused if key not in present]:
-        del catalog.refused[key]
-    return Reconciled(read=read, changed=frozenset(changed), removed=frozenset(removed),
-                      refusals_changed=refusals != catalog.refused)
+        self.changed.add(key)
+        self.seen.add(key)
+
+    def done(self, folders: dict[str, int]) -> Reconciled:
+        catalog = self.catalog
+        removed = set(catalog.records) - self.seen
+        if removed:
+            catalog.forget(removed)
+        for key in [key for key in catalog.refused if key not in self.present]:
+            del catalog.refused[key]
+        for key in sorted(catalog.refused):  # refused before: said again, not read again
+            if self.refusals.get(key) == catalog.refused[key]:
+                logger.warning("archive: skipping %s", catalog.refused[key][1])
+        folders_changed = folders != catalog.folders
+        catalog.folders = folders
+        return Reconciled(
+            read=self.read, changed=frozenset(self.changed), removed=frozenset(removed),
+            refusals_changed=self.refusals != catalog.refused or folders_changed,
+        )
 
 
 def list_entries(out_root: Path) -> list[ArchiveEntry]:
@@ -213,7 +313,7 @@ def list_entries(out_root: Path) -> list[ArchiveEntry]:
 
     A catalog that had to be mended is saved again when the folder is writable."""
     catalog = load_catalog(out_root)
-    found = reconcile(catalog, quick=True)
+    found = reconcile(catalog)
     if found.dirty and (out_root / CATALOG_FILE).parent.is_dir():
         try:
             save_catalog(catalog)
@@ -223,20 +323,11 @@ def list_entries(out_root: Path) -> list[ArchiveEntry]:
 
 
 def read_brief(entry: ArchiveEntry) -> Brief:
-    """The whole brief of ``entry``; ``BriefFormatError`` when it cannot be read.
+    """The whole brief of ``entry``, checked against the schema again (it may have been
+    edited since the catalog read it); ``BriefFormatError`` when it is unusable."""
+    from briefing.brief import read_brief_json
 
-    The file passed the schema check when it entered the catalog and its signature
-    is unchanged since, so the check is skipped -- unless reading it fails after all."""
-    from briefing.brief import BriefFormatError, read_brief_json
-
-    path = entry.folder / "brief.json"
-    try:
-        return read_brief_json(path, validate=False)
-    except BriefFormatError:
-        raise
-    except Exception:  # changed after all: the full check below says how
-        logger.debug("archive: %s changed since it was checked", path)
-    return read_brief_json(path)
+    return read_brief_json(entry.folder / "brief.json")
 
 
 def signature_of(folder: Path) -> str | None:
@@ -263,51 +354,6 @@ def folder_files(folder: Path) -> frozenset[str]:
         return frozenset()
 
 
-# -- the file's records ----------------------------------------------------------------
-
-#: A record is a list (thousands of them parse much faster than objects) of these.
-_FIELDS = ("key", "day", "sequence", "profile", "title", "generated_at", "zone", "stories",
-           "id", "files", "signature")
-
-
-def _record(entry: ArchiveEntry, signature: str) -> list[Any]:
-    return [entry.key, entry.day.isoformat(), entry.sequence, entry.profile, entry.title,
-            entry.generated_at.isoformat(), entry.generated_at.tzname() or "",
-            entry.story_count, entry.brief_id, sorted(entry.files), signature]
-
-
-class _RecordReader:
-    """Records back to entries, sharing the zones and file sets thousands of them repeat."""
-
-    def __init__(self, out_root: Path) -> None:
-        self.out_root = out_root
-        self._zones: dict[tuple[timedelta, str], tzinfo] = {}
-        self._files: dict[tuple[str, ...], frozenset[str]] = {}
-
-    def entry(self, record: list[Any]) -> tuple[ArchiveEntry, str]:
-        key, day, sequence, profile, title, made, zone, stories, brief_id, files, signature \
-            = record
-        moment = datetime.fromisoformat(made)
-        offset = moment.utcoffset()
-        if offset is None or not isinstance(key, str) or key.count("/") != 1:
-            raise ValueError(f"not a catalog record: {record!r:.80}")
-        tz = self._zones.get((offset, zone))
-        if tz is None:
-            tz = self._zones[(offset, zone)] = timezone(offset, zone) if zone \
-                else timezone(offset)
-        names = tuple(files)
-        file_set = self._files.get(names)
-        if file_set is None:
-            file_set = self._files[names] = frozenset(str(name) for name in names)
-        entry = ArchiveEntry(
-            root=self.out_root, key=key, day=date.fromisoformat(day), sequence=int(sequence),
-            profile=str(profile), title=str(title), generated_at=moment.replace(tzinfo=tz),
-            story_count=int(stories), brief_id=None if brief_id is None else int(brief_id),
-            files=file_set,
-        )
-        return entry, str(signature)
-
-
 def _order(entry: ArchiveEntry) -> tuple[tuple[str, str, int], str]:
     return entry.sort_key, entry.key
 
@@ -316,15 +362,13 @@ def _data_part(signature: str) -> str:
     return signature.rsplit("-", 1)[0]
 
 
-def _folder_part(signature: str) -> str:
-    return signature.rsplit("-", 1)[1]
-
-
-def _folder_mtime(path: str) -> str | None:
+def _data_signature(folder: str) -> str | None:
+    """brief.json's part of a folder's signature (``_data_part``)."""
     try:
-        return str(os.stat(path).st_mtime_ns)
+        data = os.stat(os.path.join(folder, "brief.json"))
     except OSError:
         return None
+    return f"{data.st_mtime_ns}-{data.st_size}"
 
 
 def _read_entry(
@@ -344,30 +388,30 @@ def _read_entry(
     return entry_for(folder, brief, folder_files(folder)), brief
 
 
-def _brief_folders(out_root: Path) -> list[tuple[str, str, str]]:
-    """(key, folder path, brief.json's mtime and size) of every ``<profile>/<name>/``
-    holding a brief.json (strings: thousands of Path objects cost a listing dearly)."""
-    found: list[tuple[str, str, str]] = []
+def _profile_folders(out_root: Path) -> list[tuple[str, str, int]]:
+    """(name, path, mtime) of each profile folder (strings: thousands of Path objects
+    would cost a listing dearly)."""
     try:
-        profiles = sorted(os.scandir(out_root), key=lambda e: e.name)
+        entries = sorted(os.scandir(out_root), key=lambda e: e.name)
     except OSError:
-        return found
-    for profile in profiles:
+        return []
+    found = []
+    for entry in entries:
         # "_archive" and dot-folders hold the site's own files, never briefs.
-        if profile.name.startswith(("_", ".")) or not profile.is_dir():
+        if entry.name.startswith(("_", ".")):
             continue
         try:
-            names = sorted(os.listdir(profile.path))
+            if entry.is_dir():
+                found.append((entry.name, entry.path, entry.stat().st_mtime_ns))
         except OSError:
             continue
-        for name in names:
-            # Dot-names are temporary folders of builds under way (briefing.folders).
-            if name.startswith("."):
-                continue
-            path = os.path.join(profile.path, name)
-            try:
-                data = os.stat(os.path.join(path, "brief.json"))
-            except OSError:
-                continue
-            found.append((f"{profile.name}/{name}", path, f"{data.st_mtime_ns}-{data.st_size}"))
     return found
+
+
+def _child_names(path: str) -> list[str]:
+    """The folders' names in a profile folder but the temporary ones' (dot-names,
+    ``briefing.folders``); files among them have no brief.json, and are passed over."""
+    try:
+        return sorted(name for name in os.listdir(path) if not name.startswith("."))
+    except OSError:
+        return []

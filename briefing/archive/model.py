@@ -17,8 +17,8 @@ This module stays light (no codec, no store): ``briefing archive list`` imports 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -36,36 +36,85 @@ class ArchiveError(BriefingError):
     """A brief asked for is not in the archive, or the request names it ambiguously."""
 
 
-@dataclass(frozen=True, slots=True)
+#: What an entry holds, in this order: how the catalog stores it (a record each).
+FIELDS = ("key", "day", "sequence", "profile", "title", "generated_at", "zone", "stories",
+          "id", "files")
+Record = tuple[str, str, int, str, str, str, str, int, "int | None", tuple[str, ...]]
+
+
 class ArchiveEntry:
-    """A brief in the archive: what a listing shows of it, and where it lives."""
+    """A brief in the archive: what a listing shows of it, and where it lives.
 
-    #: The output folder the brief is in.
-    root: Path
-    #: ``"<profile folder>/<slug>"``: unique in one output folder, its address there.
-    key: str
-    #: The brief's local date and its place that day (1, 2...), from its folder's name.
-    day: date
-    sequence: int
-    #: The brief's profile (its folder's name may differ: ``folders.safe_segment``).
-    profile: str
-    title: str
-    #: When it was made, in the brief's own zone (its ``tzname`` is the zone's
-    #: abbreviation, as the brief has it: "CET").
-    generated_at: datetime
-    story_count: int
-    #: The store's id (None for a brief.json written before briefs had ids).
-    brief_id: int | None
-    #: Which of the brief's files (``briefing.brief.BRIEF_FILES``, and its page) its
-    #: folder holds.
-    files: frozenset[str]
-    #: Newest last: local date, then the moment it was made, then its place in the day.
-    sort_key: tuple[str, str, int] = field(init=False, repr=False, compare=False)
+    Immutable, and made from its record (``FIELDS``) as the catalog stores it: values
+    are read from it when asked for, since a listing makes thousands of entries and
+    an update looks at few of their fields.
+    """
 
-    def __post_init__(self) -> None:
-        # Made once: sorting thousands of entries is what listing does.
-        object.__setattr__(self, "sort_key", (self.day.isoformat(),
-                                              self.generated_at.isoformat(), self.sequence))
+    __slots__ = ("_moment", "record", "root")
+
+    def __init__(self, root: Path, record: Record) -> None:
+        #: The output folder the brief is in.
+        self.root = root
+        self.record = record
+        self._moment: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        """``"<profile folder>/<slug>"``: unique in one output folder, its address there."""
+        return self.record[0]
+
+    @property
+    def day(self) -> date:
+        """The brief's local date (from its folder's name)."""
+        return date.fromisoformat(self.record[1])
+
+    @property
+    def month(self) -> str:
+        """``"YYYY-MM"`` of ``day``: the search data is split by month."""
+        return self.record[1][:7]
+
+    @property
+    def sequence(self) -> int:
+        """Its place that day (1, 2...), from its folder's name."""
+        return self.record[2]
+
+    @property
+    def profile(self) -> str:
+        """The brief's profile (its folder's name may differ: ``folders.safe_segment``)."""
+        return self.record[3]
+
+    @property
+    def title(self) -> str:
+        return self.record[4]
+
+    @property
+    def generated_at(self) -> datetime:
+        """When it was made, in the brief's own zone (its ``tzname`` is the zone's
+        abbreviation, as the brief has it: "CET")."""
+        if self._moment is None:
+            moment = datetime.fromisoformat(self.record[5])
+            self._moment = moment.replace(tzinfo=_zone(moment.utcoffset(), self.record[6]))
+        return self._moment
+
+    @property
+    def story_count(self) -> int:
+        return self.record[7]
+
+    @property
+    def brief_id(self) -> int | None:
+        """The store's id (None for a brief.json written before briefs had ids)."""
+        return self.record[8]
+
+    @property
+    def files(self) -> frozenset[str]:
+        """Which of the brief's files (``briefing.brief.BRIEF_FILES``, and its page) its
+        folder holds."""
+        return frozenset(self.record[9])
+
+    @property
+    def sort_key(self) -> tuple[str, str, int]:
+        """Newest last: local date, then the moment it was made, then its place in the day."""
+        return (self.record[1], self.record[5], self.record[2])
 
     @property
     def folder(self) -> Path:
@@ -81,13 +130,22 @@ class ArchiveEntry:
     def slug(self) -> str:
         return self.key.partition("/")[2]
 
-    @property
-    def month(self) -> str:
-        """``"YYYY-MM"`` of ``day``: the search data is split by month."""
-        return self.day.isoformat()[:7]
-
     def has_file(self, name: str) -> bool:
-        return name in self.files
+        return name in self.record[9]
+
+    def with_files(self, files: frozenset[str]) -> ArchiveEntry:
+        """This entry, its folder holding ``files``."""
+        return ArchiveEntry(self.root, (*self.record[:9], tuple(sorted(files))))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ArchiveEntry) and (self.root, self.record) == (
+            other.root, other.record)
+
+    def __hash__(self) -> int:
+        return hash((self.root, self.record))
+
+    def __repr__(self) -> str:
+        return f"ArchiveEntry({self.key!r}, {self.title!r}, {self.record[5]!r})"
 
 
 def entry_for(folder: Path, brief: Brief, files: frozenset[str]) -> ArchiveEntry:
@@ -98,12 +156,13 @@ def entry_for(folder: Path, brief: Brief, files: frozenset[str]) -> ArchiveEntry
     match = SLUG_PATTERN.fullmatch(folder.name)
     if match is None:
         raise ValueError(f"{folder}: not a brief's folder name")
-    return ArchiveEntry(
-        root=folder.parent.parent, key=f"{folder.parent.name}/{folder.name}",
-        day=date.fromisoformat(match.group(1)), sequence=int(match.group(2) or 1),
-        profile=brief.profile, title=brief.title, generated_at=named_zone(brief.generated_at),
-        story_count=len(brief.stories), brief_id=brief.id, files=files,
+    moment = named_zone(brief.generated_at)
+    record: Record = (
+        f"{folder.parent.name}/{folder.name}", match.group(1), int(match.group(2) or 1),
+        brief.profile, brief.title, moment.isoformat(), moment.tzname() or "",
+        len(brief.stories), brief.id, tuple(sorted(files)),
     )
+    return ArchiveEntry(folder.parent.parent, record)
 
 
 def named_zone(moment: datetime) -> datetime:
@@ -111,6 +170,10 @@ def named_zone(moment: datetime) -> datetime:
 
     It prints, sorts and serializes like the brief's own zone for this moment, and
     round-trips through the catalog as an ISO string and a name."""
-    offset = moment.utcoffset() or timedelta(0)
-    name = moment.tzname()
-    return moment.replace(tzinfo=timezone(offset, name) if name else timezone(offset))
+    return moment.replace(tzinfo=_zone(moment.utcoffset(), moment.tzname() or ""))
+
+
+@cache
+def _zone(offset: timedelta | None, name: str) -> timezone:
+    offset = offset or timedelta(0)
+    return timezone(offset, name) if name else timezone(offset)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -125,7 +126,7 @@ def _sync(
             cleanup_temporary(store, profile_dir, worker_lease=lease)
         catalog = Catalog(root) if everything else load_catalog(root)
         derived_before = dict(catalog.derived)
-        found = reconcile(catalog, recheck=everything)
+        found = reconcile(catalog, recheck=everything, check_files=True)
         briefs = _Briefs(found.read)
         pruned_now = prune(root, catalog.entries(), config.archive.keep_days, now.date())
         catalog.forget(p.key for p in pruned_now)
@@ -136,20 +137,21 @@ def _sync(
             if env is not None else 0
         entries = catalog.entries()  # their pages are among their files now
         indexed = _index(store, catalog, entries, briefs, everything=everything)
-    if env is not None:
-        from briefing.archive.site import SiteSettings, write_site
-        from briefing.archive.static_index import write_search_index
+        if env is not None:
+            from briefing.archive.site import SiteSettings, write_site
+            from briefing.archive.static_index import write_search_index
 
-        catalog.derived[SEARCH_PARTS] = write_search_index(
-            root, entries, catalog.signatures,
-            {} if everything else catalog.derived.get(SEARCH_PARTS, {}), briefs,
-        )
-        settings = SiteSettings(
-            title=f"{config.brief.title} — archive", base_url=config.archive.base_url,
-            keep_days=config.archive.keep_days, now=now, installation=installation,
-        )
-        summaries = _feed_summaries(catalog, entries, briefs)
-        write_site(env, root, entries, read_pruned(root), settings, summaries)
+            catalog.derived[SEARCH_PARTS] = write_search_index(
+                root, entries, catalog.signatures,
+                {} if everything else catalog.derived.get(SEARCH_PARTS, {}), briefs,
+            )
+            settings = SiteSettings(
+                title=f"{config.brief.title} — archive", base_url=config.archive.base_url,
+                keep_days=config.archive.keep_days, now=now, installation=installation,
+            )
+            summaries = _feed_summaries(catalog, entries, briefs)
+            write_site(env, root, entries, catalog.signatures, read_pruned(root), settings,
+                       summaries, _KeptLines(store, root, fresh=everything))
     # An update that found nothing to do leaves the catalog as it was.
     if everything or found.dirty or pruned_now or pages or catalog.derived != derived_before:
         save_catalog(catalog)
@@ -157,6 +159,21 @@ def _sync(
         briefs=len(entries), pages_written=pages, briefs_indexed=indexed,
         pruned=tuple(pruned_now), seconds=time.perf_counter() - started,
     )
+
+
+class _KeptLines:
+    """The index lines kept in the store for this output folder (``EntryCache``)."""
+
+    def __init__(self, store: Storage, root: Path, *, fresh: bool) -> None:
+        self.store = store
+        self.archive = str(root.resolve())
+        self.fresh = fresh  # a rebuild renders every line again
+
+    def load(self, stamp: str) -> dict[str, str]:
+        return {} if self.fresh else self.store.archive_lines.load(self.archive, stamp)
+
+    def save(self, stamp: str, parts: Mapping[str, str | None]) -> None:
+        self.store.archive_lines.save(self.archive, stamp, parts, replace_all=self.fresh)
 
 
 def _environment(config: Config) -> jinja2.Environment:
@@ -193,8 +210,11 @@ def _index(
     """Index in the store the briefs it lacks or holds an older version of, and drop
     those gone from the archive; returns how many briefs were indexed."""
     wanted = {entry.key: catalog.content_signature(entry.key) for entry in entries}
-    held = indexed_keys(store)
     made_from = {} if everything else catalog.derived.get(INDEXED, {})
+    # The store holds what the catalog says it indexed, unless the store was lost,
+    # replaced or indexed from elsewhere since: its count (one cheap query) tells.
+    held = made_from.keys() if made_from and indexed_count(store) == len(made_from) \
+        else indexed_keys(store)
     stale = [e for e in entries if e.key not in held or made_from.get(e.key) != wanted[e.key]]
     pairs = [(entry, brief) for entry in stale if (brief := briefs(entry)) is not None]
     index_briefs(store, pairs, replace_all=everything)

@@ -14,7 +14,7 @@ import pytest
 
 from archive.briefs import FLOOD_STORY, PORT_STORY, RATES_STORY, WriteBrief, static_search_briefs
 from briefing import brief as codec
-from briefing.archive import list_briefs, rebuild_archive, search, update_archive
+from briefing.archive import index_pages, list_briefs, rebuild_archive, search, update_archive
 from briefing.archive.catalog import CATALOG_FILE, load_catalog
 from briefing.brief import BRIEF_FILES
 from briefing.config import Config
@@ -109,12 +109,18 @@ def test_an_update_reads_only_the_new_brief_and_rewrites_only_its_month(
     real = codec.read_brief_json
     monkeypatch.setattr(codec, "read_brief_json",
                         lambda path, **kw: read.append(path.parent.name) or real(path, **kw))
+    rendered: list[str] = []
+    real_render = index_pages.render_template
+    monkeypatch.setattr(index_pages, "render_template", lambda env, name, context: (
+        rendered.append(name), real_render(env, name, context))[1])
     day, profile, title, stories = BUILDS[-1]
     write_brief(day, stories, profile=profile, title=title)
     report = update_archive(archive_config, now=NOW)
 
     assert report.briefs == len(BUILDS) and report.briefs_indexed == 1
     assert read == ["2026-12-01"]  # the new brief, once
+    # Its line of the index is rendered; the others' lines were kept.
+    assert rendered == [index_pages.ENTRY_TEMPLATE, index_pages.PAGE_TEMPLATE]
     after = {path.name: path.stat().st_mtime_ns for path in parts.iterdir()}
     assert after.keys() == before.keys()
     assert [name for name in after if after[name] != before[name]] == ["2026-12.js"]
@@ -156,29 +162,33 @@ def test_the_catalog_mends_itself_when_briefs_change_behind_its_back(
     update_archive(archive_config, now=NOW)
     catalog = out_root / CATALOG_FILE
 
-    # A brief added and one removed without an update; one brief.json edited in place.
+    # A brief added and one removed without an update: a listing sees both.
     write_brief("2026-11-25", [PORT_STORY], title="Added by hand")
     shutil.rmtree(out_root / "europe" / "2026-11-02")
+    listed = [("default/2026-11-25", "Added by hand"), ("default/2026-11-20", "Strike brief"),
+              ("default/2026-10-30", "October brief")]
+    assert [(e.key, e.title) for e in list_briefs(archive_config)] == listed
+
+    # Lost or damaged: listed all the same, and saved again.
+    catalog.unlink()
+    assert [(e.key, e.title) for e in list_briefs(archive_config)] == listed
+    assert catalog.is_file()
+    catalog.write_text('{"version": 1, "briefs": [["garbage"]]}', encoding="utf-8")
+    assert [(e.key, e.title) for e in list_briefs(archive_config)] == listed
+
+    # A brief.json edited in place (a published brief never is) changes no folder:
+    # the next update, which looks at each brief.json, reads it again.
     edited = out_root / "default" / "2026-10-30" / "brief.json"
     document = json.loads(edited.read_text(encoding="utf-8"))
     document["title"] = "October brief, corrected by hand"
     edited.write_text(json.dumps(document), encoding="utf-8")
-    keys_titles = [("default/2026-11-25", "Added by hand"),
-                   ("default/2026-11-20", "Strike brief"),
-                   ("default/2026-10-30", "October brief, corrected by hand")]
-    assert [(e.key, e.title) for e in list_briefs(archive_config)] == keys_titles
-
-    # Lost or damaged: listed all the same, and saved again.
-    catalog.unlink()
-    assert [(e.key, e.title) for e in list_briefs(archive_config)] == keys_titles
-    assert catalog.is_file()
-    catalog.write_text('{"version": 1, "briefs": [["garbage"]]}', encoding="utf-8")
-    assert [(e.key, e.title) for e in list_briefs(archive_config)] == keys_titles
-
-    # The next update brings every derived file in line with the folders.
     update_archive(archive_config, now=NOW)
+    listed[2] = ("default/2026-10-30", "October brief, corrected by hand")
+    assert [(e.key, e.title) for e in list_briefs(archive_config)] == listed
+
+    # ... and brings every derived file in line with the folders.
     static = [(b["key"], b["title"]) for b in static_search_briefs(out_root)]
-    assert static == keys_titles
+    assert static == listed
     assert [h.brief for h in search(archive_config, "lenmouth")] == ["default/2026-10-30"]
     assert search(archive_config, "rates") and all(
         h.brief != "europe/2026-11-02" for h in search(archive_config, "rates"))
@@ -197,10 +207,15 @@ def test_an_update_restores_derived_files_that_were_lost(
     (out_root / "_archive" / "search" / "2026-11.js").unlink()
     (out_root / "feed.xml").unlink()
     (out_root / "index-2.html").write_text("stale", encoding="utf-8")
-    (out_root / "default" / "2026-11-20" / "index.html").unlink()
     (out_root / "_archive" / "search" / "1999-01.js").write_text("stale", encoding="utf-8")
     report = update_archive(archive_config, now=NOW)
-    assert report.briefs_indexed == 0 and report.pages_written == 1
+    assert report.briefs_indexed == 0 and report.pages_written == 0
+    assert _tree(out_root) == whole
+
+    # A published brief's own files are its set: one lost from it comes back with a
+    # rebuild, which reads every folder again.
+    (out_root / "default" / "2026-11-20" / "index.html").unlink()
+    assert rebuild_archive(archive_config, now=NOW).pages_written == len(BUILDS)
     assert _tree(out_root) == whole
 
     # A lost store: its search index is filled again (the feed's ids are the new
@@ -232,3 +247,28 @@ def test_a_refused_brief_is_reported_each_time_but_read_once(
     assert read == []
     warnings = [r.getMessage() for r in caplog.records if "skipping" in r.getMessage()]
     assert len(warnings) == 2 and all("2026-11-21" in w and "coverage" in w for w in warnings)
+
+
+def test_kept_index_lines_follow_the_template_that_made_them(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief, tmp_path: Path,
+) -> None:
+    for day, profile, title, stories in BUILDS[:3]:
+        write_brief(day, stories, profile=profile, title=title)
+    update_archive(archive_config, now=NOW)
+    assert 'class="brief" data-key="default/2026-11-20"' in (
+        out_root / "index.html").read_text(encoding="utf-8")
+
+    # A templates folder of the user's own with another line: every line is made again.
+    templates = tmp_path / "templates" / "archive"
+    templates.mkdir(parents=True)
+    (templates / "index_entry.html.j2").write_text(
+        '<li class="mine" data-key="{{ entry.key }}">{{ entry.title }}</li>\n', encoding="utf-8")
+    custom = dataclasses.replace(archive_config, paths=dataclasses.replace(
+        archive_config.paths, templates=tmp_path / "templates"))
+    update_archive(custom, now=NOW)
+    index = (out_root / "index.html").read_text(encoding="utf-8")
+    assert index.count('<li class="mine"') == 3 and 'class="brief"' not in index
+
+    update_archive(archive_config, now=NOW)
+    index = (out_root / "index.html").read_text(encoding="utf-8")
+    assert index.count('<li class="brief"') == 3 and 'class="mine"' not in index
