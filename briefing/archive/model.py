@@ -97,6 +97,16 @@ class ArchiveEntry:
         return self._moment
 
     @property
+    def clock(self) -> str:
+        """``"07:00"``: the time of day it was made, in its zone."""
+        return self.record[5][11:16]
+
+    @property
+    def zone(self) -> str:
+        """The zone's name for the moment it was made ("CET", "UTC"; "" when unnamed)."""
+        return self.record[6]
+
+    @property
     def story_count(self) -> int:
         return self.record[7]
 
