@@ -47,8 +47,8 @@ _SCRIPT_ESCAPES = {
 BriefSource = Callable[[ArchiveEntry], "Brief | None"]
 
 
-def brief_record(entry: ArchiveEntry, brief: Brief) -> dict[str, Any]:
-    """Where a brief is, and per story the text the search box matches."""
+def brief_record(entry: ArchiveEntry, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Where a brief is, and per story (``items``) the text the search box matches."""
     return {
         "key": entry.key,
         "title": entry.title,
@@ -57,15 +57,20 @@ def brief_record(entry: ArchiveEntry, brief: Brief) -> dict[str, Any]:
         "stories": entry.story_count,
         "page": f"{entry.url_path}/index.html",
         "pdf": f"{entry.url_path}/brief.pdf" if entry.has_file("brief.pdf") else None,
-        "items": [
-            {
-                "headline": story.headline,
-                "bullets": [bullet.text for bullet in story.bullets],
-                "sources": _source_lines(brief, story.sources),
-            }
-            for story in brief.stories
-        ],
+        "items": items,
     }
+
+
+def story_items(brief: Brief) -> list[dict[str, Any]]:
+    """Per story of ``brief``: its headline, its bullets and its sources' lines."""
+    return [
+        {
+            "headline": story.headline,
+            "bullets": [bullet.text for bullet in story.bullets],
+            "sources": _source_lines(brief, story.sources),
+        }
+        for story in brief.stories
+    ]
 
 
 def part_path(month: str) -> str:
@@ -139,16 +144,16 @@ def write_search_index(
             if recorded == wanted:
                 state[month] = before
                 continue
-        old = _old_records(path, month, recorded, wanted)
+        old = _old_items(path, month, recorded, wanted)
         records, made = [], {}
         for entry in members:
-            record = old.get(entry.key)
-            if record is None:
+            items = old.get(entry.key)
+            if items is None:
                 brief = briefs(entry)
                 if brief is None:
                     continue  # left out, and not recorded: tried again next time
-                record = brief_record(entry, brief)
-            records.append(record)
+                items = story_items(brief)
+            records.append(brief_record(entry, items))
             made[entry.key] = wanted[entry.key]
         text = part_script(month, records)
         write_if_changed(path, text)
@@ -166,10 +171,14 @@ def _by_month(entries: list[ArchiveEntry]) -> Iterator[tuple[str, list[ArchiveEn
         yield month, list(members)
 
 
-def _old_records(
+def _old_items(
     path: Path, month: str, recorded: dict[str, str], wanted: dict[str, str]
-) -> dict[str, dict[str, Any]]:
-    """The part's records still right: of briefs whose signature has not changed."""
+) -> dict[str, list[dict[str, Any]]]:
+    """The story texts in the part of briefs whose signature has not changed.
+
+    Only text is taken from the file -- and only text as this module writes it --
+    never where a brief is: its links are made again from its entry, so a part
+    file someone else wrote cannot carry a link into the next one."""
     keep = {key for key, signature in recorded.items() if wanted.get(key) == signature}
     if not keep:
         return {}
@@ -177,7 +186,22 @@ def _old_records(
         records = read_part(path.read_text(encoding="utf-8"), month) or []
     except (OSError, UnicodeDecodeError):
         return {}
-    return {r["key"]: r for r in records if isinstance(r, dict) and r.get("key") in keep}
+    found = {}
+    for record in records:
+        if isinstance(record, dict) and record.get("key") in keep \
+                and _is_items(record.get("items")):
+            found[record["key"]] = record["items"]
+    return found
+
+
+def _is_items(items: Any) -> bool:
+    return isinstance(items, list) and all(
+        isinstance(item, dict) and item.keys() == {"headline", "bullets", "sources"}
+        and isinstance(item["headline"], str)
+        and isinstance(item["bullets"], list) and isinstance(item["sources"], list)
+        and all(isinstance(text, str) for text in (*item["bullets"], *item["sources"]))
+        for item in items
+    )
 
 
 def _remove_stale_parts(out_root: Path, months: set[str]) -> None:

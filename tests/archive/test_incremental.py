@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import datetime
@@ -272,3 +273,27 @@ def test_kept_index_lines_follow_the_template_that_made_them(
     update_archive(archive_config, now=NOW)
     index = (out_root / "index.html").read_text(encoding="utf-8")
     assert index.count('<li class="brief"') == 3 and 'class="mine"' not in index
+
+
+def test_a_search_part_written_by_someone_else_carries_no_link_into_the_next(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief,
+) -> None:
+    for day, profile, title, stories in BUILDS[:3]:
+        write_brief(day, stories, profile=profile, title=title)
+    update_archive(archive_config, now=NOW)
+    part = out_root / "_archive" / "search" / "2026-11.js"
+    stat = part.stat()
+    honest, forged = "default/2026-11-20/index.html", "javascript:alert(1)//"
+    forged += "x" * (len(honest) - len(forged))  # the same size and mtime: it looks untouched
+    text = part.read_text(encoding="utf-8")
+    assert text.count(honest) == 1
+    part.write_text(text.replace(honest, forged), encoding="utf-8")
+    os.utime(part, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert part.stat().st_size == stat.st_size
+
+    write_brief("2026-11-22", [FLOOD_STORY], title="A later brief")  # November's part again
+    update_archive(archive_config, now=NOW)
+
+    pages = {b["key"]: b["page"] for b in static_search_briefs(out_root)}
+    assert pages["default/2026-11-20"] == "default/2026-11-20/index.html"
+    assert "javascript:" not in part.read_text(encoding="utf-8")
