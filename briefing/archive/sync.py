@@ -1,13 +1,16 @@
 """Keeping the archive up to date: ``update_archive`` after each build, ``rebuild_archive``.
 
-An update does what the new brief needs, whatever the archive's size: the
-catalog (``briefing.archive.catalog``) tells which briefs are new, changed or
-gone by their folders' signatures, and only those are read; the store's search
-index gets their stories; the search data's part of their month is rewritten
-(``briefing.archive.static_index``); and the feed (capped) and the index pages
-are made from the catalog's entries, never from brief.json. Each derived thing
-records in the catalog the signatures it was made from, so whatever an update
-missed (an interrupted run, a lost store, a deleted file) is redone by the next.
+An update does what the new brief needs: the catalog (``briefing.archive.catalog``)
+tells which briefs are new, changed or gone by their folders' signatures, and
+only those are read; the store's search index gets their stories; the search
+data's part of their month is rewritten (``briefing.archive.static_index``); the
+feed (capped) is made from the catalog's entries; and the index pages, which all
+shift by a brief, are put together from lines kept in the store, rendering the
+new brief's (``briefing.archive.index_pages``). What stays proportional to the
+archive is reading the catalog, a ``stat`` per brief.json and writing the index
+pages -- no brief.json is read, no page rendered whole. Each derived thing
+records what it was made from, so whatever an update missed (an interrupted
+run, a lost store, a deleted file) is redone by the next.
 
 A rebuild forgets the catalog and reads, checks and writes everything again; its
 output is the same as the updates' (tests/archive/test_incremental.py).
@@ -119,7 +122,6 @@ def _sync(
     now = (now or now_utc()).astimezone()
     with open_storage(config.paths.store) as store:
         store.search.check()
-        installation = store.installation_id
         # Interrupted builds first: their folders are either published or removed.
         lease = timedelta(seconds=config.workers.lease_seconds)
         for profile_dir in _profile_dirs(root):
@@ -138,20 +140,8 @@ def _sync(
         entries = catalog.entries()  # their pages are among their files now
         indexed = _index(store, catalog, entries, briefs, everything=everything)
         if env is not None:
-            from briefing.archive.site import SiteSettings, write_site
-            from briefing.archive.static_index import write_search_index
-
-            catalog.derived[SEARCH_PARTS] = write_search_index(
-                root, entries, catalog.signatures,
-                {} if everything else catalog.derived.get(SEARCH_PARTS, {}), briefs,
-            )
-            settings = SiteSettings(
-                title=f"{config.brief.title} — archive", base_url=config.archive.base_url,
-                keep_days=config.archive.keep_days, now=now, installation=installation,
-            )
-            summaries = _feed_summaries(catalog, entries, briefs)
-            write_site(env, root, entries, catalog.signatures, read_pruned(root), settings,
-                       summaries, _KeptLines(store, root, fresh=everything))
+            _write_site(env, config, store, catalog, entries, briefs, now=now,
+                        everything=everything)
     # An update that found nothing to do leaves the catalog as it was.
     if everything or found.dirty or pruned_now or pages or catalog.derived != derived_before:
         save_catalog(catalog)
@@ -159,6 +149,29 @@ def _sync(
         briefs=len(entries), pages_written=pages, briefs_indexed=indexed,
         pruned=tuple(pruned_now), seconds=time.perf_counter() - started,
     )
+
+
+def _write_site(
+    env: jinja2.Environment, config: Config, store: Storage, catalog: Catalog,
+    entries: list[ArchiveEntry], briefs: _Briefs, *, now: datetime, everything: bool,
+) -> None:
+    """The search data's parts, the feed and the index pages, each as far as it is
+    out of date (``everything``: all of it, from scratch)."""
+    from briefing.archive.site import SiteSettings, write_site
+    from briefing.archive.static_index import write_search_index
+
+    root = catalog.out_root
+    catalog.derived[SEARCH_PARTS] = write_search_index(
+        root, entries, catalog.signatures,
+        {} if everything else catalog.derived.get(SEARCH_PARTS, {}), briefs,
+    )
+    settings = SiteSettings(
+        title=f"{config.brief.title} — archive", base_url=config.archive.base_url,
+        keep_days=config.archive.keep_days, now=now, installation=store.installation_id,
+    )
+    write_site(env, root, entries, catalog.signatures, read_pruned(root), settings,
+               _feed_summaries(catalog, entries, briefs),
+               _KeptLines(store, root, fresh=everything))
 
 
 class _KeptLines:
