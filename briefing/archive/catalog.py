@@ -49,6 +49,10 @@ logger = logging.getLogger(__name__)
 CATALOG_FILE = Path("_archive") / ".catalog.json"
 #: Bumped when the records change shape: a catalog of another version is read afresh.
 CATALOG_VERSION = 1
+#: What is derived from the briefs and kept in step by archive updates: the store's
+#: search index, and the site (search data, feed, index pages). ``Catalog.stale``
+#: names, for each, the briefs changed since it was last made.
+DERIVED = ("index", "site")
 #: A folder's mtime is relied on only once it is older than the listing that saw it
 #: by more than the file system's clock tick: a change in the same tick would leave
 #: the same mtime. Coarse file systems (whole seconds) get two seconds.
@@ -70,6 +74,9 @@ class Catalog:
     refused: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: Each profile folder's mtime when it was last listed (if settled by then).
     folders: dict[str, int] = field(default_factory=dict)
+    #: For each of ``DERIVED``, the keys of the briefs new, changed or gone since it
+    #: was last made: what an update has to redo there.
+    stale: dict[str, set[str]] = field(default_factory=lambda: {name: set() for name in DERIVED})
     _sorted: list[ArchiveEntry] | None = field(default=None, repr=False)
     _derived: dict[str, Any] | None = field(default=None, repr=False)
     _derived_text: str = field(default="{}", repr=False)
@@ -97,15 +104,24 @@ class Catalog:
         self._sorted = None
 
     def forget(self, keys: Iterable[str]) -> None:
+        """Briefs ``keys`` are gone (removed, pruned): so must be all derived from them."""
+        keys = set(keys)
         for key in keys:
             self.records.pop(key, None)
             self.signatures.pop(key, None)
         self._sorted = None
+        self.mark_stale(keys)
 
     def content_signature(self, key: str) -> str:
         """The part of ``key``'s signature that brief.json alone decides: what is made
         from the brief's text (not from its other files) depends on this only."""
         return _data_part(self.signatures[key])
+
+    def mark_stale(self, keys: Iterable[str]) -> None:
+        """Briefs ``keys`` changed (or came, or went): everything derived must follow."""
+        keys = set(keys)
+        for name in DERIVED:
+            self.stale.setdefault(name, set()).update(keys)
 
     def restat(self, entry: ArchiveEntry) -> ArchiveEntry:
         """``entry`` after the archive wrote into its folder (its page): files and signature."""
@@ -114,6 +130,7 @@ class Catalog:
             return entry
         updated = entry.with_files(folder_files(entry.folder))
         self.put(updated, signature)
+        self.mark_stale([entry.key])
         return updated
 
 
@@ -166,6 +183,7 @@ def load_catalog(out_root: Path) -> Catalog:
         catalog.refused = {str(key): (str(value[0]), str(value[1]))
                            for key, value in header["refused"].items()}
         catalog.folders = {str(name): int(mtime) for name, mtime in header["folders"].items()}
+        catalog.stale = {name: {str(key) for key in header["stale"][name]} for name in DERIVED}
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as error:
         logger.info("archive: reading every brief again: %s is damaged (%s)", path, error)
         return Catalog(out_root)
@@ -187,6 +205,7 @@ def save_catalog(catalog: Catalog) -> None:
         "briefs": _digest(records),
         "refused": {key: list(value) for key, value in sorted(catalog.refused.items())},
         "folders": dict(sorted(catalog.folders.items())),
+        "stale": {name: sorted(catalog.stale.get(name, ())) for name in DERIVED},
     }
     derived = _json(catalog.derived) if catalog._derived is not None \
         else catalog._derived_text.rstrip("\n")
@@ -303,6 +322,7 @@ class _Look:
                 logger.warning("archive: skipping %s", catalog.refused[key][1])
         folders_changed = folders != catalog.folders
         catalog.folders = folders
+        catalog.mark_stale(self.changed)
         return Reconciled(
             read=self.read, changed=frozenset(self.changed), removed=frozenset(removed),
             refusals_changed=self.refusals != catalog.refused or folders_changed,

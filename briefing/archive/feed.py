@@ -14,11 +14,12 @@ changing ``archive.base_url`` or moving out/ changes none.
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
 
 from briefing.archive.model import ArchiveEntry
@@ -46,8 +47,7 @@ def atom_feed(
     feed = ET.Element(_tag("feed"))
     _text(feed, "title", title)
     _text(feed, "id", installation.urn)
-    updated = max((_updated(b) for b in briefs), default=now.astimezone(UTC))
-    _text(feed, "updated", updated.isoformat())
+    _text(feed, "updated", (_latest(briefs) or now.astimezone(UTC)).isoformat())
     ET.SubElement(feed, _tag("author")).append(_element("name", "briefing"))
     ET.SubElement(feed, _tag("link"), rel="self", href=_link(base_url, "feed.xml"))
     ET.SubElement(feed, _tag("link"), rel="alternate", type="text/html",
@@ -87,6 +87,16 @@ def _entry(
                       href=_link(base_url, f"{brief.url_path}/brief.pdf"))
     _text(entry, "summary", summary)
     return entry
+
+
+def _latest(briefs: list[ArchiveEntry]) -> datetime | None:
+    """The latest moment a brief was made. Briefs come by local date, newest first,
+    and a moment's local date is within a day of its date anywhere else: the latest
+    is among the briefs of the two newest days, however long the archive."""
+    if not briefs:
+        return None
+    since = briefs[0].day - timedelta(days=2)
+    return max(_updated(b) for b in itertools.takewhile(lambda b: b.day >= since, briefs))
 
 
 def _updated(brief: ArchiveEntry) -> datetime:

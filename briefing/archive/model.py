@@ -158,6 +158,11 @@ class ArchiveEntry:
         return f"ArchiveEntry({self.key!r}, {self.title!r}, {self.record[5]!r})"
 
 
+def key_month(key: str) -> str:
+    """``"YYYY-MM"`` of the brief a key names (its folder's name starts with its date)."""
+    return key.partition("/")[2][:7]
+
+
 def entry_for(folder: Path, brief: Brief, files: frozenset[str]) -> ArchiveEntry:
     """The entry of ``brief``, read from ``folder`` (a brief's folder: its name matches
     ``briefing.brief.SLUG_PATTERN``), which holds ``files``."""

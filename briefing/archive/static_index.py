@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from briefing.archive.files import file_signature, write_if_changed
-from briefing.archive.model import ArchiveEntry
+from briefing.archive.model import ArchiveEntry, key_month
 
 if TYPE_CHECKING:
     from briefing.brief import Brief
@@ -120,48 +120,48 @@ def script_json(data: Any) -> str:
 def write_search_index(
     out_root: Path,
     entries: list[ArchiveEntry],
-    signatures: dict[str, str],
-    made_from: dict[str, Any],
+    made: dict[str, Any],
+    stale: set[str],
     briefs: BriefSource,
-) -> dict[str, Any]:
-    """Write the parts that are out of date, and search-index.js; returns what each
-    part is now made from (kept in the catalog for the next update).
+) -> tuple[dict[str, Any], set[str]]:
+    """Write the parts that are out of date, and search-index.js. Returns each part's
+    state (kept in the catalog for the next update: ``made``) and the briefs left out
+    (unreadable just now: still stale).
 
-    ``entries``: the archive, newest first; ``signatures``: theirs, by key;
-    ``made_from``: what this returned last time (``{}``: write every part). A part
-    is rewritten when its briefs or their signatures changed, or its file did; the
-    records of its unchanged briefs are taken from the file, so a build reads only
-    its own brief.
+    ``entries``: the archive, newest first; ``made``: what this returned last time
+    (``{}``: write every part); ``stale``: the keys of briefs changed, come or gone
+    since. A part is rewritten when one of its briefs is stale, or its file changed;
+    the story texts of its other briefs are taken from the file, so a build reads
+    only its own brief.
     """
+    months_stale = {key_month(key) for key in stale}
     state: dict[str, Any] = {}
+    left_out: set[str] = set()
     for month, members in _by_month(entries):
-        wanted = {entry.key: signatures[entry.key] for entry in members}
         path = out_root / part_path(month)
-        before = made_from.get(month)
-        recorded: dict[str, str] = {}
-        if isinstance(before, dict) and before.get("file") == file_signature(path):
-            recorded = before.get("briefs") or {}  # the file is as this update left it
-            if recorded == wanted:
-                state[month] = before
-                continue
-        old = _old_items(path, month, recorded, wanted)
-        records, made = [], {}
+        before = made.get(month)
+        intact = isinstance(before, dict) and before.get("file") == file_signature(path)
+        if intact and month not in months_stale:
+            state[month] = before
+            continue
+        old = _old_items(path, month, {e.key for e in members} - stale) if intact else {}
+        records = []
         for entry in members:
             items = old.get(entry.key)
             if items is None:
                 brief = briefs(entry)
                 if brief is None:
-                    continue  # left out, and not recorded: tried again next time
+                    left_out.add(entry.key)
+                    continue
                 items = story_items(brief)
             records.append(brief_record(entry, items))
-            made[entry.key] = wanted[entry.key]
         text = part_script(month, records)
         write_if_changed(path, text)
-        state[month] = {"file": file_signature(path), "digest": _digest(text), "briefs": made}
+        state[month] = {"file": file_signature(path), "digest": _digest(text)}
     _remove_stale_parts(out_root, set(state))
     write_if_changed(out_root / INDEX_FILE,
-                      index_script([(month, state[month]["digest"]) for month in state]))
-    return state
+                     index_script([(month, state[month]["digest"]) for month in state]))
+    return state, left_out
 
 
 def _by_month(entries: list[ArchiveEntry]) -> Iterator[tuple[str, list[ArchiveEntry]]]:
@@ -171,15 +171,12 @@ def _by_month(entries: list[ArchiveEntry]) -> Iterator[tuple[str, list[ArchiveEn
         yield month, list(members)
 
 
-def _old_items(
-    path: Path, month: str, recorded: dict[str, str], wanted: dict[str, str]
-) -> dict[str, list[dict[str, Any]]]:
-    """The story texts in the part of briefs whose signature has not changed.
+def _old_items(path: Path, month: str, keep: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """The story texts in the part of briefs ``keep`` (unchanged since it was written).
 
     Only text is taken from the file -- and only text as this module writes it --
     never where a brief is: its links are made again from its entry, so a part
     file someone else wrote cannot carry a link into the next one."""
-    keep = {key for key, signature in recorded.items() if wanted.get(key) == signature}
     if not keep:
         return {}
     try:

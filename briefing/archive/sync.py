@@ -54,8 +54,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: ``Catalog.derived`` keys: what the store's search index and the search data
-#: were made from, and the feed's summaries of the newest briefs.
+#: ``Catalog.derived`` keys: how many briefs the store's search index held after the
+#: last update, the search data's parts as written, the feed's newest summaries.
 INDEXED, SEARCH_PARTS, FEED = "indexed", "search_parts", "feed"
 
 
@@ -161,9 +161,9 @@ def _write_site(
     from briefing.archive.static_index import write_search_index
 
     root = catalog.out_root
-    catalog.derived[SEARCH_PARTS] = write_search_index(
-        root, entries, catalog.signatures,
-        {} if everything else catalog.derived.get(SEARCH_PARTS, {}), briefs,
+    catalog.derived[SEARCH_PARTS], catalog.stale["site"] = write_search_index(
+        root, entries, {} if everything else catalog.derived.get(SEARCH_PARTS, {}),
+        catalog.stale.get("site", set()), briefs,
     )
     settings = SiteSettings(
         title=f"{config.brief.title} — archive", base_url=config.archive.base_url,
@@ -220,23 +220,29 @@ def _index(
     store: Storage, catalog: Catalog, entries: list[ArchiveEntry], briefs: _Briefs,
     *, everything: bool,
 ) -> int:
-    """Index in the store the briefs it lacks or holds an older version of, and drop
-    those gone from the archive; returns how many briefs were indexed."""
-    wanted = {entry.key: catalog.content_signature(entry.key) for entry in entries}
-    made_from = {} if everything else catalog.derived.get(INDEXED, {})
-    # The store holds what the catalog says it indexed, unless the store was lost,
-    # replaced or indexed from elsewhere since: its count (one cheap query) tells.
-    held = made_from.keys() if made_from and indexed_count(store) == len(made_from) \
-        else indexed_keys(store)
-    stale = [e for e in entries if e.key not in held or made_from.get(e.key) != wanted[e.key]]
-    pairs = [(entry, brief) for entry in stale if (brief := briefs(entry)) is not None]
+    """Index in the store the briefs changed since it was last brought up to date, and
+    drop those gone; returns how many briefs were indexed.
+
+    The store is trusted to hold what the last update left while its count of briefs
+    agrees (one query); a store lost, replaced or indexed from elsewhere since is
+    compared brief by brief."""
+    stale = catalog.stale.get("index", set())
+    if everything:
+        todo, gone = entries, set()
+    elif indexed_count(store) == catalog.derived.get(INDEXED):
+        todo = [catalog.records[key] for key in stale if key in catalog.records]
+        gone = {key for key in stale if key not in catalog.records}
+    else:
+        held = indexed_keys(store)
+        todo = [e for e in entries if e.key in stale or e.key not in held]
+        gone = held - catalog.records.keys()
+    pairs = [(entry, brief) for entry in todo if (brief := briefs(entry)) is not None]
     index_briefs(store, pairs, replace_all=everything)
-    gone = held - wanted.keys()
-    if gone and not everything:
+    if gone:
         drop_briefs(store, gone)
-    indexed_now = {entry.key for entry, _ in pairs}
-    catalog.derived[INDEXED] = {key: signature for key, signature in wanted.items()
-                                if key in indexed_now or (key in held and key in made_from)}
+    done = {entry.key for entry, _ in pairs}
+    catalog.stale["index"] = {entry.key for entry in todo if entry.key not in done}
+    catalog.derived[INDEXED] = indexed_count(store)
     return len(pairs)
 
 

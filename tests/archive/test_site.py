@@ -306,3 +306,29 @@ def test_an_update_checks_only_new_or_changed_brief_files(
     assert report.briefs == 2
     assert any("2026-11-20" in r.getMessage() and "coverage" in r.getMessage()
                for r in caplog.records)
+
+
+def test_the_feed_is_updated_when_its_latest_brief_was_made_whatever_the_zones(
+    tmp_path: Path,
+) -> None:
+    import uuid
+
+    from briefing.archive.feed import atom_feed
+    from briefing.archive.model import ArchiveEntry
+
+    def entry(key: str, made: str, zone: str) -> ArchiveEntry:
+        day = key.partition("/")[2]
+        return ArchiveEntry(tmp_path, (key, day, 1, key.partition("/")[0], "T", made, zone, 1,
+                                       None, ("brief.json",)))
+
+    # Newest first by local date; the latest moment is the second (Honolulu's evening).
+    briefs = [
+        entry("kiritimati/2026-11-21", "2026-11-21T00:30:00+14:00", "+14"),  # 11-20 10:30 UTC
+        entry("honolulu/2026-11-20", "2026-11-20T23:00:00-10:00", "HST"),  # 11-21 09:00 UTC
+        entry("utc/2026-11-19", "2026-11-19T07:00:00+00:00", "UTC"),
+    ] + [entry(f"old/2026-10-{day:02d}", f"2026-10-{day:02d}T07:00:00+00:00", "UTC")
+         for day in range(30, 0, -1)]
+    feed = feedparser.parse(atom_feed(
+        briefs, {b.key: "s" for b in briefs}, title="T", base_url=None,
+        now=NOW, installation=uuid.uuid4()))
+    assert feed.feed.updated == "2026-11-20T23:00:00-10:00"

@@ -102,7 +102,8 @@ class SqliteSearch:
 
     def drop(self, keys: Iterable[str]) -> int:
         self.check()
-        gone = sorted(set(keys) & self.keys())
+        gone = [key for key in sorted(set(keys)) if self.db.query_one(
+            "SELECT brief FROM archive_fts_briefs WHERE brief = ?", (key,)) is not None]
         if gone:
             with self.db.transaction(durable=False):
                 self._delete(gone)
