@@ -153,39 +153,42 @@ class _Lines:
         self.signatures = signatures
         self.cache = cache
         self.stamp = f"{ENTRY_FORMAT}:{_digest(_source(env, ENTRY_TEMPLATE))}"
-        #: By month: by key, (signature, html).
-        self.parts: dict[str, dict[str, tuple[str, str]]] = {}
-        #: By key: (month, signature, html).
-        self.kept: dict[str, tuple[str, str, str]] = {}
+        #: By month: by key, [signature, html] (as saved: thousands of lines are read
+        #: per update, so they are used as they come).
+        self.parts: dict[str, dict[str, Any]] = {}
+        #: The month each kept line is in, by key.
+        self.where: dict[str, str] = {}
         for month, text in (cache.load(self.stamp) if cache is not None else {}).items():
             try:
-                lines = {str(key): (str(line[0]), str(line[1]))
-                         for key, line in json.loads(text).items()}
-            except (ValueError, TypeError, AttributeError, IndexError):
+                lines = json.loads(text)
+            except ValueError:
+                lines = None
+            if not isinstance(lines, dict):
                 lines = {}  # unreadable: its lines are rendered again
             self.parts[month] = lines
-            self.kept.update((key, (month, *line)) for key, line in lines.items())
+            self.where.update(dict.fromkeys(lines, month))
         self.touched: set[str] = set()
         self.rendered = 0
 
     def line(self, entry: ArchiveEntry) -> IndexEntry:
-        signature = self.signatures[entry.key]
-        kept = self.kept.get(entry.key)
-        if kept is not None and kept[1] == signature and kept[0] == entry.month:
-            html = kept[2]
+        key, month = entry.key, entry.month
+        kept = self.parts[month].get(key) if self.where.get(key) == month else None
+        if isinstance(kept, list) and len(kept) == 2 and kept[0] == self.signatures[key] \
+                and isinstance(kept[1], str):
+            html = kept[1]
         else:
             html = render_template(self.env, ENTRY_TEMPLATE, {"entry": IndexEntry(entry)})
-            if kept is not None:
-                self._forget(entry.key)
-            self.parts.setdefault(entry.month, {})[entry.key] = (signature, html)
-            self.touched.add(entry.month)
+            self._forget(key)
+            self.parts.setdefault(month, {})[key] = [self.signatures[key], html]
+            self.where[key] = month
+            self.touched.add(month)
             self.rendered += 1
         # Rendered by the autoescaping environment from the entry: already safe HTML.
         return IndexEntry(entry, Markup(html))
 
     def keep(self, keys: set[str]) -> None:
         """Keep the parts with lines made now, and forget the lines of briefs gone."""
-        for key in [key for key in self.kept if key not in keys]:
+        for key in [key for key in self.where if key not in keys]:
             self._forget(key)
         if self.cache is None or not self.touched:
             return
@@ -196,9 +199,10 @@ class _Lines:
         })
 
     def _forget(self, key: str) -> None:
-        month = self.kept.pop(key)[0]
-        self.parts.get(month, {}).pop(key, None)
-        self.touched.add(month)
+        month = self.where.pop(key, None)
+        if month is not None:
+            self.parts[month].pop(key, None)
+            self.touched.add(month)
 
 
 def _groups(briefs: list[ArchiveEntry], lines: _Lines) -> list[dict[str, Any]]:
