@@ -6,9 +6,10 @@ feed.xml, the search data and the FTS5 index). Then, at that size:
 
 * ``briefing archive list``: the whole command in a fresh process (interpreter,
   imports, listing), its CPU seconds, median of 3; target at most 0.3 s;
-* one build's archive update: a new brief folder appears and ``update_archive``
-  runs (in this process, modules loaded, as in a build), CPU and wall seconds,
-  median of ``--repeat`` builds.
+* one build's archive update: a new brief folder appears (with its page, as a
+  build publishes it) and ``update_archive`` runs, timed in a process of its own
+  that has loaded what a build has by then; CPU and wall seconds, median of
+  ``--repeat`` builds.
 
 Then the ratio of the largest size's update to the smallest's (target: roughly
 flat, at most 1.5: an update does what the new brief needs, whatever the
@@ -26,9 +27,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import random
-import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import OUTLETS, PEOPLE, PLACES, SUBJECTS
 from measure import child_environment, run_cli
 
-from briefing.archive import rebuild_archive, update_archive
+from briefing.archive import rebuild_archive
 from briefing.archive.fulltext import search
 from briefing.brief import Brief, BriefBullet, BriefStory, SourceRef, write_brief_json
 from briefing.config import Config, load_config
@@ -107,11 +109,6 @@ def _brief(rng: random.Random, profile: str, day: date, stories: int, brief_id: 
                  sources=tuple(sources), id=brief_id, slug=day.isoformat())
 
 
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 @dataclasses.dataclass(frozen=True)
 class SizeFigures:
     briefs: int
@@ -140,11 +137,10 @@ def measure_size(work: Path, size: int, args: argparse.Namespace) -> SizeFigures
     cpu, wall, pages, indexed = [], [], 0, 0
     for n in range(args.repeat):  # each a build: one new brief, the rest unchanged
         write_archive(config.paths.out, 1, args.stories, first=size + n, pages=True)
-        started_cpu, started = cpu_seconds(), time.perf_counter()
-        update = update_archive(config)
-        cpu.append(cpu_seconds() - started_cpu)
-        wall.append(time.perf_counter() - started)
-        pages, indexed = update.pages_written, update.briefs_indexed
+        figures = _child_update(work, env)
+        cpu.append(figures["cpu"])
+        wall.append(figures["wall"])
+        pages, indexed = int(figures["pages"]), int(figures["indexed"])
     print(f"archive: {report.briefs} briefs x {args.stories} stories: rebuild {rebuild:.2f} s; "
           f"`briefing archive list` {list_cpu:.2f} s CPU (target <= {LIST_CPU}: "
           f"{verdict(list_cpu <= LIST_CPU)}); update after one new build ({pages} pages "
@@ -152,6 +148,41 @@ def measure_size(work: Path, size: int, args: argparse.Namespace) -> SizeFigures
           f"{statistics.median(wall):.3f} s wall")
     return SizeFigures(report.briefs, rebuild, list_cpu, statistics.median(cpu),
                        statistics.median(wall), pages, indexed)
+
+
+#: One build's archive update, timed in a process of its own with what a build has
+#: loaded by then (the store, Jinja, the renderers), so the figure is the update's.
+UPDATE = """
+import json, resource, sys, time
+from pathlib import Path
+import briefing.archive.site, briefing.archive.static_index, briefing.archive.index_pages
+import briefing.storage.sqlite
+from briefing.archive import update_archive
+from briefing.brief import brief_validator
+from briefing.config import load_config
+from briefing.render.environment import make_environment
+make_environment()
+brief_validator()  # the build checked its brief.json against the schema
+config = load_config(cwd=Path(sys.argv[1]))
+
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+started_cpu, started = cpu(), time.perf_counter()
+report = update_archive(config)
+print(json.dumps({"cpu": cpu() - started_cpu, "wall": time.perf_counter() - started,
+                  "pages": report.pages_written, "indexed": report.briefs_indexed}))
+"""
+
+
+def _child_update(work: Path, env: dict[str, str]) -> dict[str, float]:
+    done = subprocess.run([sys.executable, "-c", UPDATE, str(work)], cwd=work, env=env,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"archive update failed: {done.stderr}")
+    figures: dict[str, float] = json.loads(done.stdout)
+    return figures
 
 
 def search_figures(config: Config, searches: int) -> None:

@@ -335,7 +335,7 @@ def list_entries(out_root: Path) -> list[ArchiveEntry]:
     A catalog that had to be mended is saved again when the folder is writable."""
     catalog = load_catalog(out_root)
     found = reconcile(catalog)
-    if found.dirty and (out_root / CATALOG_FILE).parent.is_dir():
+    if found.dirty and (catalog.records or (out_root / CATALOG_FILE).is_file()):
         try:
             save_catalog(catalog)
         except OSError as error:  # a read-only archive still lists, only more slowly
