@@ -20,8 +20,9 @@ brief.json, so one edited in place (which a published brief never is) or whose
 folder was made again is read again; files added or removed beside a published
 brief.json are noticed by ``archive rebuild``.
 
-The derived files record here what they were made from (``derived``), so an
-update redoes exactly what is out of date. The catalog lives in the output
+It also names, for each derived thing (the store's search index, the site), the
+briefs that changed since it was last made (``stale``), so an update redoes
+exactly what is out of date, and keeps their small state (``derived``). The catalog lives in the output
 folder because it describes that folder (moved or copied with it, it stays
 right, or is mended); the leading dot keeps ``briefing serve`` from handing it
 out. This module stays light: the codec is imported only when a brief is read.
@@ -83,7 +84,8 @@ class Catalog:
 
     @property
     def derived(self) -> dict[str, Any]:
-        """What each derived file was made from (owned by the code that writes it)."""
+        """What the derived things keep between updates (their state, owned by the code
+        that makes them: ``briefing.archive.sync``)."""
         if self._derived is None:
             try:
                 data = json.loads(self._derived_text)
