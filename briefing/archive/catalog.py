@@ -1,6 +1,6 @@
 """The catalog: what the archive knows about each brief, without decoding brief.json.
 
-``<out>/_archive/.catalog.json`` holds one small record per brief (an
+The catalog of an output folder holds one small record per brief (an
 ``ArchiveEntry``: title, moment, story count, files) with the *signature* of the
 folder it was read from: brief.json's mtime and size, and the folder's mtime. A
 brief is published as a whole folder with one rename and never changed, so the
@@ -22,10 +22,14 @@ brief.json are noticed by ``archive rebuild``.
 
 It also names, for each derived thing (the store's search index, the site), the
 briefs that changed since it was last made (``stale``), so an update redoes
-exactly what is out of date, and keeps their small state (``derived``). The catalog lives in the output
-folder because it describes that folder (moved or copied with it, it stays
-right, or is mended); the leading dot keeps ``briefing serve`` from handing it
-out. This module stays light: the codec is imported only when a brief is read.
+exactly what is out of date, and keeps their small state (``derived``).
+
+It is this installation's state, not part of what it publishes (it holds mtimes,
+and two installations publishing the same briefs must publish the same files), so
+it is kept beside an SQLite store, one file per output folder; an installation
+whose store is a PostgreSQL database keeps it in the output folder as a dot-file,
+which ``briefing serve`` never hands out. This module stays light: the codec is
+imported only when a brief is read.
 """
 
 from __future__ import annotations
@@ -41,12 +45,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from briefing.archive.model import FIELDS, PAGE_FILE, ArchiveEntry, Record
+from briefing.config import is_store_url
 
 if TYPE_CHECKING:
     from briefing.brief import Brief
 
 logger = logging.getLogger(__name__)
 
+#: The catalog of an archive whose store is a PostgreSQL database (no folder of the
+#: installation's own to keep it in): in the output folder, a dot-file never served.
 CATALOG_FILE = Path("_archive") / ".catalog.json"
 #: Bumped when the records change shape: a catalog of another version is read afresh.
 CATALOG_VERSION = 1
@@ -61,11 +68,22 @@ SETTLED_NS = 2_000_000_000
 FINE_TICK_NS = 50_000_000
 
 
+def catalog_location(out_root: Path, store: Path | str) -> Path:
+    """Where the catalog of ``out_root`` is kept: beside an SQLite store (one file per
+    output folder), else in the output folder (``CATALOG_FILE``)."""
+    if is_store_url(store):
+        return out_root / CATALOG_FILE
+    name = str(out_root.resolve())
+    return Path(store).parent / f"archive-catalog-{zlib.crc32(name.encode('utf-8')):08x}.json"
+
+
 @dataclass
 class Catalog:
     """The catalog of one output folder, as loaded (or empty) and as it is being mended."""
 
     out_root: Path
+    #: The file it is kept in (``catalog_location``).
+    location: Path
     #: By key; ``entries()`` gives them in archive order.
     records: dict[str, ArchiveEntry] = field(default_factory=dict)
     #: Each entry's signature (``signature_of``), by key.
@@ -155,15 +173,15 @@ class Reconciled:
         return bool(self.changed or self.removed or self.refusals_changed)
 
 
-def load_catalog(out_root: Path) -> Catalog:
+def load_catalog(out_root: Path, location: Path) -> Catalog:
     """The catalog saved in ``out_root``; an empty one when it is missing or unusable.
 
     The file is three lines of JSON: a header, the records, and what the derived
     files were made from -- parsed only when asked for (a listing never does). The
     header carries a checksum of the records line, so records read back are the
     ones written, and need no checking one by one."""
-    catalog = Catalog(out_root)
-    path = out_root / CATALOG_FILE
+    catalog = Catalog(out_root, location)
+    path = location
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -174,8 +192,9 @@ def load_catalog(out_root: Path) -> Catalog:
     try:
         head, records, derived = text.split("\n", 2)
         header = json.loads(head)
-        if not isinstance(header, dict) or header.get("version") != CATALOG_VERSION:
-            return catalog
+        if not isinstance(header, dict) or header.get("version") != CATALOG_VERSION \
+                or header.get("out") != str(out_root.resolve()):
+            return catalog  # another version's, or another output folder's
         if header["briefs"] != _digest(records):
             raise ValueError("its records are not the ones written")
         for stored in json.loads(records):
@@ -188,7 +207,7 @@ def load_catalog(out_root: Path) -> Catalog:
         catalog.stale = {name: {str(key) for key in header["stale"][name]} for name in DERIVED}
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as error:
         logger.info("archive: reading every brief again: %s is damaged (%s)", path, error)
-        return Catalog(out_root)
+        return Catalog(out_root, location)
     catalog._derived_text = derived
     # Saved newest first.
     catalog._sorted = list(catalog.records.values())
@@ -203,6 +222,7 @@ def save_catalog(catalog: Catalog) -> None:
                      for entry in catalog.entries()])
     header = {
         "version": CATALOG_VERSION,
+        "out": str(catalog.out_root.resolve()),
         "fields": [*FIELDS, "signature"],
         "briefs": _digest(records),
         "refused": {key: list(value) for key, value in sorted(catalog.refused.items())},
@@ -211,7 +231,7 @@ def save_catalog(catalog: Catalog) -> None:
     }
     derived = _json(catalog.derived) if catalog._derived is not None \
         else catalog._derived_text.rstrip("\n")
-    write_atomic(catalog.out_root / CATALOG_FILE, f"{_json(header)}\n{records}\n{derived}\n")
+    write_atomic(catalog.location, f"{_json(header)}\n{records}\n{derived}\n")
 
 
 def _json(data: Any) -> str:
@@ -331,13 +351,13 @@ class _Look:
         )
 
 
-def list_entries(out_root: Path) -> list[ArchiveEntry]:
-    """Every readable brief under ``out_root``, newest first, through the catalog.
-
-    A catalog that had to be mended is saved again when the folder is writable."""
-    catalog = load_catalog(out_root)
+def list_entries(out_root: Path, location: Path) -> list[ArchiveEntry]:
+    """Every readable brief under ``out_root``, newest first, through its catalog
+    (kept in ``location``). A catalog that had to be mended is saved again, when it
+    may be written there."""
+    catalog = load_catalog(out_root, location)
     found = reconcile(catalog)
-    if found.dirty and (catalog.records or (out_root / CATALOG_FILE).is_file()):
+    if found.dirty and (catalog.records or location.is_file()):
         try:
             save_catalog(catalog)
         except OSError as error:  # a read-only archive still lists, only more slowly

@@ -11,7 +11,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from briefing.archive.catalog import list_entries
+from briefing.archive.catalog import catalog_location, list_entries
 from briefing.archive.model import ArchiveEntry, ArchiveError
 from briefing.config import Config
 
@@ -27,7 +27,8 @@ def list_briefs(
     since: date | None = None,
 ) -> list[ArchiveEntry]:
     """The archive's briefs, newest first, optionally of one profile and from a date on."""
-    entries = list_entries(out_root or config.paths.out)
+    root = out_root or config.paths.out
+    entries = list_entries(root, catalog_location(root, config.paths.store))
     return [
         e for e in entries
         if (profile is None or e.profile == profile) and (since is None or e.day >= since)

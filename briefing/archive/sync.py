@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from briefing.archive.catalog import (
     Catalog,
+    catalog_location,
     load_catalog,
     read_brief,
     reconcile,
@@ -126,7 +127,8 @@ def _sync(
         lease = timedelta(seconds=config.workers.lease_seconds)
         for profile_dir in _profile_dirs(root):
             cleanup_temporary(store, profile_dir, worker_lease=lease)
-        catalog = Catalog(root) if everything else load_catalog(root)
+        location = catalog_location(root, config.paths.store)
+        catalog = Catalog(root, location) if everything else load_catalog(root, location)
         derived_before = dict(catalog.derived)
         found = reconcile(catalog, recheck=everything, check_files=True)
         briefs = _Briefs(found.read)

@@ -16,7 +16,7 @@ import pytest
 from archive.briefs import FLOOD_STORY, PORT_STORY, RATES_STORY, WriteBrief, static_search_briefs
 from briefing import brief as codec
 from briefing.archive import index_pages, list_briefs, rebuild_archive, search, update_archive
-from briefing.archive.catalog import CATALOG_FILE, load_catalog
+from briefing.archive.catalog import catalog_location, load_catalog
 from briefing.brief import BRIEF_FILES
 from briefing.config import Config
 
@@ -36,15 +36,16 @@ QUERIES = ["saltmere", "port", "lenmouth résidents", "bank*", "harbour ledger"]
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` but the catalog (which holds the folders' mtimes)."""
+    """Every file under ``root`` (the catalog, which holds mtimes, is kept elsewhere)."""
     return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*"))
-            if path.is_file() and path.relative_to(root) != CATALOG_FILE}
+            if path.is_file()}
 
 
-def _entries(root: Path) -> list[tuple[object, ...]]:
+def _entries(config: Config, root: Path) -> list[tuple[object, ...]]:
+    catalog = load_catalog(root, catalog_location(root, config.paths.store))
     return [(e.key, e.day, e.sequence, e.profile, e.title, e.generated_at.isoformat(),
              e.generated_at.tzname(), e.story_count, e.brief_id, sorted(e.files))
-            for e in load_catalog(root).entries()]
+            for e in catalog.entries()]
 
 
 def _hits(config: Config) -> list[list[tuple[str, str, str]]]:
@@ -69,7 +70,8 @@ def test_updates_after_each_build_leave_what_a_rebuild_makes(
     for number, (day, profile, title, stories) in enumerate(BUILDS, 1):
         write_brief(day, stories, profile=profile, title=title, extra={"id": number})
         update_archive(archive_config, now=NOW)
-    updated, listed, hits = _tree(out_root), _entries(out_root), _hits(archive_config)
+    updated, listed, hits = _tree(out_root), _entries(archive_config, out_root), \
+        _hits(archive_config)
 
     # The same briefs, as the builds wrote them, in a fresh output folder: rebuilt.
     fresh = tmp_path / "fresh"
@@ -88,7 +90,7 @@ def test_updates_after_each_build_leave_what_a_rebuild_makes(
     assert sorted(rebuilt) == sorted(updated)
     for name in updated:
         assert rebuilt[name] == updated[name], name
-    assert _entries(fresh) == listed
+    assert _entries(rebuilt_config, fresh) == listed
     assert _hits(rebuilt_config) == hits and all(hits)
     # What was compared is the whole archive: pages, feed, search data of 3 months.
     assert {"index.html", "index-4.html", "feed.xml", "search-index.js",
@@ -161,7 +163,8 @@ def test_the_catalog_mends_itself_when_briefs_change_behind_its_back(
     for day, profile, title, stories in BUILDS[:3]:
         write_brief(day, stories, profile=profile, title=title)
     update_archive(archive_config, now=NOW)
-    catalog = out_root / CATALOG_FILE
+    catalog = catalog_location(out_root, archive_config.paths.store)
+    assert catalog.is_file() and out_root not in catalog.parents  # not published
 
     # A brief added and one removed without an update: a listing sees both.
     write_brief("2026-11-25", [PORT_STORY], title="Added by hand")
