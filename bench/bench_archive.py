@@ -1,18 +1,36 @@
-"""Benchmark: an archive of 1,000 briefs — rebuild time and median FTS5 search latency.
+"""Benchmark: the archive at 100 and 3,000 briefs -- `archive list`, one build's update, search.
 
-Writes synthetic brief folders (brief.json shaped like a real build's, plus a
-placeholder PDF), runs ``rebuild_archive`` (every page, feed.xml,
-search-index.js and the FTS5 index), then times searches through the store.
+For each size, writes synthetic brief folders (brief.json shaped like a real
+build's, plus a placeholder PDF) and runs ``rebuild_archive`` (every page,
+feed.xml, the search data and the FTS5 index). Then, at that size:
 
-    python bench/bench_archive.py [--briefs 1000] [--stories 8] [--searches 200]
+* ``briefing archive list``: the whole command in a fresh process (interpreter,
+  imports, listing), its CPU seconds, median of 3; target at most 0.3 s;
+* one build's archive update: a new brief folder appears (with its page, as a
+  build publishes it) and ``update_archive`` runs, timed in a process of its own
+  that has loaded what a build has by then; CPU and wall seconds, median of
+  ``--repeat`` builds.
+
+Then the ratio of the largest size's update to the smallest's (target: roughly
+flat, at most 1.5: an update does what the new brief needs, whatever the
+archive's size), the size of the search data a browser loads (search-index.js
+and the largest month part), and the median FTS5 search latency through the
+store at the largest size.
+
+    python bench/bench_archive.py [--sizes 100,3000] [--stories 8] [--repeat 5]
+                                  [--searches 200]
+
+Exits 1 when a target is missed at the default sizes (other sizes only report).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,29 +41,47 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import OUTLETS, PEOPLE, PLACES, SUBJECTS
+from measure import child_environment, run_cli
 
-from briefing.archive import rebuild_archive, update_archive
-from briefing.archive.search import search
+from briefing.archive import rebuild_archive
+from briefing.archive.fulltext import search
 from briefing.brief import Brief, BriefBullet, BriefStory, SourceRef, write_brief_json
-from briefing.config import load_config
+from briefing.config import Config, load_config
+from briefing.render.environment import make_environment
+from briefing.render.page import FILE_LINKS, PAGE_FILE, render_page_html
 from briefing.storage import open_storage
 
 QUERIES = ["port", "central bank", "saltmere strike", "Ingrid Vos", "energy regulator budget",
            "north*", "council vote", "water utility", "flood", "Capital Wire"]
 VERBS = ["approves", "delays", "cuts", "expands", "reviews", "rejects", "funds", "audits"]
+PROFILES = ("default", "europe", "markets")
+DEFAULT_SIZES = (100, 3000)
+LIST_CPU, FLAT = 0.3, 1.5
 
 
-def write_archive(out: Path, briefs: int, stories: int, seed: int = 7) -> None:
-    rng = random.Random(seed)
-    first = date(2024, 1, 1)
-    for n in range(briefs):
-        profile = ("default", "europe", "markets")[n % 3]
-        day = first + timedelta(days=n // 3)
+def write_archive(
+    out: Path, briefs: int, stories: int, seed: int = 7, first: int = 0, *, pages: bool = False
+) -> None:
+    """Briefs number ``first`` to ``first + briefs - 1``: three profiles, a brief each a
+    day. ``pages``: with the brief's page, as a build writes it (in its temporary folder,
+    published with one rename)."""
+    rng = random.Random(seed + first)
+    start = date(2024, 1, 1)
+    env = make_environment() if pages else None
+    for n in range(first, first + briefs):
+        profile = PROFILES[n % 3]
+        day = start + timedelta(days=n // 3)
         folder = out / profile / day.isoformat()
-        folder.mkdir(parents=True)
+        staging = folder.with_name(f".tmp-{n}")
+        staging.mkdir(parents=True)
+        brief = _brief(rng, profile, day, stories, n + 1)
         # Through the one codec, so the files stay what a build writes today.
-        write_brief_json(_brief(rng, profile, day, stories, n + 1), folder / "brief.json")
-        (folder / "brief.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+        write_brief_json(brief, staging / "brief.json")
+        (staging / "brief.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+        if env is not None:
+            files = [(label, name) for label, name in FILE_LINKS if (staging / name).is_file()]
+            (staging / PAGE_FILE).write_text(render_page_html(brief, env, files), "utf-8")
+        staging.rename(folder)
 
 
 def _brief(rng: random.Random, profile: str, day: date, stories: int, brief_id: int) -> Brief:
@@ -73,49 +109,131 @@ def _brief(rng: random.Random, profile: str, day: date, stories: int, brief_id: 
                  sources=tuple(sources), id=brief_id, slug=day.isoformat())
 
 
-def main() -> None:
+@dataclasses.dataclass(frozen=True)
+class SizeFigures:
+    briefs: int
+    rebuild: float
+    list_cpu: float
+    update_cpu: float
+    update_wall: float
+    pages: int
+    indexed: int
+
+
+def measure_size(work: Path, size: int, args: argparse.Namespace) -> SizeFigures:
+    work.mkdir(parents=True)
+    config = load_config(cwd=work)
+    write_archive(config.paths.out, size, args.stories)
+
+    started = time.perf_counter()
+    report = rebuild_archive(config)
+    rebuild = time.perf_counter() - started
+
+    env = child_environment()
+    listing = ["archive", "list", "--out", str(config.paths.out)]
+    run_cli(listing, work, env)  # compiles bytecode; not measured
+    list_cpu = statistics.median(run_cli(listing, work, env).cpu for _ in range(3))
+
+    cpu, wall, pages, indexed = [], [], 0, 0
+    for n in range(args.repeat):  # each a build: one new brief, the rest unchanged
+        write_archive(config.paths.out, 1, args.stories, first=size + n, pages=True)
+        figures = _child_update(work, env)
+        cpu.append(figures["cpu"])
+        wall.append(figures["wall"])
+        pages, indexed = int(figures["pages"]), int(figures["indexed"])
+    print(f"archive: {report.briefs} briefs x {args.stories} stories: rebuild {rebuild:.2f} s; "
+          f"`briefing archive list` {list_cpu:.2f} s CPU (target <= {LIST_CPU}: "
+          f"{verdict(list_cpu <= LIST_CPU)}); update after one new build ({pages} pages "
+          f"written, {indexed} brief indexed): {statistics.median(cpu):.3f} s CPU, "
+          f"{statistics.median(wall):.3f} s wall")
+    return SizeFigures(report.briefs, rebuild, list_cpu, statistics.median(cpu),
+                       statistics.median(wall), pages, indexed)
+
+
+#: One build's archive update, timed in a process of its own with what a build has
+#: loaded by then (the store, Jinja, the renderers), so the figure is the update's.
+UPDATE = """
+import json, resource, sys, time
+from pathlib import Path
+import briefing.archive.site, briefing.archive.static_index, briefing.archive.index_pages
+import briefing.storage.sqlite
+from briefing.archive import update_archive
+from briefing.brief import brief_validator
+from briefing.config import load_config
+from briefing.render.environment import make_environment
+make_environment()
+brief_validator()  # the build checked its brief.json against the schema
+config = load_config(cwd=Path(sys.argv[1]))
+
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+started_cpu, started = cpu(), time.perf_counter()
+report = update_archive(config)
+print(json.dumps({"cpu": cpu() - started_cpu, "wall": time.perf_counter() - started,
+                  "pages": report.pages_written, "indexed": report.briefs_indexed}))
+"""
+
+
+def _child_update(work: Path, env: dict[str, str]) -> dict[str, float]:
+    done = subprocess.run([sys.executable, "-c", UPDATE, str(work)], cwd=work, env=env,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"archive update failed: {done.stderr}")
+    figures: dict[str, float] = json.loads(done.stdout)
+    return figures
+
+
+def search_figures(config: Config, searches: int) -> None:
+    out = config.paths.out
+    parts = sorted((out / "_archive" / "search").glob("*.js"), key=lambda p: p.stat().st_size)
+    root_kb = (out / "search-index.js").stat().st_size / 1024
+    part_kb = parts[-1].stat().st_size / 1024 if parts else 0.0
+    total_kb = root_kb + sum(p.stat().st_size for p in parts) / 1024
+    print(f"search data: search-index.js {root_kb:.1f} KiB naming {len(parts)} month parts "
+          f"(largest {part_kb:.0f} KiB, all {total_kb:.0f} KiB, loaded when the box is used)")
+    latencies, hits = [], 0
+    with open_storage(config.paths.store) as store:
+        for i in range(searches):
+            query = QUERIES[i % len(QUERIES)]
+            started = time.perf_counter()
+            hits += len(search(store, query, limit=20))
+            latencies.append(time.perf_counter() - started)
+    p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else latencies[0]
+    print(f"FTS5 search, median of {searches} (top 20, {hits / searches:.1f} hits avg): "
+          f"{statistics.median(latencies) * 1000:.2f} ms (p95 {p95 * 1000:.2f} ms)")
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--briefs", type=int, default=1000)
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
+                        help="archive sizes in briefs, comma-separated (default 100,3000)")
     parser.add_argument("--stories", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=5, help="builds per size (median)")
     parser.add_argument("--searches", type=int, default=200)
     args = parser.parse_args()
+    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
 
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        config = load_config(cwd=work)
-        out = config.paths.out
-        write_archive(out, args.briefs, args.stories)
-        config = dataclasses.replace(config, paths=dataclasses.replace(config.paths, out=out))
-
-        started = time.perf_counter()
-        report = rebuild_archive(config)
-        rebuild = time.perf_counter() - started
-
-        # What each build pays: one new brief, the rest unchanged.
-        write_archive(out / "_bench_new", 1, args.stories)
-        (out / "_bench_new" / "default").rename(out / "new")
-        started = time.perf_counter()
-        update = update_archive(config)
-        update_seconds = time.perf_counter() - started
-
-        latencies, hits = [], 0
-        with open_storage(config.paths.store) as store:
-            for i in range(args.searches):
-                query = QUERIES[i % len(QUERIES)]
-                started = time.perf_counter()
-                hits += len(search(store, query, limit=20))
-                latencies.append(time.perf_counter() - started)
-        index_kb = (out / "search-index.js").stat().st_size / 1024
-
-    print(f"archive: {report.briefs} briefs x {args.stories} stories")
-    print(f"rebuild (pages, feed, search-index.js, FTS5): {rebuild:.2f} s")
-    print(f"update after one new build ({update.pages_written} page, "
-          f"{update.briefs_indexed} brief indexed): {update_seconds:.2f} s")
-    print(f"search-index.js: {index_kb:.0f} KiB")
-    print(f"FTS5 search, median of {args.searches} (top 20, {hits / args.searches:.1f} hits avg): "
-          f"{statistics.median(latencies) * 1000:.2f} ms "
-          f"(p95 {statistics.quantiles(latencies, n=20)[-1] * 1000:.2f} ms)")
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="bench-archive-") as tmp:
+        figures = [measure_size(Path(tmp) / f"size-{size}", size, args) for size in sizes]
+        ok &= all(f.list_cpu <= LIST_CPU for f in figures)
+        if len(figures) > 1:
+            small, large = figures[0], figures[-1]
+            ratio = large.update_cpu / small.update_cpu
+            ok &= ratio <= FLAT
+            print(f"update CPU ratio {large.briefs} / {small.briefs} briefs: {ratio:.2f} "
+                  f"(target roughly flat, <= {FLAT}: {verdict(ratio <= FLAT)})")
+        search_figures(load_config(cwd=Path(tmp) / f"size-{sizes[-1]}"), args.searches)
+    if tuple(sizes) != DEFAULT_SIZES:
+        return 0
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

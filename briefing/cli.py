@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,10 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, default in (("config", None), ("verbose", False), ("quiet", False)):
         if not hasattr(args, name):
             setattr(args, name, default)
-    # rich is imported after parsing: `briefing --help` never needs it.
-    from rich.console import Console
+    # rich loads when something is printed on stderr: most runs print nothing there.
+    from briefing.cli_console import lazy_stderr
 
-    err = Console(stderr=True)
+    err = lazy_stderr()
     _configure_logging(args.verbose, args.quiet, err)
     try:
         config = load_config(args.config)
@@ -141,16 +140,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(verbose: bool, quiet: bool, err: Console) -> None:
-    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
-    handler: logging.Handler
-    if err.is_terminal:
-        from rich.logging import RichHandler
+    from briefing.cli_console import log_handler
 
-        handler = RichHandler(console=err, show_time=verbose, show_path=False, markup=False)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-    else:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
+    handler = log_handler(err, verbose=verbose)
     handler.addFilter(RedactingFilter())  # no credential in a URL reaches the terminal
     root = logging.getLogger("briefing")
     root.handlers[:] = [handler]

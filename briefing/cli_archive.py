@@ -10,7 +10,8 @@ command when it runs: building the parser for ``briefing --help`` must stay chea
 from __future__ import annotations
 
 import argparse
-import webbrowser
+import os
+import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,14 +101,18 @@ def _cmd_archive_help(args: argparse.Namespace, config: Config, err: Console) ->
 def _cmd_list(args: argparse.Namespace, config: Config, err: Console) -> int:
     from briefing.archive import list_briefs
 
-    briefs = list_briefs(config, args.out, profile=args.profile, since=args.since)
+    root: Path = args.out or config.paths.out
+    briefs = list_briefs(config, root, profile=args.profile, since=args.since)
     if not briefs:
         print("No briefs in the archive.")
-    for entry in briefs:
-        brief = entry.brief
-        made = f"{brief.generated_at:%H:%M %Z}".strip()
-        print(f"{entry.day.isoformat()}  {entry.key:<28} {made:<15} {entry.story_count:>3} "
-              f"stories  {brief.title}  {entry.folder}")
+    # Thousands of lines: folders joined as text, written at once.
+    base = "" if str(root) == "." else str(root)
+    lines = [
+        f"{entry.day.isoformat()}  {entry.key:<28} {f'{entry.clock} {entry.zone}'.strip():<15} "
+        f"{entry.story_count:>3} stories  {entry.title}  {os.path.join(base, entry.key)}\n"
+        for entry in briefs
+    ]
+    sys.stdout.write("".join(lines))
     return EXIT_OK
 
 
@@ -137,6 +142,8 @@ def _cmd_open(args: argparse.Namespace, config: Config, err: Console) -> int:
         raise ArchiveError(f"{entry.key}: the brief has no PDF ({pdf} is missing)")
     print(pdf)
     if args.launch:
+        import webbrowser
+
         webbrowser.open(pdf.resolve().as_uri())
     return EXIT_OK
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from briefing.config import Config
+
+if TYPE_CHECKING:
+    # rich loads when a command runs (briefing.cli), never for `briefing --help`.
+    from rich.console import Console
 
 EXIT_OK = 0
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from briefing.config import Config, is_store_url
 from briefing.errors import ConfigError
+
+if TYPE_CHECKING:
+    # rich loads when a command runs (briefing.cli), never for `briefing --help`.
+    from rich.console import Console
 
 EXIT_OK = 0
 

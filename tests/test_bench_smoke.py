@@ -87,7 +87,14 @@ def test_bench_scale_small() -> None:
 
 
 def test_bench_archive_small() -> None:
-    out = run("bench_archive.py", "--briefs", "6", "--stories", "2", "--searches", "5")
-    assert "archive: 6 briefs x 2 stories" in out, out
-    assert re.search(r"update after one new build \(\d+ page, 1 brief indexed\)", out), out
+    out = run("bench_archive.py", "--sizes", "6,9", "--stories", "2", "--repeat", "2",
+              "--searches", "5")
+    for size in (6, 9):
+        line = next(line for line in out.splitlines()
+                    if line.startswith(f"archive: {size} briefs x 2 stories"))
+        assert re.search(r"`briefing archive list` [\d.]+ s CPU", line), out
+        assert re.search(r"update after one new build \(0 pages written, 1 brief indexed\): "
+                         r"[\d.]+ s CPU", line), out
+    assert re.search(r"update CPU ratio 9 / 6 briefs: [\d.]+", out), out
+    assert re.search(r"search-index.js [\d.]+ KiB naming 1 month parts", out), out
     assert "FTS5 search, median of 5" in out, out

@@ -14,13 +14,16 @@ changing ``archive.base_url`` or moving out/ changes none.
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
 
 from briefing.archive.model import ArchiveEntry
+from briefing.brief import Brief
 from briefing.render.environment import http_url, long_date
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -31,25 +34,26 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def atom_feed(
     briefs: list[ArchiveEntry],
+    summaries: Mapping[str, str],
     *,
     title: str,
     base_url: str | None,
     now: datetime,
     installation: uuid.UUID,
 ) -> bytes:
-    """The feed document for ``briefs`` (already newest first) of ``installation``."""
+    """The feed document for ``briefs`` (already newest first) of ``installation``;
+    ``summaries``: ``feed_summary`` of (at least) the newest ``FEED_LIMIT``, by key."""
     ET.register_namespace("", ATOM_NS)
     feed = ET.Element(_tag("feed"))
     _text(feed, "title", title)
     _text(feed, "id", installation.urn)
-    updated = max((_updated(b) for b in briefs), default=now.astimezone(UTC))
-    _text(feed, "updated", updated.isoformat())
+    _text(feed, "updated", (_latest(briefs) or now.astimezone(UTC)).isoformat())
     ET.SubElement(feed, _tag("author")).append(_element("name", "briefing"))
     ET.SubElement(feed, _tag("link"), rel="self", href=_link(base_url, "feed.xml"))
     ET.SubElement(feed, _tag("link"), rel="alternate", type="text/html",
                   href=_link(base_url, "index.html"))
     for brief in briefs[:FEED_LIMIT]:
-        feed.append(_entry(brief, base_url, installation))
+        feed.append(_entry(brief, summaries[brief.key], base_url, installation))
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
@@ -59,13 +63,21 @@ def entry_id(brief: ArchiveEntry, installation: uuid.UUID) -> str:
     A published brief has its store id; a brief.json without one (written before
     briefs had ids) is named by its place in the archive instead.
     """
-    name = f"brief/{brief.brief.id}" if brief.brief.id is not None else f"key/{brief.key}"
+    name = f"brief/{brief.brief_id}" if brief.brief_id is not None else f"key/{brief.key}"
     return uuid.uuid5(installation, name).urn
 
 
-def _entry(brief: ArchiveEntry, base_url: str | None, installation: uuid.UUID) -> ET.Element:
+def feed_summary(brief: Brief) -> str:
+    """What an entry says of ``brief``: its story count and headlines, or its coverage."""
+    headlines = "; ".join(s.headline for s in brief.stories if s.headline)
+    return f"{len(brief.stories)} stories: {headlines}" if headlines else brief.coverage
+
+
+def _entry(
+    brief: ArchiveEntry, summary: str, base_url: str | None, installation: uuid.UUID
+) -> ET.Element:
     entry = ET.Element(_tag("entry"))
-    _text(entry, "title", f"{brief.brief.title} — {long_date(brief.brief.generated_at)}")
+    _text(entry, "title", f"{brief.title} — {long_date(brief.generated_at)}")
     _text(entry, "id", entry_id(brief, installation))
     _text(entry, "updated", _updated(brief).isoformat())
     ET.SubElement(entry, _tag("link"), rel="alternate", type="text/html",
@@ -73,14 +85,22 @@ def _entry(brief: ArchiveEntry, base_url: str | None, installation: uuid.UUID) -
     if brief.has_file("brief.pdf"):
         ET.SubElement(entry, _tag("link"), rel="enclosure", type="application/pdf",
                       href=_link(base_url, f"{brief.url_path}/brief.pdf"))
-    headlines = "; ".join(s.headline for s in brief.brief.stories if s.headline)
-    summary = f"{brief.story_count} stories: {headlines}" if headlines else brief.brief.coverage
     _text(entry, "summary", summary)
     return entry
 
 
+def _latest(briefs: list[ArchiveEntry]) -> datetime | None:
+    """The latest moment a brief was made. Briefs come by local date, newest first,
+    and a moment's local date is within a day of its date anywhere else: the latest
+    is among the briefs of the two newest days, however long the archive."""
+    if not briefs:
+        return None
+    since = briefs[0].day - timedelta(days=2)
+    return max(_updated(b) for b in itertools.takewhile(lambda b: b.day >= since, briefs))
+
+
 def _updated(brief: ArchiveEntry) -> datetime:
-    return brief.brief.generated_at
+    return brief.generated_at
 
 
 def _link(base_url: str | None, path: str) -> str:

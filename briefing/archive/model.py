@@ -2,157 +2,193 @@
 
 Each brief lives in ``<out>/<profile>/<slug>/`` (``briefing.folders``), and its
 brief.json, read through the one codec (``briefing.brief``), is the archive's
-source of truth: the pages, feed.xml, search-index.js and the store's search
-table are all derived from it and can be rebuilt. An ``ArchiveEntry`` is a
-brief and the folder it was found in; its ``key`` (``"<profile folder>/<slug>"``)
-is its address in the archive.
+source of truth: the pages, feed.xml, the search data scripts and the store's
+search table are all derived from it and can be rebuilt.
+
+An ``ArchiveEntry`` is what the listing and the index pages show of a brief --
+its title, moment, story count and files -- and where it is; its ``key``
+(``"<profile folder>/<slug>"``) is its address in the archive. Entries are kept in
+the catalog (``briefing.archive.catalog``), so listing the archive never decodes
+a brief.json; the whole ``Brief`` is read only where a page, the feed or the
+search index needs its text.
+
+This module stays light (no codec, no store): ``briefing archive list`` imports it.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from briefing.brief import SLUG_PATTERN, Brief, BriefFormatError, read_brief_json
 from briefing.errors import BriefingError
-from briefing.fsutil import write_atomic
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from briefing.brief import Brief
 
-#: Beside the store: the brief.json files the archive checked against the schema, per
-#: output folder and key, as (mtime_ns, size). A published brief never changes, and
-#: checking is most of the cost of reading one (jsonschema: seconds for a thousand
-#: briefs), so an update checks only new files. Kept out of the output folder: it is
-#: this installation's state, not part of what it publishes.
-CHECKED_FILE = "archive-checked.json"
+#: The page of a brief in its folder (``briefing.render.page.PAGE_FILE``).
+PAGE_FILE = "index.html"
 
 
 class ArchiveError(BriefingError):
     """A brief asked for is not in the archive, or the request names it ambiguously."""
 
 
-@dataclass(frozen=True, slots=True)
-class ArchiveEntry:
-    """A brief in the archive: the brief itself and the folder it lives in."""
+#: What an entry holds, in this order: how the catalog stores it (a record each).
+FIELDS = ("key", "day", "sequence", "profile", "title", "generated_at", "zone", "stories",
+          "id", "files")
+Record = tuple[str, str, int, str, str, str, str, int, "int | None", tuple[str, ...]]
 
-    brief: Brief
-    folder: Path
+
+class ArchiveEntry:
+    """A brief in the archive: what a listing shows of it, and where it lives.
+
+    Immutable, and made from its record (``FIELDS``) as the catalog stores it: values
+    are read from it when asked for, since a listing makes thousands of entries and
+    an update looks at few of their fields.
+    """
+
+    __slots__ = ("_moment", "record", "root")
+
+    def __init__(self, root: Path, record: Record) -> None:
+        #: The output folder the brief is in.
+        self.root = root
+        self.record = record
+        self._moment: datetime | None = None
 
     @property
     def key(self) -> str:
-        """``"<profile folder>/<slug>"``: unique in one output folder."""
-        return f"{self.folder.parent.name}/{self.folder.name}"
-
-    @property
-    def url_path(self) -> str:
-        """``key`` as a relative URL path: a profile named "a#b" must not cut the link."""
-        return f"{quote(self.folder.parent.name, safe='')}/{quote(self.folder.name, safe='')}"
-
-    @property
-    def profile(self) -> str:
-        return self.brief.profile
-
-    @property
-    def slug(self) -> str:
-        return self.folder.name
+        """``"<profile folder>/<slug>"``: unique in one output folder, its address there."""
+        return self.record[0]
 
     @property
     def day(self) -> date:
-        """The brief's local date (the start of its folder name)."""
-        match = SLUG_PATTERN.fullmatch(self.folder.name)
-        return date.fromisoformat(match.group(1)) if match else self.brief.local_date
+        """The brief's local date (from its folder's name)."""
+        return date.fromisoformat(self.record[1])
+
+    @property
+    def month(self) -> str:
+        """``"YYYY-MM"`` of ``day``: the search data is split by month."""
+        return self.record[1][:7]
+
+    @property
+    def sequence(self) -> int:
+        """Its place that day (1, 2...), from its folder's name."""
+        return self.record[2]
+
+    @property
+    def profile(self) -> str:
+        """The brief's profile (its folder's name may differ: ``folders.safe_segment``)."""
+        return self.record[3]
+
+    @property
+    def title(self) -> str:
+        return self.record[4]
+
+    @property
+    def generated_at(self) -> datetime:
+        """When it was made, in the brief's own zone (its ``tzname`` is the zone's
+        abbreviation, as the brief has it: "CET")."""
+        if self._moment is None:
+            moment = datetime.fromisoformat(self.record[5])
+            self._moment = moment.replace(tzinfo=_zone(moment.utcoffset(), self.record[6]))
+        return self._moment
+
+    @property
+    def clock(self) -> str:
+        """``"07:00"``: the time of day it was made, in its zone."""
+        return self.record[5][11:16]
+
+    @property
+    def zone(self) -> str:
+        """The zone's name for the moment it was made ("CET", "UTC"; "" when unnamed)."""
+        return self.record[6]
 
     @property
     def story_count(self) -> int:
-        return len(self.brief.stories)
+        return self.record[7]
+
+    @property
+    def brief_id(self) -> int | None:
+        """The store's id (None for a brief.json written before briefs had ids)."""
+        return self.record[8]
+
+    @property
+    def files(self) -> frozenset[str]:
+        """Which of the brief's files (``briefing.brief.BRIEF_FILES``, and its page) its
+        folder holds."""
+        return frozenset(self.record[9])
 
     @property
     def sort_key(self) -> tuple[str, str, int]:
         """Newest last: local date, then the moment it was made, then its place in the day."""
-        match = SLUG_PATTERN.fullmatch(self.folder.name)
-        sequence = int(match.group(2) or 1) if match else 1
-        return (self.day.isoformat(), self.brief.generated_at.isoformat(), sequence)
+        return (self.record[1], self.record[5], self.record[2])
+
+    @property
+    def folder(self) -> Path:
+        return self.root / self.key
+
+    @property
+    def url_path(self) -> str:
+        """``key`` as a relative URL path: a profile named "a#b" must not cut the link."""
+        profile, _, slug = self.key.partition("/")
+        return f"{quote(profile, safe='')}/{quote(slug, safe='')}"
+
+    @property
+    def slug(self) -> str:
+        return self.key.partition("/")[2]
 
     def has_file(self, name: str) -> bool:
-        return (self.folder / name).is_file()
+        return name in self.record[9]
+
+    def with_files(self, files: frozenset[str]) -> ArchiveEntry:
+        """This entry, its folder holding ``files``."""
+        return ArchiveEntry(self.root, (*self.record[:9], tuple(sorted(files))))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ArchiveEntry) and (self.root, self.record) == (
+            other.root, other.record)
+
+    def __hash__(self) -> int:
+        return hash((self.root, self.record))
+
+    def __repr__(self) -> str:
+        return f"ArchiveEntry({self.key!r}, {self.title!r}, {self.record[5]!r})"
 
 
-def brief_folders(out_root: Path) -> Iterator[Path]:
-    """Every ``<profile>/<slug>/`` folder under ``out_root`` holding a brief.json."""
-    if not out_root.is_dir():
-        return
-    for profile in sorted(out_root.iterdir()):
-        # "_archive" and dot-folders hold the site's own files, never briefs.
-        if not profile.is_dir() or profile.name.startswith(("_", ".")):
-            continue
-        for folder in sorted(profile.iterdir()):
-            if SLUG_PATTERN.fullmatch(folder.name) and (folder / "brief.json").is_file():
-                yield folder
+def key_month(key: str) -> str:
+    """``"YYYY-MM"`` of the brief a key names (its folder's name starts with its date)."""
+    return key.partition("/")[2][:7]
 
 
-def load_entry(folder: Path, *, checked: bool = False) -> ArchiveEntry | None:
-    """The brief in ``folder``, or None (with a warning) when its brief.json is unusable.
+def entry_for(folder: Path, brief: Brief, files: frozenset[str]) -> ArchiveEntry:
+    """The entry of ``brief``, read from ``folder`` (a brief's folder: its name matches
+    ``briefing.brief.SLUG_PATTERN``), which holds ``files``."""
+    from briefing.brief import SLUG_PATTERN
 
-    ``checked``: the file passed the schema check before and is unchanged since."""
-    path = folder / "brief.json"
-    if checked:
-        try:
-            return ArchiveEntry(brief=read_brief_json(path, validate=False), folder=folder)
-        except Exception:  # changed after all: the full check below says how
-            logger.debug("archive: %s changed since it was checked", path)
-    try:
-        brief = read_brief_json(path)
-    except BriefFormatError as error:
-        logger.warning("archive: skipping %s", error)
-        return None
-    return ArchiveEntry(brief=brief, folder=folder)
-
-
-def load_archive(out_root: Path, *, checked_file: Path | None = None, remember: bool = False,
-                 recheck: bool = False) -> list[ArchiveEntry]:
-    """Every readable brief under ``out_root``, newest first.
-
-    Files ``checked_file`` records as checked against the schema and unchanged since
-    are not checked again (unless ``recheck``); ``remember`` records this run's
-    checked files there for the next (archive updates do; listing only reads)."""
-    records = _read_checked(checked_file) if checked_file is not None else {}
-    folder_key = str(out_root.resolve())
-    known = {} if recheck else records.get(folder_key, {})
-    entries: list[ArchiveEntry] = []
-    checked: dict[str, list[int]] = {}
-    for folder in brief_folders(out_root):
-        key = f"{folder.parent.name}/{folder.name}"
-        signature = _signature(folder / "brief.json")
-        entry = load_entry(folder, checked=signature is not None and known.get(key) == signature)
-        if entry is not None:
-            entries.append(entry)
-            if signature is not None:
-                checked[key] = signature
-    if remember and checked_file is not None and checked != known:
-        records[folder_key] = checked
-        try:
-            write_atomic(checked_file, json.dumps(records, sort_keys=True))
-        except OSError as error:  # the archive still works, only more slowly
-            logger.debug("archive: cannot record checked briefs: %s", error)
-    return sorted(entries, key=lambda e: (e.sort_key, e.key), reverse=True)
+    match = SLUG_PATTERN.fullmatch(folder.name)
+    if match is None:
+        raise ValueError(f"{folder}: not a brief's folder name")
+    moment = named_zone(brief.generated_at)
+    record: Record = (
+        f"{folder.parent.name}/{folder.name}", match.group(1), int(match.group(2) or 1),
+        brief.profile, brief.title, moment.isoformat(), moment.tzname() or "",
+        len(brief.stories), brief.id, tuple(sorted(files)),
+    )
+    return ArchiveEntry(folder.parent.parent, record)
 
 
-def _signature(path: Path) -> list[int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return [stat.st_mtime_ns, stat.st_size]
+def named_zone(moment: datetime) -> datetime:
+    """``moment`` with a fixed offset named as its zone names this moment ("CET").
+
+    It prints, sorts and serializes like the brief's own zone for this moment, and
+    round-trips through the catalog as an ISO string and a name."""
+    return moment.replace(tzinfo=_zone(moment.utcoffset(), moment.tzname() or ""))
 
 
-def _read_checked(path: Path) -> dict[str, dict[str, list[int]]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+@cache
+def _zone(offset: timedelta | None, name: str) -> timezone:
+    offset = offset or timedelta(0)
+    return timezone(offset, name) if name else timezone(offset)

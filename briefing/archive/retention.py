@@ -47,7 +47,7 @@ def prune(
         _remove_brief_folder(brief.folder)
         pruned.append(PrunedBrief(
             key=brief.key, profile=brief.profile, day=brief.day.isoformat(),
-            title=brief.brief.title, pruned_on=today.isoformat(),
+            title=brief.title, pruned_on=today.isoformat(),
         ))
     if pruned:
         logger.info("archive: pruned %d brief(s) older than %s", len(pruned), cutoff)

@@ -1,30 +1,32 @@
-"""The static site: out/index.html, a page per brief, feed.xml and the search index.
+"""The static site: out/index.html (and its older pages), a page per brief, feed.xml.
 
 Every page is rendered through the one Jinja environment (autoescaped), links
 between pages are relative (the site works from ``file://`` and from any
 static host, under any path), and source links pass the ``http_url`` filter
-so nothing but http(s) becomes a link.
+so nothing but http(s) becomes a link. The index pages (``index_pages``) and the
+feed are made from the catalog's entries (``briefing.archive.catalog``), never
+from brief.json; only a brief's own page needs the whole brief. The search data
+is written by ``briefing.archive.static_index``.
 """
 
 from __future__ import annotations
 
-import itertools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
 from briefing.archive.feed import atom_feed
+from briefing.archive.files import write_if_changed
+from briefing.archive.index_pages import EntryCache, write_index_pages
 from briefing.archive.model import ArchiveEntry
 from briefing.archive.retention import PrunedBrief
-from briefing.archive.static_index import index_script
+from briefing.brief import Brief
 from briefing.errors import TemplateError
 from briefing.fsutil import write_atomic
-from briefing.render.environment import long_date, render_template
 from briefing.render.page import FILE_LINKS, PAGE_FILE, render_page_html
 
 #: Folder (under out/) of the site's own assets; "_" keeps it apart from profile folders.
@@ -51,87 +53,31 @@ def write_site(
     env: jinja2.Environment,
     out_root: Path,
     briefs: list[ArchiveEntry],
+    signatures: Mapping[str, str],
     pruned: list[PrunedBrief],
     settings: SiteSettings,
-    *,
-    pages: Iterable[ArchiveEntry] = (),
+    summaries: Mapping[str, str],
+    cache: EntryCache | None = None,
 ) -> int:
-    """Write the shared files, and the page of each brief in ``pages``; returns pages written."""
-    written = 0
-    for brief in pages:
-        write_brief_page(env, brief)
-        written += 1
+    """Write the shared files: the assets, feed.xml and the index pages of ``briefs``
+    (newest first, with their catalog ``signatures``; ``summaries``: the feed's, of
+    the newest, by key); a file that comes out as it was is left alone. Returns
+    how many index lines were rendered (the others were kept in ``cache``)."""
     for name in ASSETS:
-        write_atomic(out_root / ASSETS_DIR / name, _bundled_source(env, f"archive/{name}"))
-    write_atomic(out_root / "search-index.js", index_script(briefs))
-    feed = atom_feed(briefs, title=settings.title, base_url=settings.base_url, now=settings.now,
-                     installation=settings.installation)
-    write_atomic(out_root / "feed.xml", feed)
-    chunks = [briefs[start:start + PAGE_SIZE] for start in range(0, len(briefs), PAGE_SIZE)]
-    chunks = chunks or [[]]
-    for number, chunk in enumerate(chunks, 1):
-        context = {
-            "site_title": settings.title,
-            "root": "",
-            "groups": _groups(chunk),
-            "brief_count": len(briefs),
-            "pruned": pruned if number == len(chunks) else [],
-            "keep_days": settings.keep_days,
-            "generated_at": settings.now,
-            "page": number,
-            "pages": len(chunks),
-            "newer": index_page_name(number - 1) if number > 1 else None,
-            "older": index_page_name(number + 1) if number < len(chunks) else None,
-        }
-        write_atomic(out_root / index_page_name(number),
-                     render_template(env, "archive/index.html.j2", context))
-    # Pages past the last one, left by a longer archive (before pruning), would mislead.
-    for stale in out_root.glob("index-*.html"):
-        if stale.name not in {index_page_name(n) for n in range(1, len(chunks) + 1)}:
-            stale.unlink()
-    return written
+        write_if_changed(out_root / ASSETS_DIR / name, _bundled_source(env, f"archive/{name}"))
+    feed = atom_feed(briefs, summaries, title=settings.title, base_url=settings.base_url,
+                     now=settings.now, installation=settings.installation)
+    write_if_changed(out_root / "feed.xml", feed)
+    context = {"site_title": settings.title, "keep_days": settings.keep_days,
+               "generated_at": settings.now}
+    return write_index_pages(env, out_root, briefs, signatures, pruned, context,
+                             page_size=PAGE_SIZE, cache=cache)
 
 
-def index_page_name(number: int) -> str:
-    """``index.html`` for the newest briefs, then ``index-2.html``, ``index-3.html``..."""
-    return "index.html" if number == 1 else f"index-{number}.html"
-
-
-def write_brief_page(env: jinja2.Environment, entry: ArchiveEntry) -> None:
+def write_brief_page(env: jinja2.Environment, entry: ArchiveEntry, brief: Brief) -> None:
     """``<out>/<profile>/<slug>/index.html``: the whole brief as a web page."""
     files = [(label, name) for label, name in FILE_LINKS if entry.has_file(name)]
-    write_atomic(entry.folder / PAGE_FILE, render_page_html(entry.brief, env, files))
-
-
-def _groups(briefs: list[ArchiveEntry]) -> list[dict[str, Any]]:
-    """Profiles (alphabetical), then months (newest first), then briefs (newest first).
-
-    A group is headed by its newest brief's title: readers know "Morning Brief",
-    not the profile's name in the config.
-    """
-    groups = []
-    for profile in sorted({b.profile for b in briefs}):
-        mine = [b for b in briefs if b.profile == profile]  # already newest first
-        months = [
-            {"label": f"{month:%B %Y}", "briefs": [_entry(b) for b in items]}
-            for month, items in itertools.groupby(mine, key=lambda b: b.day.replace(day=1))
-        ]
-        groups.append({"profile": profile, "heading": mine[0].brief.title, "months": months})
-    return groups
-
-
-def _entry(entry: ArchiveEntry) -> dict[str, Any]:
-    return {
-        "brief": entry.brief,
-        "key": entry.key,
-        "day": long_date(entry.brief.generated_at),
-        "time": f"{entry.brief.generated_at:%H:%M}",
-        "later_that_day": entry.slug != entry.day.isoformat(),
-        "stories": entry.story_count,
-        "href": f"{entry.url_path}/index.html",
-        "files": [(label, f"{entry.url_path}/{name}") for label, name in FILE_LINKS
-                  if entry.has_file(name)],
-    }
+    write_atomic(entry.folder / PAGE_FILE, render_page_html(brief, env, files))
 
 
 def _bundled_source(env: jinja2.Environment, name: str) -> str:

@@ -452,6 +452,25 @@ class SearchRepository(Protocol):
         ...
 
 
+class ArchiveLineRepository(Protocol):
+    """The archive index's rendered lines, kept between updates (derived data only):
+    per output folder (``archive``), in parts (text the archive makes and reads), each
+    under the ``stamp`` of the template that made it."""
+
+    def load(self, archive: str, stamp: str) -> dict[str, str]:
+        """The parts kept for ``archive`` under ``stamp``, by name."""
+        ...
+
+    def save(
+        self, archive: str, stamp: str, parts: Mapping[str, str | None], *,
+        replace_all: bool = False,
+    ) -> None:
+        """Keep ``parts`` (by name; None removes one) under ``stamp``, and forget every
+        part of another stamp (``replace_all``: every other part of ``archive``), in
+        one transaction."""
+        ...
+
+
 class WorkerRepository(Protocol):
     """The scheduler processes sharing the store, each with its heartbeat (its lease)."""
 
@@ -505,6 +524,9 @@ class Storage(Protocol):
     def search(self) -> SearchRepository: ...
 
     @property
+    def archive_lines(self) -> ArchiveLineRepository: ...
+
+    @property
     def workers(self) -> WorkerRepository: ...
 
     @property
@@ -533,6 +555,7 @@ class Storage(Protocol):
 
 
 __all__ = [
+    "ArchiveLineRepository",
     "ArticleRepository",
     "BriefRepository",
     "DigestRepository",

@@ -1,6 +1,7 @@
 // Search box of the briefing archive. Runs from file:// and any static host:
-// the data comes from search-index.js (window.BRIEFING_INDEX), loaded by a
-// <script src> because pages opened from file:// may not fetch() files. It is
+// the data comes from search-index.js (window.BRIEFING_INDEX), which names one
+// script per month (each adds window.BRIEFING_INDEX_PARTS[month]), all loaded by
+// <script src> because pages opened from file:// may not fetch() files. They are
 // loaded on demand (the box gets focus or a query arrives in ?q=): an archive
 // of thousands of briefs has an index of megabytes the front page must not wait for.
 // Every text from a brief is inserted with textContent, never as HTML.
@@ -10,24 +11,51 @@
   var input = document.getElementById("search");
   var list = document.getElementById("results");
   var status = document.getElementById("search-status");
-  var index = window.BRIEFING_INDEX || null;
+  var index = null;  // {briefs: [...]}, once every part is loaded
   if (!input || !list) { return; }
   var loading = false;
+
+  function addScript(src, done, failed) {
+    var script = document.createElement("script");
+    script.src = src;
+    script.onload = done;
+    script.onerror = failed;
+    document.head.appendChild(script);
+  }
+
+  function loadParts(root, then) {
+    // The month parts, all at once; the archive is their briefs in the index's order.
+    var parts = root.parts || [], waiting = parts.length, failed = false;
+    var base = (input.getAttribute("data-index") || "search-index.js").replace(/[^\/]*$/, "");
+    function settled() {
+      waiting -= 1;
+      if (waiting > 0) { return; }
+      if (failed) { status.textContent = "The search index could not be loaded."; return; }
+      var loaded = window.BRIEFING_INDEX_PARTS || {}, briefs = [];
+      parts.forEach(function (part) {
+        var data = loaded[part.month];
+        if (data) { briefs = briefs.concat(data.briefs); }
+      });
+      index = {briefs: briefs};
+      status.textContent = "";
+      then();
+    }
+    if (waiting === 0) { waiting = 1; settled(); return; }
+    parts.forEach(function (part) {
+      addScript(base + part.src, settled, function () { failed = true; settled(); });
+    });
+  }
 
   function load(then) {
     if (index) { then(); return; }
     if (loading) { return; }
     loading = true;
     status.textContent = "Loading the search index…";
-    var script = document.createElement("script");
-    script.src = input.getAttribute("data-index") || "search-index.js";
-    script.onload = function () {
-      index = window.BRIEFING_INDEX || null;
-      status.textContent = index ? "" : "The search index could not be read.";
-      if (index) { then(); }
-    };
-    script.onerror = function () { status.textContent = "The search index could not be loaded."; };
-    document.head.appendChild(script);
+    addScript(input.getAttribute("data-index") || "search-index.js", function () {
+      var root = window.BRIEFING_INDEX || null;
+      if (!root) { status.textContent = "The search index could not be read."; return; }
+      loadParts(root, then);
+    }, function () { status.textContent = "The search index could not be loaded."; });
   }
 
   function fold(text) {

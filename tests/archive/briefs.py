@@ -61,3 +61,25 @@ FLOOD_STORY: StorySpec = (
     ["Hundreds of residents were taken from their homes by boat."],
     [("Storm floods Lenmouth", "Northgate Courier", None)],
 )
+
+
+def static_search_briefs(out_root: Path) -> list[dict[str, Any]]:
+    """The briefs the site's search box searches: search-index.js names the month
+    parts, read in its order (as templates/archive/search.js does)."""
+    import json
+
+    from briefing.archive.static_index import GLOBAL_NAME, PARTS_NAME
+
+    root_prefix = f"window.{GLOBAL_NAME} = "
+    root = (out_root / "search-index.js").read_text(encoding="utf-8")
+    assert root.startswith(root_prefix) and root.endswith(";\n"), root[:200]
+    briefs: list[dict[str, Any]] = []
+    for part in json.loads(root[len(root_prefix):-2])["parts"]:
+        path, _, version = part["src"].partition("?v=")
+        text = (out_root / path).read_text(encoding="utf-8")
+        assert version, part
+        line = text.splitlines()[-1]
+        prefix = f'window.{PARTS_NAME}["{part["month"]}"] = '
+        assert line.startswith(prefix) and line.endswith(";"), line[:200]
+        briefs.extend(json.loads(line[len(prefix):-1])["briefs"])
+    return briefs

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.briefs import FLOOD_STORY, PORT_STORY, RATES_STORY, WriteBrief
+from archive.briefs import FLOOD_STORY, PORT_STORY, RATES_STORY, WriteBrief, static_search_briefs
 from briefing.archive import indexed_briefs, rebuild_archive, search, update_archive
 from briefing.config import Config
 from briefing.storage.sqlite.search import fts_query
@@ -93,7 +93,9 @@ def test_rebuild_restores_search_after_losing_the_store(
 
     assert report.briefs == 2 and report.briefs_indexed == 2 and report.pages_written == 2
     assert [h.brief for h in search(archive_config, "saltmere")] == ["default/2026-11-20"]
-    assert "Saltmere" in (out_root / "search-index.js").read_text(encoding="utf-8")
+    static = {brief["key"]: brief for brief in static_search_briefs(out_root)}
+    assert sorted(static) == ["default/2026-11-20", "default/2026-11-21"]
+    assert "Saltmere" in static["default/2026-11-20"]["items"][0]["headline"]
     assert (out_root / "index.html").is_file()
 
 

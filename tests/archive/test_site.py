@@ -10,9 +10,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from archive.briefs import FLOOD_STORY, PORT_STORY, RATES_STORY, WriteBrief
+from archive.briefs import FLOOD_STORY, PORT_STORY, RATES_STORY, WriteBrief, static_search_briefs
 from briefing.archive import update_archive
-from briefing.archive.static_index import GLOBAL_NAME, script_json
+from briefing.archive.static_index import script_json
 from briefing.config import Config
 
 NOW = datetime.fromisoformat("2026-11-23T09:00:00+00:00")
@@ -135,13 +135,12 @@ def test_search_index_script_cannot_break_out_of_its_script(
 
     update_archive(archive_config, now=NOW)
 
-    script = (out_root / "search-index.js").read_text(encoding="utf-8")
-    assert "<" not in script and ">" not in script and "&" not in script
-    assert "\u2028" not in script
-    prefix = f"window.{GLOBAL_NAME} = "
-    assert script.startswith(prefix) and script.rstrip().endswith(";")
-    data = json.loads(script[len(prefix):].rstrip().rstrip(";"))
-    (brief,) = data["briefs"]
+    (part,) = (out_root / "_archive" / "search").iterdir()
+    for script in (out_root / "search-index.js", part):
+        text = script.read_text(encoding="utf-8")
+        assert "<" not in text and ">" not in text and "&" not in text
+        assert "\u2028" not in text
+    (brief,) = static_search_briefs(out_root)
     assert brief["items"][0]["headline"] == evil[0]
     assert brief["pdf"] == "default/2026-11-20/brief.pdf"
     assert brief["items"][1]["sources"] == ["Saltmere dockers walk out — The Harbour Ledger"]
@@ -307,3 +306,29 @@ def test_an_update_checks_only_new_or_changed_brief_files(
     assert report.briefs == 2
     assert any("2026-11-20" in r.getMessage() and "coverage" in r.getMessage()
                for r in caplog.records)
+
+
+def test_the_feed_is_updated_when_its_latest_brief_was_made_whatever_the_zones(
+    tmp_path: Path,
+) -> None:
+    import uuid
+
+    from briefing.archive.feed import atom_feed
+    from briefing.archive.model import ArchiveEntry
+
+    def entry(key: str, made: str, zone: str) -> ArchiveEntry:
+        day = key.partition("/")[2]
+        return ArchiveEntry(tmp_path, (key, day, 1, key.partition("/")[0], "T", made, zone, 1,
+                                       None, ("brief.json",)))
+
+    # Newest first by local date; the latest moment is the second (Honolulu's evening).
+    briefs = [
+        entry("kiritimati/2026-11-21", "2026-11-21T00:30:00+14:00", "+14"),  # 11-20 10:30 UTC
+        entry("honolulu/2026-11-20", "2026-11-20T23:00:00-10:00", "HST"),  # 11-21 09:00 UTC
+        entry("utc/2026-11-19", "2026-11-19T07:00:00+00:00", "UTC"),
+    ] + [entry(f"old/2026-10-{day:02d}", f"2026-10-{day:02d}T07:00:00+00:00", "UTC")
+         for day in range(30, 0, -1)]
+    feed = feedparser.parse(atom_feed(
+        briefs, {b.key: "s" for b in briefs}, title="T", base_url=None,
+        now=NOW, installation=uuid.uuid4()))
+    assert feed.feed.updated == "2026-11-20T23:00:00-10:00"

@@ -45,7 +45,7 @@ def test_a_version_9_store_upgrades_in_place_keeping_everything(tmp_path: Path) 
         )
         db.execute("INSERT INTO sources (name, type, url) VALUES ('feed', 'feed', 'https://x/')")
     with open_storage(path) as storage:
-        assert storage.schema_version == len(SQLITE_MIGRATIONS) == 13
+        assert storage.schema_version == len(SQLITE_MIGRATIONS) == 14
         article = storage.articles.get(1)
         assert article is not None and article.title == "Old news"
         digest = storage.digests.get("morning", date(2026, 1, 1))
@@ -98,7 +98,7 @@ def test_a_postgres_store_at_version_1_gains_what_sqlite_10_to_12_added(
                      " VALUES ('http://x/v1', 'json_object', now())")
     now = datetime(2026, 3, 3, tzinfo=UTC)
     with open_storage(postgres_url) as storage:
-        assert storage.schema_version == len(POSTGRES_MIGRATIONS) == 2
+        assert storage.schema_version == len(POSTGRES_MIGRATIONS) == 3
         assert storage.digests.first_runs(["morning"]) == {
             "morning": datetime(2026, 3, 2, 6, 0, tzinfo=UTC)}
         assert storage.installation_id.version == 4
@@ -181,3 +181,30 @@ def test_store_migrate_reports_what_it_did(
     out = capsys.readouterr().out
     assert f"schema version 0 -> {len(POSTGRES_MIGRATIONS)} (postgresql)" in out
     assert "postgresql://" in out
+
+
+def test_sqlite_migration_14_names_the_brief_of_every_indexed_story(tmp_path: Path) -> None:
+    """A store indexed before migration 14 keeps its search index, and an update can
+    then replace or drop one brief's stories without touching the others."""
+    from briefing.storage import SearchDocument
+
+    path = tmp_path / "old.db"
+    sqlite_store_at(path, 13)
+    with sqlite3.connect(path) as db:
+        for brief, headline in (("a/2026-03-01", "Harbour flood"), ("a/2026-03-02", "Rail strike"),
+                                ("a/2026-03-02", "Harbour reopens")):
+            db.execute("INSERT INTO archive_fts (headline, bullets, sources, brief, profile, day,"
+                       " title) VALUES (?, '', '', ?, 'a', ?, 'T')", (headline, brief, brief[2:]))
+    db.close()
+    with open_storage(path) as storage:
+        assert storage.schema_version == 14
+        assert storage.search.keys() == {"a/2026-03-01", "a/2026-03-02"}
+        assert storage.search.count() == 2
+        storage.search.index([SearchDocument("a/2026-03-02", "a", "2026-03-02", "T",
+                                             "Rail strike ends", "", "")],
+                             keys=["a/2026-03-02"], replace_all=False)
+        assert [h.brief for h in storage.search.search("harbour")] == ["a/2026-03-01"]
+        assert [h.headline for h in storage.search.search("rail")] == ["Rail strike ends"]
+        assert storage.search.drop(["a/2026-03-01", "a/2026-01-01"]) == 1
+        assert storage.search.keys() == {"a/2026-03-02"}
+        assert storage.search.search("harbour") == []

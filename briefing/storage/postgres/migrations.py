@@ -259,4 +259,15 @@ MIGRATIONS: list[Migration] = [
     # 2: the LLM log's estimates and per-model formats, this installation's id,
     # dismissed delivery problems and the scheduler's first runs.
     _identity_and_delivery_problems_sql,
+    # 3: the archive index's rendered lines, kept between updates (derived data,
+    # briefing.archive.index_pages), per output folder.
+    """
+    CREATE TABLE archive_lines (
+        archive text NOT NULL,
+        part text NOT NULL,
+        stamp text NOT NULL,
+        lines text NOT NULL,
+        PRIMARY KEY (archive, part)
+    )
+    """,
 ]

@@ -84,7 +84,11 @@ class PostgresSearch:
         return {row["brief"] for row in self.db.query("SELECT DISTINCT brief FROM archive_search")}
 
     def drop(self, keys: Iterable[str]) -> int:
-        gone = sorted(set(keys) & self.keys())
+        gone = sorted({
+            row["brief"] for part in chunks(sorted(set(keys))) for row in self.db.query(
+                f"SELECT DISTINCT brief FROM archive_search WHERE brief IN ({marks(len(part))})",
+                part)
+        })
         if gone:
             with self.db.transaction(durable=False):
                 for part in chunks(gone):

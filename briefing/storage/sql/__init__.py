@@ -13,6 +13,7 @@ from typing import Self
 
 from briefing.errors import StoreError
 from briefing.storage.protocol import SearchRepository
+from briefing.storage.sql.archive_lines import SqlArchiveLines
 from briefing.storage.sql.articles import SqlArticles
 from briefing.storage.sql.briefs import SqlBriefs, SqlStoryMemory
 from briefing.storage.sql.database import Database
@@ -44,6 +45,7 @@ class SqlStorage:
         self.sources = SqlSources(db)
         self.llm = SqlLLM(db)
         self.search = search
+        self.archive_lines = SqlArchiveLines(db)
         self.workers = SqlWorkers(db)
 
     @property

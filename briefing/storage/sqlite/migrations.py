@@ -287,4 +287,28 @@ MIGRATIONS += [
     CREATE INDEX articles_first_seen ON articles(first_seen_at);
     CREATE INDEX outbox_brief_state ON outbox(brief_id, state)
     """,
+    # 14: the briefs the archive's full-text index holds, one row each, with the
+    # rowids of their stories in archive_fts (first to last). FTS5 cannot index
+    # its UNINDEXED ``brief`` column, so listing the briefs indexed, or finding one
+    # brief's stories to replace them, read every story of the archive -- which
+    # each archive update did, twice. A brief's stories are written together, so
+    # their rowids are one run; a delete still checks the brief of each row.
+    # And the archive index's rendered lines, kept between updates (derived data,
+    # briefing.archive.index_pages), per output folder.
+    """
+    CREATE TABLE archive_fts_briefs (
+        brief TEXT PRIMARY KEY,
+        first_story INTEGER NOT NULL,
+        last_story INTEGER NOT NULL
+    );
+    INSERT INTO archive_fts_briefs (brief, first_story, last_story)
+        SELECT brief, min(rowid), max(rowid) FROM archive_fts GROUP BY brief;
+    CREATE TABLE archive_lines (
+        archive TEXT NOT NULL,
+        part TEXT NOT NULL,
+        stamp TEXT NOT NULL,
+        lines TEXT NOT NULL,
+        PRIMARY KEY (archive, part)
+    )
+    """,
 ]

@@ -1,7 +1,10 @@
 """Archive search on SQLite: FTS5, one row per story (table ``archive_fts``).
 
 Ranked by bm25 with the headline weighing most; diacritics are folded by the
-``unicode61`` tokenizer, so "resident" finds "résident".
+``unicode61`` tokenizer, so "resident" finds "résident". ``archive_fts_briefs``
+lists the briefs indexed, each with the rowids of its stories: FTS5 cannot index
+a column it does not search, and an archive update must find one brief's stories
+(or the briefs indexed) without reading every story of the archive.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from functools import cache
 
 from briefing.errors import StoreError
 from briefing.storage.records import SearchDocument, SearchHit
-from briefing.storage.sql.database import Database, chunks, marks
+from briefing.storage.sql.database import Database
 
 #: bm25 weights of the indexed columns (headline, bullets, sources): a word in a
 #: headline says more about what a story is about than the same word in a bullet.
@@ -70,35 +73,58 @@ class SqliteSearch:
         with self.db.transaction(durable=False):
             if replace_all:
                 self.db.execute("DELETE FROM archive_fts")
+                self.db.execute("DELETE FROM archive_fts_briefs")
             else:
-                self.db.executemany("DELETE FROM archive_fts WHERE brief = ?",
-                                    [(key,) for key in dict.fromkeys(keys)])
+                self._delete(keys)
+            # Explicit rowids, one run per brief (recorded below for finding them again).
+            last = int(self.db.scalar("SELECT max(rowid) AS n FROM archive_fts") or 0)
+            rows = list(enumerate(documents, last + 1))
             self.db.executemany(
-                "INSERT INTO archive_fts (headline, bullets, sources, brief, profile, day, title)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(d.headline, d.bullets, d.sources, d.brief, d.profile, d.day, d.title)
-                 for d in documents],
+                "INSERT INTO archive_fts (rowid, headline, bullets, sources, brief, profile, day,"
+                " title) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(n, d.headline, d.bullets, d.sources, d.brief, d.profile, d.day, d.title)
+                 for n, d in rows],
+            )
+            # Every brief listed, even one without stories ((0, -1): an empty run).
+            runs = {key: (0, -1) for key in keys}
+            for n, document in rows:  # n grows: a brief's run is its first n to its last
+                first, end = runs.get(document.brief, (0, -1))
+                runs[document.brief] = (n if end < first else first, n)
+            self.db.executemany(
+                "INSERT OR REPLACE INTO archive_fts_briefs (brief, first_story, last_story)"
+                " VALUES (?, ?, ?)", [(key, first, end) for key, (first, end) in runs.items()],
             )
         return len(documents)
 
     def keys(self) -> set[str]:
         self.check()
-        return {row["brief"] for row in self.db.query("SELECT DISTINCT brief FROM archive_fts")}
+        return {row["brief"] for row in self.db.query("SELECT brief FROM archive_fts_briefs")}
 
     def drop(self, keys: Iterable[str]) -> int:
         self.check()
-        gone = sorted(set(keys) & self.keys())
+        gone = [key for key in sorted(set(keys)) if self.db.query_one(
+            "SELECT brief FROM archive_fts_briefs WHERE brief = ?", (key,)) is not None]
         if gone:
             with self.db.transaction(durable=False):
-                for part in chunks(gone):
-                    self.db.execute(
-                        f"DELETE FROM archive_fts WHERE brief IN ({marks(len(part))})", part
-                    )
+                self._delete(gone)
         return len(gone)
 
     def count(self) -> int:
         self.check()
-        return int(self.db.scalar("SELECT count(DISTINCT brief) AS n FROM archive_fts") or 0)
+        return int(self.db.scalar("SELECT count(*) AS n FROM archive_fts_briefs") or 0)
+
+    def _delete(self, keys: Iterable[str]) -> None:
+        """Remove the stories of briefs ``keys`` (inside the caller's transaction)."""
+        for key in dict.fromkeys(keys):
+            run = self.db.query_one(
+                "SELECT first_story, last_story FROM archive_fts_briefs WHERE brief = ?", (key,)
+            )
+            if run is None:
+                continue
+            # The rowid range keeps FTS5 from reading other briefs' stories.
+            self.db.execute("DELETE FROM archive_fts WHERE rowid BETWEEN ? AND ? AND brief = ?",
+                            (run["first_story"], run["last_story"], key))
+            self.db.execute("DELETE FROM archive_fts_briefs WHERE brief = ?", (key,))
 
     def search(
         self, query: str, *, limit: int = 20, profile: str | None = None
@@ -117,7 +143,7 @@ class SqliteSearch:
         if profile is not None:
             sql += " AND profile = ?"
             params.append(profile)
-        sql += " ORDER BY score, day DESC LIMIT ?"
+        sql += " ORDER BY score, day DESC, brief LIMIT ?"
         params.append(limit)
         return [
             SearchHit(

@@ -12,24 +12,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from briefing.archive.model import ArchiveEntry
-from briefing.brief import BriefStory
+from briefing.brief import Brief, BriefStory
 from briefing.storage import SearchDocument, SearchHit, Storage
 
-__all__ = ["SearchHit", "drop_missing", "index_briefs", "indexed_count", "indexed_keys",
+__all__ = ["SearchHit", "drop_briefs", "index_briefs", "indexed_count", "indexed_keys",
            "search"]
 
 
-def index_briefs(store: Storage, briefs: Iterable[ArchiveEntry], *, replace_all: bool) -> int:
-    """(Re)index ``briefs``; with ``replace_all``, everything else is dropped first.
+def index_briefs(
+    store: Storage, briefs: Iterable[tuple[ArchiveEntry, Brief]], *, replace_all: bool
+) -> int:
+    """(Re)index ``briefs`` (each entry with its whole brief); with ``replace_all``,
+    everything else is dropped first.
 
     Returns the number of stories indexed. One transaction: a search never sees
     a brief half-indexed.
     """
     documents: list[SearchDocument] = []
     keys: list[str] = []
-    for brief in briefs:
-        keys.append(brief.key)
-        documents.extend(_document(brief, story) for story in brief.brief.stories)
+    for entry, brief in briefs:
+        keys.append(entry.key)
+        documents.extend(_document(entry, brief, story) for story in brief.stories)
     return store.search.index(documents, keys=keys, replace_all=replace_all)
 
 
@@ -38,9 +41,9 @@ def indexed_keys(store: Storage) -> set[str]:
     return store.search.keys()
 
 
-def drop_missing(store: Storage, keep: set[str]) -> int:
-    """Remove the briefs not in ``keep`` (pruned or deleted); returns briefs dropped."""
-    return store.search.drop(store.search.keys() - keep)
+def drop_briefs(store: Storage, keys: Iterable[str]) -> int:
+    """Remove briefs ``keys`` (pruned or deleted); returns briefs dropped."""
+    return store.search.drop(keys)
 
 
 def indexed_count(store: Storage) -> int:
@@ -54,8 +57,7 @@ def search(
     return store.search.search(query, limit=limit, profile=profile)
 
 
-def _document(entry: ArchiveEntry, story: BriefStory) -> SearchDocument:
-    brief = entry.brief
+def _document(entry: ArchiveEntry, brief: Brief, story: BriefStory) -> SearchDocument:
     numbers = story.sources or tuple(n for b in story.bullets for n in b.sources)
     by_number = {source.number: source for source in brief.sources}
     sources = [by_number[n] for n in dict.fromkeys(numbers) if n in by_number]
