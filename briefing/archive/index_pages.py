@@ -25,8 +25,7 @@ from markupsafe import Markup
 from briefing.archive.files import write_if_changed
 from briefing.archive.model import ArchiveEntry
 from briefing.archive.retention import PrunedBrief
-from briefing.errors import TemplateError
-from briefing.render.environment import long_date, render_template
+from briefing.render.environment import long_date, render_template, template_source
 from briefing.render.page import FILE_LINKS
 
 PAGE_TEMPLATE = "archive/index.html.j2"
@@ -152,7 +151,7 @@ class _Lines:
         self.env = env
         self.signatures = signatures
         self.cache = cache
-        self.stamp = f"{ENTRY_FORMAT}:{_digest(_source(env, ENTRY_TEMPLATE))}"
+        self.stamp = f"{ENTRY_FORMAT}:{_digest(template_source(env, ENTRY_TEMPLATE))}"
         #: By month: by key, [signature, html] (as saved: thousands of lines are read
         #: per update, so they are used as they come).
         self.parts: dict[str, dict[str, Any]] = {}
@@ -224,16 +223,6 @@ def _groups(briefs: list[ArchiveEntry], lines: _Lines) -> list[dict[str, Any]]:
         ]
         groups.append({"profile": profile, "heading": mine[0].title, "months": months})
     return groups
-
-
-def _source(env: jinja2.Environment, name: str) -> str:
-    # Through the loader: a user's templates folder may replace the template.
-    assert env.loader is not None
-    try:
-        source, _, _ = env.loader.get_source(env, name)
-    except jinja2.TemplateNotFound as error:
-        raise TemplateError(f"template {name} not found") from error
-    return source
 
 
 def _digest(text: str) -> str:

@@ -25,8 +25,8 @@ from briefing.archive.index_pages import EntryCache, write_index_pages
 from briefing.archive.model import ArchiveEntry
 from briefing.archive.retention import PrunedBrief
 from briefing.brief import Brief
-from briefing.errors import TemplateError
 from briefing.fsutil import write_atomic
+from briefing.render.environment import template_source
 from briefing.render.page import FILE_LINKS, PAGE_FILE, render_page_html
 
 #: Folder (under out/) of the site's own assets; "_" keeps it apart from profile folders.
@@ -64,7 +64,7 @@ def write_site(
     the newest, by key); a file that comes out as it was is left alone. Returns
     how many index lines were rendered (the others were kept in ``cache``)."""
     for name in ASSETS:
-        write_if_changed(out_root / ASSETS_DIR / name, _bundled_source(env, f"archive/{name}"))
+        write_if_changed(out_root / ASSETS_DIR / name, template_source(env, f"archive/{name}"))
     feed = atom_feed(briefs, summaries, title=settings.title, base_url=settings.base_url,
                      now=settings.now, installation=settings.installation)
     write_if_changed(out_root / "feed.xml", feed)
@@ -78,13 +78,3 @@ def write_brief_page(env: jinja2.Environment, entry: ArchiveEntry, brief: Brief)
     """``<out>/<profile>/<slug>/index.html``: the whole brief as a web page."""
     files = [(label, name) for label, name in FILE_LINKS if entry.has_file(name)]
     write_atomic(entry.folder / PAGE_FILE, render_page_html(brief, env, files))
-
-
-def _bundled_source(env: jinja2.Environment, name: str) -> str:
-    # Through the loader, so a user's templates folder can replace the CSS or script too.
-    assert env.loader is not None
-    try:
-        source, _, _ = env.loader.get_source(env, name)
-    except jinja2.TemplateNotFound as error:
-        raise TemplateError(f"template {name} not found") from error
-    return source

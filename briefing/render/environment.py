@@ -151,3 +151,14 @@ def generated_line(moment: datetime) -> str:
 def short_date(moment: datetime) -> str:
     """``"3 Mar 2025"``."""
     return f"{moment.day} {moment:%b %Y}"
+
+
+def template_source(env: jinja2.Environment, name: str) -> str:
+    """The text of template ``name`` as the environment's loader finds it (a user's
+    templates folder may replace a bundled template, its CSS or its script)."""
+    assert env.loader is not None
+    try:
+        source, _, _ = env.loader.get_source(env, name)
+    except jinja2.TemplateNotFound as error:
+        raise TemplateError(f"template {name} not found") from error
+    return source
