@@ -66,6 +66,10 @@ DERIVED = ("index", "site")
 #: the same mtime. Coarse file systems (whole seconds) get two seconds.
 SETTLED_NS = 2_000_000_000
 FINE_TICK_NS = 50_000_000
+#: Beside an SQLite store, from earlier versions: the brief.json files they checked
+#: against the schema, per output folder, as key -> [mtime_ns, size]. Read when a
+#: catalog is made for the first time, so an upgrade does not check them all again.
+LEGACY_CHECKED = "archive-checked.json"
 
 
 def catalog_location(out_root: Path, store: Path | str) -> Path:
@@ -99,6 +103,9 @@ class Catalog:
     _sorted: list[ArchiveEntry] | None = field(default=None, repr=False)
     _derived: dict[str, Any] | None = field(default=None, repr=False)
     _derived_text: str = field(default="{}", repr=False)
+    #: brief.json files checked before this catalog existed (``LEGACY_CHECKED``): key ->
+    #: their mtime and size as a signature has them.
+    checked: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def derived(self) -> dict[str, Any]:
@@ -185,7 +192,7 @@ def load_catalog(out_root: Path, location: Path) -> Catalog:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return catalog
+        return _first_catalog(catalog)
     except (OSError, UnicodeDecodeError) as error:
         logger.info("archive: reading every brief again: %s is unreadable (%s)", path, error)
         return catalog
@@ -211,6 +218,21 @@ def load_catalog(out_root: Path, location: Path) -> Catalog:
     catalog._derived_text = derived
     # Saved newest first.
     catalog._sorted = list(catalog.records.values())
+    return catalog
+
+
+def _first_catalog(catalog: Catalog) -> Catalog:
+    """``catalog``, made for the first time: with what earlier versions recorded as
+    checked, beside an SQLite store (``LEGACY_CHECKED``)."""
+    if catalog.location.parent == catalog.out_root / CATALOG_FILE.parent:
+        return catalog  # a PostgreSQL store's: no such record
+    try:
+        data = json.loads((catalog.location.parent / LEGACY_CHECKED).read_text("utf-8"))
+        mine = data.get(str(catalog.out_root.resolve()), {})
+        catalog.checked = {str(key): f"{int(value[0])}-{int(value[1])}"
+                           for key, value in mine.items()}
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError, IndexError):
+        catalog.checked = {}
     return catalog
 
 
@@ -422,8 +444,16 @@ def _read_entry(
 
     if SLUG_PATTERN.fullmatch(folder.name) is None:
         return None  # a folder of the user's own, not a brief's
+    path = folder / "brief.json"
     try:
-        brief = read_brief_json(folder / "brief.json")
+        brief = None
+        if catalog.checked.get(key) == _data_part(signature):
+            try:  # checked by an earlier version, unchanged since
+                brief = read_brief_json(path, validate=False)
+            except Exception:  # changed after all: the check below says how
+                logger.debug("archive: %s changed since it was checked", path)
+        if brief is None:
+            brief = read_brief_json(path)
     except BriefFormatError as error:
         logger.warning("archive: skipping %s", error)
         catalog.refused[key] = (signature, str(error))
