@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from briefing.archive.model import FIELDS, PAGE_FILE, ArchiveEntry, Record
+from briefing.archive.model import FIELDS, PAGE_FILE, ArchiveEntry
 from briefing.config import is_store_url
 
 if TYPE_CHECKING:
@@ -204,10 +204,9 @@ def load_catalog(out_root: Path, location: Path) -> Catalog:
             return catalog  # another version's, or another output folder's
         if header["briefs"] != _digest(records):
             raise ValueError("its records are not the ones written")
-        for stored in json.loads(records):
-            record: Record = (*stored[:9], tuple(stored[9]))
-            catalog.records[record[0]] = ArchiveEntry(out_root, record)
-            catalog.signatures[record[0]] = stored[10]
+        for stored in json.loads(records):  # the entry's fields, then its signature
+            catalog.records[stored[0]] = ArchiveEntry(out_root, stored)
+            catalog.signatures[stored[0]] = stored[10]
         catalog.refused = {str(key): (str(value[0]), str(value[1]))
                            for key, value in header["refused"].items()}
         catalog.folders = {str(name): int(mtime) for name, mtime in header["folders"].items()}
@@ -240,7 +239,7 @@ def save_catalog(catalog: Catalog) -> None:
     """Write ``catalog`` (atomically) into its output folder."""
     from briefing.fsutil import write_atomic
 
-    records = _json([[*entry.record, catalog.signatures[entry.key]]
+    records = _json([[*entry.record[:len(FIELDS)], catalog.signatures[entry.key]]
                      for entry in catalog.entries()])
     header = {
         "version": CATALOG_VERSION,
