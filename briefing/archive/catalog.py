@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from briefing.archive.model import FIELDS, PAGE_FILE, ArchiveEntry, Record
+from briefing.archive.model import FIELDS, PAGE_FILE, ArchiveEntry
 from briefing.config import is_store_url
 
 if TYPE_CHECKING:
@@ -66,6 +66,10 @@ DERIVED = ("index", "site")
 #: the same mtime. Coarse file systems (whole seconds) get two seconds.
 SETTLED_NS = 2_000_000_000
 FINE_TICK_NS = 50_000_000
+#: Beside an SQLite store, from earlier versions: the brief.json files they checked
+#: against the schema, per output folder, as key -> [mtime_ns, size]. Read when a
+#: catalog is made for the first time, so an upgrade does not check them all again.
+LEGACY_CHECKED = "archive-checked.json"
 
 
 def catalog_location(out_root: Path, store: Path | str) -> Path:
@@ -99,6 +103,9 @@ class Catalog:
     _sorted: list[ArchiveEntry] | None = field(default=None, repr=False)
     _derived: dict[str, Any] | None = field(default=None, repr=False)
     _derived_text: str = field(default="{}", repr=False)
+    #: brief.json files checked before this catalog existed (``LEGACY_CHECKED``): key ->
+    #: their mtime and size as a signature has them.
+    checked: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def derived(self) -> dict[str, Any]:
@@ -185,7 +192,7 @@ def load_catalog(out_root: Path, location: Path) -> Catalog:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return catalog
+        return _first_catalog(catalog)
     except (OSError, UnicodeDecodeError) as error:
         logger.info("archive: reading every brief again: %s is unreadable (%s)", path, error)
         return catalog
@@ -197,10 +204,9 @@ def load_catalog(out_root: Path, location: Path) -> Catalog:
             return catalog  # another version's, or another output folder's
         if header["briefs"] != _digest(records):
             raise ValueError("its records are not the ones written")
-        for stored in json.loads(records):
-            record: Record = (*stored[:9], tuple(stored[9]))
-            catalog.records[record[0]] = ArchiveEntry(out_root, record)
-            catalog.signatures[record[0]] = stored[10]
+        for stored in json.loads(records):  # the entry's fields, then its signature
+            catalog.records[stored[0]] = ArchiveEntry(out_root, stored)
+            catalog.signatures[stored[0]] = stored[10]
         catalog.refused = {str(key): (str(value[0]), str(value[1]))
                            for key, value in header["refused"].items()}
         catalog.folders = {str(name): int(mtime) for name, mtime in header["folders"].items()}
@@ -214,11 +220,26 @@ def load_catalog(out_root: Path, location: Path) -> Catalog:
     return catalog
 
 
+def _first_catalog(catalog: Catalog) -> Catalog:
+    """``catalog``, made for the first time: with what earlier versions recorded as
+    checked, beside an SQLite store (``LEGACY_CHECKED``)."""
+    if catalog.location.parent == catalog.out_root / CATALOG_FILE.parent:
+        return catalog  # a PostgreSQL store's: no such record
+    try:
+        data = json.loads((catalog.location.parent / LEGACY_CHECKED).read_text("utf-8"))
+        mine = data.get(str(catalog.out_root.resolve()), {})
+        catalog.checked = {str(key): f"{int(value[0])}-{int(value[1])}"
+                           for key, value in mine.items()}
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError, IndexError):
+        catalog.checked = {}
+    return catalog
+
+
 def save_catalog(catalog: Catalog) -> None:
     """Write ``catalog`` (atomically) into its output folder."""
     from briefing.fsutil import write_atomic
 
-    records = _json([[*entry.record, catalog.signatures[entry.key]]
+    records = _json([[*entry.record[:len(FIELDS)], catalog.signatures[entry.key]]
                      for entry in catalog.entries()])
     header = {
         "version": CATALOG_VERSION,
@@ -422,8 +443,16 @@ def _read_entry(
 
     if SLUG_PATTERN.fullmatch(folder.name) is None:
         return None  # a folder of the user's own, not a brief's
+    path = folder / "brief.json"
     try:
-        brief = read_brief_json(folder / "brief.json")
+        brief = None
+        if catalog.checked.get(key) == _data_part(signature):
+            try:  # checked by an earlier version, unchanged since
+                brief = read_brief_json(path, validate=False)
+            except Exception:  # changed after all: the check below says how
+                logger.debug("archive: %s changed since it was checked", path)
+        if brief is None:
+            brief = read_brief_json(path)
     except BriefFormatError as error:
         logger.warning("archive: skipping %s", error)
         catalog.refused[key] = (signature, str(error))

@@ -17,10 +17,11 @@ This module stays light (no codec, no store): ``briefing archive list`` imports 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from briefing.errors import BriefingError
@@ -39,7 +40,9 @@ class ArchiveError(BriefingError):
 #: What an entry holds, in this order: how the catalog stores it (a record each).
 FIELDS = ("key", "day", "sequence", "profile", "title", "generated_at", "zone", "stories",
           "id", "files")
-Record = tuple[str, str, int, str, str, str, str, int, "int | None", tuple[str, ...]]
+#: An entry's record: its ``FIELDS`` in order (a list, as JSON gives it back: made
+#: for thousands of entries at once, it is used as it comes, never changed).
+Record = Sequence[Any]
 
 
 class ArchiveEntry:
@@ -145,14 +148,14 @@ class ArchiveEntry:
 
     def with_files(self, files: frozenset[str]) -> ArchiveEntry:
         """This entry, its folder holding ``files``."""
-        return ArchiveEntry(self.root, (*self.record[:9], tuple(sorted(files))))
+        return ArchiveEntry(self.root, [*self.record[:9], sorted(files)])
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ArchiveEntry) and (self.root, self.record) == (
-            other.root, other.record)
+        return isinstance(other, ArchiveEntry) and self.root == other.root \
+            and list(self.record[:10]) == list(other.record[:10])
 
     def __hash__(self) -> int:
-        return hash((self.root, self.record))
+        return hash((self.root, self.key, self.record[5]))
 
     def __repr__(self) -> str:
         return f"ArchiveEntry({self.key!r}, {self.title!r}, {self.record[5]!r})"
@@ -172,11 +175,11 @@ def entry_for(folder: Path, brief: Brief, files: frozenset[str]) -> ArchiveEntry
     if match is None:
         raise ValueError(f"{folder}: not a brief's folder name")
     moment = named_zone(brief.generated_at)
-    record: Record = (
+    record: Record = [
         f"{folder.parent.name}/{folder.name}", match.group(1), int(match.group(2) or 1),
         brief.profile, brief.title, moment.isoformat(), moment.tzname() or "",
-        len(brief.stories), brief.id, tuple(sorted(files)),
-    )
+        len(brief.stories), brief.id, sorted(files),
+    ]
     return ArchiveEntry(folder.parent.parent, record)
 
 

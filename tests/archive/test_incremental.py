@@ -300,3 +300,28 @@ def test_a_search_part_written_by_someone_else_carries_no_link_into_the_next(
     pages = {b["key"]: b["page"] for b in static_search_briefs(out_root)}
     assert pages["default/2026-11-20"] == "default/2026-11-20/index.html"
     assert "javascript:" not in part.read_text(encoding="utf-8")
+
+
+def test_an_upgrade_does_not_check_again_what_an_earlier_version_checked(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+
+    known = write_brief("2026-11-20", [PORT_STORY])
+    write_brief("2026-11-21", [RATES_STORY])
+    stat = (known / "brief.json").stat()
+    legacy = catalog_location(out_root, archive_config.paths.store).parent / "archive-checked.json"
+    legacy.parent.mkdir(parents=True, exist_ok=True)
+    legacy.write_text(json.dumps({str(out_root.resolve()): {
+        "default/2026-11-20": [stat.st_mtime_ns, stat.st_size],
+        "default/2026-11-21": [1, 2],  # changed since: checked again
+    }}), encoding="utf-8")
+
+    checks: list[str] = []
+    real = codec.validate_brief_dict
+    monkeypatch.setattr(codec, "validate_brief_dict", lambda data, *, where="brief.json": (
+        checks.append(Path(where).parent.name), real(data, where=where))[1])
+    listed = list_briefs(archive_config)
+
+    assert [e.key for e in listed] == ["default/2026-11-21", "default/2026-11-20"]
+    assert checks == ["2026-11-21"]
