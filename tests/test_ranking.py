@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from briefing.assemble import assemble_brief
-from briefing.brief import brief_to_dict, validate_brief_dict
+from briefing.brief import Brief, brief_to_dict, validate_brief_dict
 from briefing.config import ProfileConfig
 from briefing.ranking import (
     OUTLET_WEIGHT,
@@ -86,14 +86,7 @@ def test_also_noted_is_capped_and_the_rest_counted_in_every_output(tmp_path) -> 
     from briefing.brief import brief_from_dict
     from briefing.render import render_brief
 
-    stories = [story(n, article(n, f"Outlet {n}", f"Story number {n}", n)) for n in range(1, 41)]
-    briefed, also = split_at_cap(rank_stories(stories, ProfileConfig(name="p"), NOW), 2)
-    summaries = [StorySummary(s.id, s.headline, (Bullet("A fact.", (s.articles[0].id,)),))
-                 for s in briefed]
-    brief = assemble_brief(
-        briefed, summaries, title="T", profile="p", generated_at=NOW, language="en",
-        author="a", engine="extractive", also_noted=also, also_noted_limit=5,
-    )
+    brief = _capped_brief(stories=40, briefed=2, also_noted_limit=5)
     assert len(brief.also_noted) == 5 and brief.also_noted_more == 33
     data = brief_to_dict(brief)
     validate_brief_dict(data)
@@ -109,15 +102,21 @@ def test_also_noted_is_capped_and_the_rest_counted_in_every_output(tmp_path) -> 
 
 
 def test_no_also_noted_list_still_counts_the_stories_left_out() -> None:
-    stories = [story(n, article(n, f"Outlet {n}", f"Story number {n}", n)) for n in range(1, 4)]
-    briefed, also = split_at_cap(rank_stories(stories, ProfileConfig(name="p"), NOW), 1)
-    summaries = [StorySummary(s.id, s.headline, (Bullet("A fact.", (s.articles[0].id,)),))
-                 for s in briefed]
-    brief = assemble_brief(
-        briefed, summaries, title="T", profile="p", generated_at=NOW, language="en",
-        author="a", engine="extractive", also_noted=also, also_noted_limit=0,
-    )
+    brief = _capped_brief(stories=3, briefed=1, also_noted_limit=0)
     from briefing.render.context import template_context
 
     text = make_environment().get_template("brief.txt.j2").render(template_context(brief))
     assert "ALSO NOTED" in text and "2 stories not listed here" in text
+
+
+def _capped_brief(*, stories: int, briefed: int, also_noted_limit: int) -> Brief:
+    """A brief of ``briefed`` stories out of ``stories`` ranked, the rest "Also noted"."""
+    ranked = rank_stories([story(n, article(n, f"Outlet {n}", f"Story number {n}", n))
+                           for n in range(1, stories + 1)], ProfileConfig(name="p"), NOW)
+    kept, also = split_at_cap(ranked, briefed)
+    summaries = [StorySummary(s.id, s.headline, (Bullet("A fact.", (s.articles[0].id,)),))
+                 for s in kept]
+    return assemble_brief(
+        kept, summaries, title="T", profile="p", generated_at=NOW, language="en",
+        author="a", engine="extractive", also_noted=also, also_noted_limit=also_noted_limit,
+    )
