@@ -139,9 +139,7 @@ def test_listing_never_decodes_a_brief_the_catalog_knows(
     archive_config: Config, out_root: Path, write_brief: WriteBrief,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for day, profile, title, stories in BUILDS[:3]:
-        write_brief(day, stories, profile=profile, title=title)
-    update_archive(archive_config, now=NOW)
+    _archive_first_builds(archive_config, write_brief)
     expected = [(e.key, e.title, e.story_count) for e in list_briefs(archive_config)]
 
     def refuse(*args: object, **kwargs: object) -> None:
@@ -160,9 +158,7 @@ def test_listing_never_decodes_a_brief_the_catalog_knows(
 def test_the_catalog_mends_itself_when_briefs_change_behind_its_back(
     archive_config: Config, out_root: Path, write_brief: WriteBrief,
 ) -> None:
-    for day, profile, title, stories in BUILDS[:3]:
-        write_brief(day, stories, profile=profile, title=title)
-    update_archive(archive_config, now=NOW)
+    _archive_first_builds(archive_config, write_brief)
     catalog = catalog_location(out_root, archive_config.paths.store)
     assert catalog.is_file() and out_root not in catalog.parents  # not published
 
@@ -256,9 +252,7 @@ def test_a_refused_brief_is_reported_each_time_but_read_once(
 def test_kept_index_lines_follow_the_template_that_made_them(
     archive_config: Config, out_root: Path, write_brief: WriteBrief, tmp_path: Path,
 ) -> None:
-    for day, profile, title, stories in BUILDS[:3]:
-        write_brief(day, stories, profile=profile, title=title)
-    update_archive(archive_config, now=NOW)
+    _archive_first_builds(archive_config, write_brief)
     assert 'class="brief" data-key="default/2026-11-20"' in (
         out_root / "index.html").read_text(encoding="utf-8")
 
@@ -281,9 +275,7 @@ def test_kept_index_lines_follow_the_template_that_made_them(
 def test_a_search_part_written_by_someone_else_carries_no_link_into_the_next(
     archive_config: Config, out_root: Path, write_brief: WriteBrief,
 ) -> None:
-    for day, profile, title, stories in BUILDS[:3]:
-        write_brief(day, stories, profile=profile, title=title)
-    update_archive(archive_config, now=NOW)
+    _archive_first_builds(archive_config, write_brief)
     part = out_root / "_archive" / "search" / "2026-11.js"
     stat = part.stat()
     honest, forged = "default/2026-11-20/index.html", "javascript:alert(1)//"
@@ -325,3 +317,10 @@ def test_an_upgrade_does_not_check_again_what_an_earlier_version_checked(
 
     assert [e.key for e in listed] == ["default/2026-11-21", "default/2026-11-20"]
     assert checks == ["2026-11-21"]
+
+
+def _archive_first_builds(config: Config, write_brief: WriteBrief, count: int = 3) -> None:
+    """Publish the first ``count`` of BUILDS and update the archive once."""
+    for day, profile, title, stories in BUILDS[:count]:
+        write_brief(day, stories, profile=profile, title=title)
+    update_archive(config, now=NOW)
