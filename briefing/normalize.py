@@ -29,12 +29,15 @@ import dataclasses
 import html
 import re
 import unicodedata
+from functools import cache
 from html.entities import html5 as html5_references
 from html.parser import HTMLParser
-
-import ftfy
+from typing import TYPE_CHECKING
 
 from briefing.types import RawDocument
+
+if TYPE_CHECKING:
+    import ftfy
 
 #: Elements whose content is never text a reader sees.
 SKIPPED_ELEMENTS = frozenset(
@@ -113,26 +116,38 @@ _SPACES = re.compile(r"[^\S\n]+")
 _SENTENCE_END = re.compile(
     r"(?<=[a-zà-ÿа-яё]{2})[.!?][\"”’)]?(?=[A-ZÀ-ÞА-ЯЁ][a-zà-ÿа-яё])"
 )
-#: ftfy's repairs of mis-decoded text, minus what changes correct typography
-#: (curly quotes, ligatures, full-width forms stay as the publisher wrote them)
-#: and minus HTML unescaping, which is done here exactly as described above.
-_FTFY = ftfy.TextFixerConfig(
-    unescape_html=False,
-    fix_latin_ligatures=False,
-    fix_character_width=False,
-    uncurl_quotes=False,
-    # Only whole-text repairs: guessing which part of a text is mojibake reads real
-    # text as mojibake ("testing Â entity" lost its "Â", "Ã " became "à").
-    restore_byte_a0=False,
-    decode_inconsistent_utf8=False,
-    # ftfy 6.3 applies its default encoding repairs, not these, unless asked to explain.
-    explain=True,
-)
 #: Stands in for "&" while markup is parsed (a noncharacter: never in real text).
 _AMPERSAND = "\ufdd0"
 _MAX_ROUNDS = 4  # levels of escaping undone; publishers rarely manage more than three
 _DETECTOR_CHARS = 400  # what ftfy's detector reads of a text (see _repair)
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@cache
+def _ftfy_config() -> ftfy.TextFixerConfig:
+    """ftfy's repairs of mis-decoded text, minus what changes correct typography
+    (curly quotes, ligatures, full-width forms stay as the publisher wrote them)
+    and minus HTML unescaping, which is done here exactly as described above."""
+    import ftfy  # with the first text that needs it: a tenth of a second to import
+
+    return ftfy.TextFixerConfig(
+        unescape_html=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        uncurl_quotes=False,
+        # Only whole-text repairs: guessing which part of a text is mojibake reads real
+        # text as mojibake ("testing Â entity" lost its "Â", "Ã " became "à").
+        restore_byte_a0=False,
+        decode_inconsistent_utf8=False,
+        # ftfy 6.3 applies its default encoding repairs, not these, unless asked to explain.
+        explain=True,
+    )
+
+
+def _fix_text(text: str) -> str:
+    import ftfy
+
+    return str(ftfy.fix_text(text, _ftfy_config()))
 
 
 def normalize_text(
@@ -162,7 +177,7 @@ def normalize_text(
     if not text.isascii():
         text = _repair(text)
     elif "\x1b" in text:  # a terminal colour code is no text either
-        text = ftfy.fix_text(text, _FTFY)
+        text = _fix_text(text)
     return _tidy(text, paragraphs=paragraphs)
 
 
@@ -233,8 +248,12 @@ def _repair(text: str) -> str:
     first = _NON_ASCII.search(text)
     start = max(0, first.start() - 8) if first else 0
     sample = text[start : start + _DETECTOR_CHARS]
-    if _FTFY_WORK.search(text) or ftfy.badness.is_bad(sample):
-        return str(ftfy.fix_text(text, _FTFY))
+    if _FTFY_WORK.search(text):
+        return _fix_text(text)
+    import ftfy.badness  # only for text that is not ASCII (see _ftfy_config)
+
+    if ftfy.badness.is_bad(sample):
+        return _fix_text(text)
     return unicodedata.normalize("NFC", text)
 
 

@@ -25,7 +25,7 @@ built, asked before sending, and told the outcome.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -35,6 +35,7 @@ from briefing.errors import one_line
 
 if TYPE_CHECKING:
     from briefing.archive import ArchiveReport
+    from briefing.brief import Brief
     from briefing.deliver import SendReport
     from briefing.pipeline import BuildResult
     from briefing.storage import Storage
@@ -155,7 +156,8 @@ class Publisher:
             with self._store() as store:
                 digest.built(store, built.brief_id)
         warnings: list[str] = []
-        archive = self.archive(built.folder.parent.parent, warnings)
+        archive = self.archive(built.folder.parent.parent, warnings,
+                               written={built.folder: built.brief})
         delivery = None
         if send:
             gate = digest
@@ -167,14 +169,22 @@ class Publisher:
         return PublishResult(build=built, archive=archive, delivery=delivery,
                              warnings=tuple(warnings))
 
-    def archive(self, out_root: Path, warnings: list[str] | None = None) -> ArchiveReport | None:
-        """Bring the archive under ``out_root`` up to date; a failure is only a warning."""
+    def archive(
+        self,
+        out_root: Path,
+        warnings: list[str] | None = None,
+        *,
+        written: Mapping[Path, Brief] | None = None,
+    ) -> ArchiveReport | None:
+        """Bring the archive under ``out_root`` up to date; a failure is only a warning.
+
+        ``written``: briefs just published, by folder, handed over as they are."""
         try:
             if self._update_archive is not None:
-                return self._update_archive(self.config, out_root)
+                return self._update_archive(self.config, out_root, written=written)
             from briefing.archive import update_archive
 
-            return update_archive(self.config, out_root)
+            return update_archive(self.config, out_root, written=written)
         except Exception as error:  # the brief is published: the archive is derived from it
             message = f"archive not updated: {one_line(error)} (briefing archive rebuild " \
                       "repairs it)"

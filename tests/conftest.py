@@ -31,10 +31,13 @@ def seeds_dir() -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run every test in its own folder, with no user config or LLM endpoint leaking in."""
+    """Run every test in its own folder, with no user config or LLM endpoint leaking in,
+    its own cache folder, and every brief.json it writes checked against the schema."""
     monkeypatch.chdir(tmp_path)
     for name in ("BRIEFING_CONFIG", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BRIEFING_CACHE_DIR", str(tmp_path / ".cache"))
+    monkeypatch.setenv("BRIEFING_CHECK_WRITES", "1")
 
 
 @pytest.fixture(autouse=True)

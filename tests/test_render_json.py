@@ -12,7 +12,13 @@ import pytest
 from jsonschema import Draft202012Validator
 from render_samples import JAVASCRIPT_URL, make_brief
 
-from briefing.brief import brief_to_dict, validate_brief_dict, write_brief_json
+from briefing.brief import (
+    CHECK_WRITES_ENV,
+    brief_to_dict,
+    check_written_brief,
+    validate_brief_dict,
+    write_brief_json,
+)
 from briefing.errors import RenderError
 from briefing.render.validate import check_brief
 from briefing.resources import SCHEMA_PATH
@@ -98,6 +104,17 @@ def test_schema_rejects_unknown_fields_and_empty_citations() -> None:
     data["stories"][0]["bullets"][0]["sources"] = []
     with pytest.raises(RenderError, match="stories/0/bullets/0/sources"):
         validate_brief_dict(data)
+
+
+def test_written_briefs_are_checked_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = {**brief_to_dict(SAMPLES["single"]), "extra": 1}
+    monkeypatch.setenv(CHECK_WRITES_ENV, "1")  # as the whole suite runs (conftest)
+    with pytest.raises(RenderError, match="Additional properties"):
+        check_written_brief(broken)
+    # Users' builds trust the typed codec this suite checks, without importing jsonschema.
+    for off in ("", "0"):
+        monkeypatch.setenv(CHECK_WRITES_ENV, off)
+        check_written_brief(broken)
 
 
 def test_schema_requires_an_offset_on_generated_at() -> None:

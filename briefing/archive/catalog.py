@@ -39,7 +39,7 @@ import logging
 import os
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -267,7 +267,11 @@ def _digest(text: str) -> str:
 
 
 def reconcile(
-    catalog: Catalog, *, recheck: bool = False, check_files: bool = False
+    catalog: Catalog,
+    *,
+    recheck: bool = False,
+    check_files: bool = False,
+    written: Mapping[Path, Brief] | None = None,
 ) -> Reconciled:
     """Bring ``catalog`` in line with the brief folders under its output folder.
 
@@ -277,8 +281,10 @@ def reconcile(
     ``check_files``: also ``stat`` each known brief.json, so one edited in place (or
     whose folder was made again) is read again -- an update does; a listing goes by
     the folders. ``recheck``: read every brief again, as ``archive rebuild`` does.
+    ``written``: briefs this process has just published, by folder, taken as they
+    are instead of read back from the brief.json written from them.
     """
-    look = _Look(catalog, recheck)
+    look = _Look(catalog, recheck, written or {})
     known: dict[str, list[str]] = {}
     for key in catalog.records:
         known.setdefault(key.partition("/")[0], []).append(key)
@@ -317,9 +323,10 @@ def _settled(mtime: int, now: int) -> bool:
 class _Look:
     """One pass of ``reconcile``: the briefs looked at, read, changed and refused."""
 
-    def __init__(self, catalog: Catalog, recheck: bool) -> None:
+    def __init__(self, catalog: Catalog, recheck: bool, written: Mapping[Path, Brief]) -> None:
         self.catalog = catalog
         self.recheck = recheck
+        self.written = written
         self.read: dict[str, Brief] = {}
         self.changed: set[str] = set()
         self.seen: set[str] = set()
@@ -344,7 +351,7 @@ class _Look:
             # Only the folder changed (a file added or removed beside brief.json).
             entry = entry.with_files(folder_files(folder))
         else:
-            loaded = _read_entry(catalog, key, folder, signature)
+            loaded = _read_entry(catalog, key, folder, signature, self.written.get(folder))
             if loaded is None:
                 return
             entry, self.read[key] = loaded
@@ -436,13 +443,15 @@ def _data_signature(folder: str) -> str | None:
 
 
 def _read_entry(
-    catalog: Catalog, key: str, folder: Path, signature: str
+    catalog: Catalog, key: str, folder: Path, signature: str, written: Brief | None
 ) -> tuple[ArchiveEntry, Brief] | None:
     from briefing.archive.model import entry_for
     from briefing.brief import SLUG_PATTERN, BriefFormatError, read_brief_json
 
     if SLUG_PATTERN.fullmatch(folder.name) is None:
         return None  # a folder of the user's own, not a brief's
+    if written is not None:  # its brief.json was written from it, moments ago
+        return entry_for(folder, written, folder_files(folder)), written
     path = folder / "brief.json"
     try:
         brief = None

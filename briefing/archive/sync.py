@@ -70,17 +70,24 @@ class ArchiveReport:
 
 
 def update_archive(
-    config: Config, out_root: Path | None = None, *, now: datetime | None = None
+    config: Config,
+    out_root: Path | None = None,
+    *,
+    now: datetime | None = None,
+    written: Mapping[Path, Brief] | None = None,
 ) -> ArchiveReport:
-    """Bring the archive up to date after a build: prune, index and render what changed."""
-    return _sync(config, out_root, now=now, everything=False)
+    """Bring the archive up to date after a build: prune, index and render what changed.
+
+    ``written``: the briefs just published by this process, by folder (read back
+    from their brief.json otherwise)."""
+    return _sync(config, out_root, now=now, everything=False, written=written)
 
 
 def rebuild_archive(
     config: Config, out_root: Path | None = None, *, now: datetime | None = None
 ) -> ArchiveReport:
     """Regenerate every page and both search indexes from the brief.json files."""
-    return _sync(config, out_root, now=now, everything=True)
+    return _sync(config, out_root, now=now, everything=True, written=None)
 
 
 def search(
@@ -116,7 +123,12 @@ class _Briefs:
 
 
 def _sync(
-    config: Config, out_root: Path | None, *, now: datetime | None, everything: bool
+    config: Config,
+    out_root: Path | None,
+    *,
+    now: datetime | None,
+    everything: bool,
+    written: Mapping[Path, Brief] | None,
 ) -> ArchiveReport:
     started = time.perf_counter()
     root = out_root or config.paths.out
@@ -130,7 +142,7 @@ def _sync(
         location = catalog_location(root, config.paths.store)
         catalog = Catalog(root, location) if everything else load_catalog(root, location)
         derived_before = dict(catalog.derived)
-        found = reconcile(catalog, recheck=everything, check_files=True)
+        found = reconcile(catalog, recheck=everything, check_files=True, written=written)
         briefs = _Briefs(found.read)
         pruned_now = prune(root, catalog.entries(), config.archive.keep_days, now.date())
         catalog.forget(p.key for p in pruned_now)

@@ -34,7 +34,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import ftfy.badness
 from charset_normalizer import from_bytes
 from charset_normalizer.md import mess_ratio
 
@@ -264,6 +263,8 @@ def looks_mis_decoded(text: str) -> bool:
     or letters no language strings together ("ëÁË ÐÅÒÅÖÉÔØ")."""
     if text.isascii():
         return False
+    import ftfy.badness  # a tenth of a second, only once some text is not ASCII
+
     if "\ufffd" in text or ftfy.badness.is_bad(text):
         return True
     non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))

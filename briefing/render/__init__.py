@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefing.brief import BRIEF_FILES, Brief, brief_to_dict, to_json_text, validate_brief_dict
+from briefing.brief import BRIEF_FILES, Brief, brief_to_dict, check_written_brief, to_json_text
 from briefing.errors import RenderError
 from briefing.fsutil import write_atomic
 from briefing.render.context import ReaderLinks, reader_links
@@ -83,7 +83,7 @@ def render_brief(
     check_brief(brief)
     env = make_environment(template_dirs)
     data = brief_to_dict(brief)
-    validate_brief_dict(data)
+    check_written_brief(data)
     outputs = RenderedBrief(
         json=folder / "brief.json",
         html=folder / "brief.html",

@@ -20,6 +20,7 @@ import jinja2
 
 from briefing.errors import TemplateError
 from briefing.netaddr import is_public_http_url
+from briefing.render.template_cache import template_bytecode_cache
 from briefing.resources import templates_dir
 
 #: Suffixes of templates rendered without HTML escaping (the text/plain email part).
@@ -45,6 +46,7 @@ def make_environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        bytecode_cache=template_bytecode_cache(),
     )
     env.filters.update(
         http_url=public_http_url,

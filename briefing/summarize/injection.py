@@ -29,6 +29,7 @@ sentence is withheld (``tests/test_injection.py`` measures it).
 from __future__ import annotations
 
 import re
+from functools import cache
 
 #: Who a hostile article speaks to. Only names that cannot be anyone else: "models must
 #: report" may be about cars, "assistants should say" about shop staff.
@@ -92,7 +93,15 @@ _PATTERNS = [
     r"\b(?:readers|users|the\s+audience)\s+(?:must|should|need\s+to)\s+be\s+(?:told|informed)\b",
     rf"\bmake\s+sure\s+(?:to|you|that\s+you|your\s+{_OUTPUT})\b[^.!?\n]{{0,30}}\b{_WRITE_VERB}\b",
 ]
-_DIRECTED = re.compile("|".join(f"(?:{pattern})" for pattern in _PATTERNS), re.IGNORECASE)
+
+
+@cache
+def _directed() -> re.Pattern[str]:
+    """The patterns as one expression, compiled when a text first passes ``_HINT`` (a
+    twentieth of a second: most builds of plain news never need it)."""
+    return re.compile("|".join(f"(?:{pattern})" for pattern in _PATTERNS), re.IGNORECASE)
+
+
 #: A cheap first pass: text without any of these words cannot match.
 _HINT = re.compile(
     r"(?i)\b(?:ignore|disregard|forget|override|prompt|instruction|you|your|inst|im_start"
@@ -105,7 +114,7 @@ _SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+[\"'”’)]*|\n|$)")
 def is_model_directed(sentence: str) -> bool:
     """Whether ``sentence`` addresses a model or its output (see the module's doc)."""
     text = " ".join(sentence.split())
-    return bool(text) and _HINT.search(text) is not None and _DIRECTED.search(text) is not None
+    return bool(text) and _HINT.search(text) is not None and _directed().search(text) is not None
 
 
 def strip_injections(text: str) -> tuple[str, tuple[str, ...]]:

@@ -135,6 +135,25 @@ def test_an_update_reads_only_the_new_brief_and_rewrites_only_its_month(
     assert read == []
 
 
+def test_a_brief_handed_over_by_its_build_is_not_read_back(
+    archive_config: Config, out_root: Path, write_brief: WriteBrief,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _archive_first_builds(archive_config, write_brief)
+    folder = write_brief("2026-11-25", [PORT_STORY], title="Just built")
+    brief = codec.read_brief_json(folder / "brief.json")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a brief.json was decoded")
+
+    monkeypatch.setattr(codec, "read_brief_json", refuse)
+    monkeypatch.setattr(codec, "brief_from_dict", refuse)
+    report = update_archive(archive_config, now=NOW, written={folder: brief})
+    assert report.briefs == 4 and report.briefs_indexed == 1
+    assert next(e.title for e in list_briefs(archive_config)) == "Just built"
+    assert any(hit.brief == "default/2026-11-25" for hit in search(archive_config, "port"))
+
+
 def test_listing_never_decodes_a_brief_the_catalog_knows(
     archive_config: Config, out_root: Path, write_brief: WriteBrief,
     monkeypatch: pytest.MonkeyPatch,
