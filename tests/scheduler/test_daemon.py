@@ -28,6 +28,7 @@ from .conftest import RECIPIENTS, FakeClock, digest_rows, scheduled_config, utc
 class Built:
     brief_id: int
     folder: Path
+    brief: None = None  # no brief.json written: the archive update has nothing to take
 
 
 class FakePipeline:
