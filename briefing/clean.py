@@ -205,10 +205,12 @@ def clean_documents(documents: Sequence[RawDocument]) -> list[RawDocument]:
     joined by single newlines. Documents left with no text are dropped, with a
     warning.
     """
-    repeated = _repeated_paragraphs(documents)
+    # Each text's blocks, read once for both the cross-document count and the cleaning.
+    blocks = [_blocks(document.text) for document in documents]
+    repeated = _repeated_paragraphs(documents, blocks)
     cleaned: list[RawDocument] = []
-    for document in documents:
-        result = clean_document(document, repeated.get(_outlet_key(document), set()))
+    for document, its_blocks in zip(documents, blocks, strict=True):
+        result = _clean(document, its_blocks, repeated.get(_outlet_key(document), set()))
         if result is None:
             logger.warning("%s: nothing left after cleaning, skipped", document.location)
             continue
@@ -220,12 +222,18 @@ def clean_document(
     document: RawDocument, furniture: set[str] | frozenset[str] = frozenset()
 ) -> RawDocument | None:
     """Clean one article; ``furniture``: normalized paragraphs that repeat at its outlet."""
-    blocks = _blocks(document.text)
+    return _clean(document, _blocks(document.text), furniture)
+
+
+def _clean(
+    document: RawDocument, blocks: list[list[str]], furniture: set[str] | frozenset[str]
+) -> RawDocument | None:
     blocks = _drop_leading_appeal(blocks)
     paragraphs = [p for block in blocks for p in block]
     paragraphs = _cut_trailing_appeal(paragraphs)
     paragraphs = [
-        p for p in paragraphs if _normalize(p) not in furniture and not _is_generic_furniture(p)
+        p for p in paragraphs
+        if not (furniture and _normalize(p) in furniture) and not _is_generic_furniture(p)
     ]
     paragraphs = [
         p for p in (_without_furniture_sentences(_without_hover_cards(p)) for p in paragraphs) if p
@@ -248,7 +256,9 @@ def _outlet_key(document: RawDocument) -> str:
     return (document.outlet or document.source).casefold()
 
 
-def _repeated_paragraphs(documents: Sequence[RawDocument]) -> dict[str, set[str]]:
+def _repeated_paragraphs(
+    documents: Sequence[RawDocument], blocks: Sequence[list[list[str]]]
+) -> dict[str, set[str]]:
     """Per outlet, the normalized paragraphs that appear in two or more of its articles.
 
     Copies of one article (the same file twice, a syndicated story) would make
@@ -256,8 +266,8 @@ def _repeated_paragraphs(documents: Sequence[RawDocument]) -> dict[str, set[str]
     into one before counting.
     """
     by_outlet: dict[str, list[set[str]]] = defaultdict(list)
-    for document in documents:
-        paragraphs = {_normalize(p) for block in _blocks(document.text) for p in block}
+    for document, its_blocks in zip(documents, blocks, strict=True):
+        paragraphs = {_normalize(p) for block in its_blocks for p in block}
         paragraphs.discard("")
         by_outlet[_outlet_key(document)].append(paragraphs)
     repeated: dict[str, set[str]] = {}
