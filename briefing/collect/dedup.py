@@ -187,18 +187,20 @@ class NearDuplicateIndex:
     def __init__(self, store: Storage, *, now: datetime | None = None) -> None:
         self._store = store
         self._now = now or datetime.now(UTC)
-        self._bands: list[dict[bytes, list[int]]] | None = None
+        self._bands: list[dict[bytes, int | tuple[int, ...]]] | None = None
         self._sketches: dict[int, np.ndarray] = {}
         self._roots: dict[int, int] = {}  # article id -> the first copy it belongs to
 
     def find(self, sketch: np.ndarray | MinHash) -> int | None:
         """The id of the first copy of the article sketched, or None if it is original."""
         values = _values(sketch)
-        candidates = {
-            key
-            for table, band in zip(self._index(), _bands(values), strict=True)
-            for key in table.get(band, ())
-        }
+        candidates: set[int] = set()
+        for table, band in zip(self._index(), _bands(values), strict=True):
+            keys = table.get(band)
+            if isinstance(keys, int):
+                candidates.add(keys)
+            elif keys is not None:
+                candidates.update(keys)
         matches = [
             key for key in candidates if similarity(self._sketches[key], values) >= THRESHOLD
         ]
@@ -212,11 +214,17 @@ class NearDuplicateIndex:
             return
         values = _values(sketch)
         for table, band in zip(tables, _bands(values), strict=True):
-            table.setdefault(band, []).append(article_id)
+            # One id as itself, more as a tuple: a list a band (25 an article, kept
+            # for the run) would be containers for the garbage collector to walk.
+            keys = table.get(band)
+            if keys is None:
+                table[band] = article_id
+            else:
+                table[band] = (keys, article_id) if isinstance(keys, int) else (*keys, article_id)
         self._sketches[article_id] = values
         self._roots[article_id] = duplicate_of or article_id
 
-    def _index(self) -> list[dict[bytes, list[int]]]:
+    def _index(self) -> list[dict[bytes, int | tuple[int, ...]]]:
         if self._bands is None:
             self._bands = [{} for _ in range(LSH_BANDS_ROWS[0])]
             since = self._now - timedelta(days=WINDOW_DAYS)
