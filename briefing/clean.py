@@ -359,6 +359,11 @@ def _normalize(paragraph: str) -> str:
 
 def _without_furniture_sentences(paragraph: str) -> str:
     """The paragraph without its sign-up, follow, read-more, copyright and credit sentences."""
+    # Every sentence is a piece of the paragraph with its spaces made single: one that
+    # holds no furniture word has no furniture sentence, and need not be split.
+    lowered = " ".join(paragraph.split()).lower()
+    if not any(key in lowered for key in _FURNITURE_KEYS):
+        return paragraph
     sentences = split_sentences(paragraph)
     kept = [s for s in sentences if not is_furniture_sentence(s)]
     if len(kept) == len(sentences):

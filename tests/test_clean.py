@@ -155,13 +155,13 @@ def test_furniture_rules_searched_by_their_words_answer_as_the_one_pattern() -> 
     if not pages:
         pytest.skip(f"the page corpus is not present at {CORPUS_DIR / 'pages'}")
     # Whole pages, furniture and all, as text: thousands of real sentences.
-    sentences = [
-        sentence
+    lines = [
+        line
         for path in pages
         for line in markup_to_text(gzip.decompress(path.read_bytes()).decode("utf-8", "replace"))
         .splitlines()
-        for sentence in split_sentences(line)
     ]
+    sentences = [sentence for line in lines for sentence in split_sentences(line)]
     # Every rule's kind of furniture, and letters a case-insensitive pattern reads as ASCII
     # ones (dotted and dotless I, long s, the Kelvin sign) where a rule's words would be.
     made = [
@@ -182,6 +182,13 @@ def test_furniture_rules_searched_by_their_words_answer_as_the_one_pattern() -> 
               for s in sentences + made]
     assert [s for s, ours, theirs in judged if ours != theirs] == []
     assert sum(theirs for _, _, theirs in judged) > 50
+    # A paragraph with no furniture word is not split into sentences at all: the same
+    # paragraphs come out as when every sentence is judged.
+    for paragraph in [*lines, *made, " ".join(made), "\n".join(made)]:
+        every = split_sentences(paragraph)
+        kept = [s for s in every if not _furniture_by_the_one_pattern(s)]
+        expected = paragraph if len(kept) == len(every) else " ".join(kept)
+        assert clean._without_furniture_sentences(paragraph) == expected, paragraph
 
 
 def test_case_fold_covers_every_letter_a_pattern_reads_as_ascii() -> None:
