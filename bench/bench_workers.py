@@ -116,7 +116,7 @@ def work(config_path: Path) -> int:
     """One worker: connect and register, say "ready", wait for "go", collect, report."""
     from datetime import timedelta
 
-    # The collector itself (httpx, feedparser, datasketch and its scipy): briefing.collect
+    # The collector itself (httpx, feedparser, trafilatura): briefing.collect
     # loads it lazily, on the first collection, and start-up is not what is timed.
     import briefing.collect.collector  # noqa: F401
     from briefing.config import load_config

@@ -95,32 +95,53 @@ _APPEAL_START = re.compile(
 
 # Sentences that are site furniture wherever they stand (matched case-insensitively
 # with search, so "Get the latest updates right in your inbox. Subscribe to
-# NJ.com's newsletters." loses both sentences inside a longer paragraph).
-_FURNITURE_SENTENCE = re.compile(
-    r"(?i)"
-    r"^(?:read more|read also|see also|related|more|watch|listen|also read|recommended)\b\s*:"
-    r"|^read more\b"
-    r"|^(?:get|sign up|subscribe|join|want|never miss|don't miss|stay (?:up to date|informed)"
-    r"|enter your email|click)\b.{0,120}\b(?:newsletters?|inbox|alerts?|updates)\b"
-    r"|\b(?:our|this) (?:\w+ )?newsletters?\b|\bsubscribing to our\b"
-    r"|\b(?:in|to) your inbox\b"
-    r"|^[\w’'&. -]{0,40}\bnewsletter[.!]?$"
-    r"|^(?:please )?follow (?:us|him|her|them|me|@)"
-    r"|^follow [A-Z][\w.&’' -]{0,40} on (?:twitter|facebook|instagram|linkedin|x\b)"
-    r"|\bfollow (?:us|him|her|them|me) on (?:twitter|facebook|instagram|linkedin|x\b)"
-    r"|\bon (?:twitter|x) @\w+"
-    r"|\b(?:email|reach|contact) (?:the )?(?:reporters?|author|writer|him|her|us)\b.{0,40}"
-    r"(?:@|\bat\b|\bon\b)"
-    r"|\b(?:email|e-mail) [A-Z][\w’' -]{0,40} at \S+@\S+"
-    r"|\bcontributed (?:to )?this report\b"
-    r"|©|^copyright\b|\bcopyright (?:©|\(c\)|\d{4})|\ball rights reserved\b"
-    r"|\b(?:photo|image|picture|graphic)s? (?:by|credit|courtesy)\b|\bvideo courtesy\b"
-    r"|^(?:photo|image|picture|credit|source)s?:\s"
-    r"|\b(?:getty images|ap photo|reuters/|afp via getty|shutterstock)\b"
-    r"|\bpic\.twitter\.com/|https?://\S+|\btwitter\.com/"
-    r"|\bthis copy is for your personal\b|\bnon-commercial use only\b"
-    r"|\bdownload (?:the|our) (?:free )?app\b"
+# NJ.com's newsletters." loses both sentences inside a longer paragraph). Each rule
+# is a few alternatives and words one of which any match of them holds (in lower
+# case): a sentence is searched only with the rules whose words it holds, since one
+# search with every rule tried at every position was most of the time of cleaning.
+_FURNITURE_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("read", "see also", "related", "more", "watch", "listen", "recommended"),
+     r"^(?:read more|read also|see also|related|more|watch|listen|also read|recommended)\b\s*:"
+     r"|^read more\b"),
+    (("newsletter", "inbox", "alert", "update"),
+     r"^(?:get|sign up|subscribe|join|want|never miss|don't miss|stay (?:up to date|informed)"
+     r"|enter your email|click)\b.{0,120}\b(?:newsletters?|inbox|alerts?|updates)\b"),
+    (("newsletter", "subscribing to our"),
+     r"\b(?:our|this) (?:\w+ )?newsletters?\b|\bsubscribing to our\b"),
+    (("your inbox",), r"\b(?:in|to) your inbox\b"),
+    (("newsletter",), r"^[\w’'&. -]{0,40}\bnewsletter[.!]?$"),
+    (("follow",),
+     r"^(?:please )?follow (?:us|him|her|them|me|@)"
+     r"|^follow [A-Z][\w.&’' -]{0,40} on (?:twitter|facebook|instagram|linkedin|x\b)"
+     r"|\bfollow (?:us|him|her|them|me) on (?:twitter|facebook|instagram|linkedin|x\b)"),
+    (("@",), r"\bon (?:twitter|x) @\w+"),
+    (("email", "reach", "contact"),
+     r"\b(?:email|reach|contact) (?:the )?(?:reporters?|author|writer|him|her|us)\b.{0,40}"
+     r"(?:@|\bat\b|\bon\b)"),
+    (("@",), r"\b(?:email|e-mail) [A-Z][\w’' -]{0,40} at \S+@\S+"),
+    (("contributed",), r"\bcontributed (?:to )?this report\b"),
+    (("©", "copyright", "all rights reserved"),
+     r"©|^copyright\b|\bcopyright (?:©|\(c\)|\d{4})|\ball rights reserved\b"),
+    (("photo", "image", "picture", "graphic", "video courtesy"),
+     r"\b(?:photo|image|picture|graphic)s? (?:by|credit|courtesy)\b|\bvideo courtesy\b"),
+    (("photo", "image", "picture", "credit", "source"),
+     r"^(?:photo|image|picture|credit|source)s?:\s"),
+    (("getty images", "ap photo", "reuters/", "afp via getty", "shutterstock"),
+     r"\b(?:getty images|ap photo|reuters/|afp via getty|shutterstock)\b"),
+    (("twitter.com/", "http"), r"\bpic\.twitter\.com/|https?://\S+|\btwitter\.com/"),
+    (("this copy is for your personal", "non-commercial use only"),
+     r"\bthis copy is for your personal\b|\bnon-commercial use only\b"),
+    (("download",), r"\bdownload (?:the|our) (?:free )?app\b"),
 )
+#: Every rule at once: what a furniture sentence is (the rules are only its parts).
+_FURNITURE_SENTENCE = re.compile("(?i)" + "|".join(rule for _, rule in _FURNITURE_RULES))
+_FURNITURE_SEARCHES = tuple(
+    (words, re.compile("(?i)" + rule)) for words, rule in _FURNITURE_RULES
+)
+#: The only characters a case-insensitive pattern reads as an ASCII letter that lower()
+#: does not turn into it (dotted and dotless I, long s): mapped before a rule's words
+#: are looked for, so no rule is skipped that would have matched.
+_CASE_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 # Every furniture pattern holds one of these: a cheap test before the costly one.
 _FURNITURE_KEYS = (
     "read",
@@ -184,10 +205,12 @@ def clean_documents(documents: Sequence[RawDocument]) -> list[RawDocument]:
     joined by single newlines. Documents left with no text are dropped, with a
     warning.
     """
-    repeated = _repeated_paragraphs(documents)
+    # Each text's blocks, read once for both the cross-document count and the cleaning.
+    blocks = [_blocks(document.text) for document in documents]
+    repeated = _repeated_paragraphs(documents, blocks)
     cleaned: list[RawDocument] = []
-    for document in documents:
-        result = clean_document(document, repeated.get(_outlet_key(document), set()))
+    for document, its_blocks in zip(documents, blocks, strict=True):
+        result = _clean(document, its_blocks, repeated.get(_outlet_key(document), set()))
         if result is None:
             logger.warning("%s: nothing left after cleaning, skipped", document.location)
             continue
@@ -199,12 +222,18 @@ def clean_document(
     document: RawDocument, furniture: set[str] | frozenset[str] = frozenset()
 ) -> RawDocument | None:
     """Clean one article; ``furniture``: normalized paragraphs that repeat at its outlet."""
-    blocks = _blocks(document.text)
+    return _clean(document, _blocks(document.text), furniture)
+
+
+def _clean(
+    document: RawDocument, blocks: list[list[str]], furniture: set[str] | frozenset[str]
+) -> RawDocument | None:
     blocks = _drop_leading_appeal(blocks)
     paragraphs = [p for block in blocks for p in block]
     paragraphs = _cut_trailing_appeal(paragraphs)
     paragraphs = [
-        p for p in paragraphs if _normalize(p) not in furniture and not _is_generic_furniture(p)
+        p for p in paragraphs
+        if not (furniture and _normalize(p) in furniture) and not _is_generic_furniture(p)
     ]
     paragraphs = [
         p for p in (_without_furniture_sentences(_without_hover_cards(p)) for p in paragraphs) if p
@@ -227,7 +256,9 @@ def _outlet_key(document: RawDocument) -> str:
     return (document.outlet or document.source).casefold()
 
 
-def _repeated_paragraphs(documents: Sequence[RawDocument]) -> dict[str, set[str]]:
+def _repeated_paragraphs(
+    documents: Sequence[RawDocument], blocks: Sequence[list[list[str]]]
+) -> dict[str, set[str]]:
     """Per outlet, the normalized paragraphs that appear in two or more of its articles.
 
     Copies of one article (the same file twice, a syndicated story) would make
@@ -235,8 +266,8 @@ def _repeated_paragraphs(documents: Sequence[RawDocument]) -> dict[str, set[str]
     into one before counting.
     """
     by_outlet: dict[str, list[set[str]]] = defaultdict(list)
-    for document in documents:
-        paragraphs = {_normalize(p) for block in _blocks(document.text) for p in block}
+    for document, its_blocks in zip(documents, blocks, strict=True):
+        paragraphs = {_normalize(p) for block in its_blocks for p in block}
         paragraphs.discard("")
         by_outlet[_outlet_key(document)].append(paragraphs)
     repeated: dict[str, set[str]] = {}
@@ -328,6 +359,11 @@ def _normalize(paragraph: str) -> str:
 
 def _without_furniture_sentences(paragraph: str) -> str:
     """The paragraph without its sign-up, follow, read-more, copyright and credit sentences."""
+    # Every sentence is a piece of the paragraph with its spaces made single: one that
+    # holds no furniture word has no furniture sentence, and need not be split.
+    lowered = " ".join(paragraph.split()).lower()
+    if not any(key in lowered for key in _FURNITURE_KEYS):
+        return paragraph
     sentences = split_sentences(paragraph)
     kept = [s for s in sentences if not is_furniture_sentence(s)]
     if len(kept) == len(sentences):
@@ -342,7 +378,13 @@ def is_furniture_sentence(sentence: str) -> bool:
     lowered = sentence.lower()
     if not any(key in lowered for key in _FURNITURE_KEYS):
         return False
-    return bool(_FURNITURE_SENTENCE.search(sentence.strip()))
+    folded = lowered if sentence.isascii() else sentence.translate(_CASE_FOLD).lower()
+    stripped = sentence.strip()
+    return any(
+        search.search(stripped)
+        for words, search in _FURNITURE_SEARCHES
+        if any(word in folded for word in words)
+    )
 
 
 def _without_hover_cards(paragraph: str) -> str:

@@ -112,9 +112,12 @@ _INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff]")
 #: lines have neither, and are left as they are).
 _ODD_SPACES = re.compile(r"[^\S\n ]|  ")
 _SPACES = re.compile(r"[^\S\n]+")
-#: A sentence end with no space after it: "budget.The", "closed!Police".
+#: A sentence end with no space after it: "budget.The", "closed!Police". The stop
+#: comes first and the two letters before it are looked behind for, which finds the
+#: same ends: a pattern that starts with a character class is searched for quickly,
+#: one that starts by looking behind is tried at every character.
 _SENTENCE_END = re.compile(
-    r"(?<=[a-zà-ÿа-яё]{2})[.!?][\"”’)]?(?=[A-ZÀ-ÞА-ЯЁ][a-zà-ÿа-яё])"
+    r"[.!?](?<=[a-zà-ÿа-яё]{2}[.!?])[\"”’)]?(?=[A-ZÀ-ÞА-ЯЁ][a-zà-ÿа-яё])"
 )
 #: Stands in for "&" while markup is parsed (a noncharacter: never in real text).
 _AMPERSAND = "\ufdd0"
@@ -264,6 +267,9 @@ def strip_controls(text: str) -> str:
     (FS, GS, RS, US, NEL) spaces; the rest are dropped. ``normalize_text`` does this
     to every text that enters; what a model writes gets the same treatment.
     """
+    controls = _ASCII_CONTROL if text.isascii() else _CONTROL
+    if not controls.search(text):  # the usual case: CR, VT, FF, FS..US and NEL are all in it
+        return text
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_CONTROLS)
     text = _SPACE_CONTROLS.sub(" ", text)
     return (_ASCII_CONTROL if text.isascii() else _CONTROL).sub("", text)
@@ -271,7 +277,8 @@ def strip_controls(text: str) -> str:
 
 def _tidy(text: str, *, paragraphs: bool = False) -> str:
     text = strip_controls(text).replace("\u2028", "\n").replace("\u2029", "\n")
-    text = _INVISIBLE.sub("", text)
+    if not text.isascii():  # the invisible characters are none of them ASCII
+        text = _INVISIBLE.sub("", text)
     text = _SENTENCE_END.sub(_part_sentences, text)
     lines = [(_SPACES.sub(" ", line) if _ODD_SPACES.search(line) else line).strip()
              for line in text.split("\n")]

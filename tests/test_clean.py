@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+import gzip
+import re
+import sys
 from pathlib import Path
 
+import pytest
+
+from briefing import clean
 from briefing.clean import clean_documents
 from briefing.ingest.files import read_paths
+from briefing.normalize import markup_to_text
+from briefing.text import split_sentences
 from briefing.types import RawDocument
+from tests.conftest import CORPUS_DIR
 
 SEED_BOILERPLATE = (
     "Dear readers",
@@ -130,3 +139,63 @@ def test_copy_folding_keeps_shared_furniture_apart_from_copies() -> None:
     folded = _fold_copies(sets)
     assert len(folded) == 300
     assert all(appeal in group for group in folded)
+
+
+def _furniture_by_the_one_pattern(sentence: str) -> bool:
+    """``is_furniture_sentence`` as it was written first: the key words, then every rule."""
+    if len(sentence) > clean._MAX_FURNITURE_SENTENCE_CHARS:
+        return False
+    if not any(key in sentence.lower() for key in clean._FURNITURE_KEYS):
+        return False
+    return bool(clean._FURNITURE_SENTENCE.search(sentence.strip()))
+
+
+def test_furniture_rules_searched_by_their_words_answer_as_the_one_pattern() -> None:
+    pages = sorted((CORPUS_DIR / "pages").glob("*.html.gz"))
+    if not pages:
+        pytest.skip(f"the page corpus is not present at {CORPUS_DIR / 'pages'}")
+    # Whole pages, furniture and all, as text: thousands of real sentences.
+    lines = [
+        line
+        for path in pages
+        for line in markup_to_text(gzip.decompress(path.read_bytes()).decode("utf-8", "replace"))
+        .splitlines()
+    ]
+    sentences = [sentence for line in lines for sentence in split_sentences(line)]
+    # Every rule's kind of furniture, and letters a case-insensitive pattern reads as ASCII
+    # ones (dotted and dotless I, long s, the Kelvin sign) where a rule's words would be.
+    made = [
+        "Read more: the council's reply", "READ MORE", "Get the latest updates in your inbox.",
+        "Sign up for our daily newsletter.", "The Morning newsletter.",
+        "Follow us on Twitter", "Follow Jane Doe on Instagram", "Find her on X @jdoe",
+        "Email the reporter at jd@example.com", "Email Jane Doe at jd@example.com",
+        "Jane Doe contributed to this report.", "© 2026 The Ledger", "Photo by Jane Doe",
+        "Photos: the harbour", "AP Photo/Jane Doe", "Watch: https://example.com/v",
+        "This copy is for your personal, non-commercial use only.",
+        "Download the free app", "Budget talks: read the minister's statement",
+        "Follow us on Twıtter", "FOLLOW US ON TWİTTER", "ſubscribe to our newsletter",
+        "Budget: ſign up for our newsletter ſtay informed", "Kontact the author at x@y.z",
+        "Budget photoſ by Jane", "Budget: ıs thıs a newsletter?", "Contrıbuted thıs report",
+        "Email the reporter on Signal",
+    ]
+    judged = [(s, clean.is_furniture_sentence(s), _furniture_by_the_one_pattern(s))
+              for s in sentences + made]
+    assert [s for s, ours, theirs in judged if ours != theirs] == []
+    assert sum(theirs for _, _, theirs in judged) > 50
+    # A paragraph with no furniture word is not split into sentences at all: the same
+    # paragraphs come out as when every sentence is judged.
+    for paragraph in [*lines, *made, " ".join(made), "\n".join(made)]:
+        every = split_sentences(paragraph)
+        kept = [s for s in every if not _furniture_by_the_one_pattern(s)]
+        expected = paragraph if len(kept) == len(every) else " ".join(kept)
+        assert clean._without_furniture_sentences(paragraph) == expected, paragraph
+
+
+def test_case_fold_covers_every_letter_a_pattern_reads_as_ascii() -> None:
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    missed = [
+        hex(code) for code in range(0x80, sys.maxunicode + 1)
+        if letter.fullmatch(chr(code))
+        and not chr(code).translate(clean._CASE_FOLD).lower().isascii()
+    ]
+    assert missed == []

@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 def __getattr__(name: str) -> Any:
-    # The collector (httpx, feedparser, trafilatura, datasketch) loads when something is
+    # The collector (httpx, feedparser, trafilatura, numpy) loads when something is
     # collected: a build from files, `briefing sources` and `--help` never pay for it.
     if name == "collect":
         from briefing.collect.collector import collect

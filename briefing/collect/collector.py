@@ -25,10 +25,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
-# Loaded with the collector, never inside its event loop: an import there (a second or
-# more for these two) would stall every fetch in flight past its deadline. The build
-# path imports them only when it needs them (briefing.collect.dedup, briefing.ingest.html).
-import datasketch  # noqa: F401
+# Loaded with the collector, never inside its event loop: an import there (most of a
+# second) would stall every fetch in flight past its deadline. The build path imports
+# it only when it needs it (briefing.ingest.html).
 import trafilatura  # noqa: F401
 
 from briefing.caps import cap_document
@@ -49,7 +48,7 @@ from briefing.text import cut_text
 from briefing.types import Article, RawDocument
 
 if TYPE_CHECKING:
-    from datasketch import MinHash
+    import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -416,8 +415,8 @@ def _store_all(
         _new_article(document, unique[document.location], now) for document in cleaned])
     index = index or dedup.NearDuplicateIndex(store, now=now)
     # The new articles' sketches, all at once (one numpy pass, not one MinHash each).
-    sketches = iter(dedup.sketches([(article.title, article.text)
-                                    for article, is_new in stored if is_new]))
+    sketches = iter(dedup.sketch_values_of([(article.title, article.text)
+                                            for article, is_new in stored if is_new]))
     identities = [
         _identify(index, document, unique[document.location], article,
                   next(sketches) if is_new else None, is_new, counts)
@@ -458,7 +457,7 @@ def _identify(
     document: RawDocument,
     candidate: Candidate,
     article: Article,
-    sketch: MinHash | None,
+    sketch: np.ndarray | None,
     is_new: bool,
     counts: _Counts,
 ) -> Identity:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -136,3 +137,66 @@ def test_the_lsh_bands_are_those_datasketch_chooses() -> None:
 
     chosen = MinHashLSH(threshold=dedup.THRESHOLD, num_perm=dedup.NUM_PERM)
     assert (chosen.b, chosen.r) == dedup.LSH_BANDS_ROWS
+
+
+class _DatasketchIndex:
+    """The index as datasketch's MinHashLSH and MinHash.jaccard would answer it."""
+
+    def __init__(self) -> None:
+        from datasketch import MinHashLSH
+
+        self.lsh = MinHashLSH(threshold=dedup.THRESHOLD, num_perm=dedup.NUM_PERM,
+                              params=dedup.LSH_BANDS_ROWS)
+        self.sketches: dict[int, Any] = {}
+        self.roots: dict[int, int] = {}
+
+    def find(self, minhash: Any) -> int | None:
+        matches = [key for key in self.lsh.query(minhash)
+                   if self.sketches[key].jaccard(minhash) >= dedup.THRESHOLD]
+        return min(self.roots.get(key, key) for key in matches) if matches else None
+
+    def add(self, article_id: int, minhash: Any, duplicate_of: int | None) -> None:
+        self.lsh.insert(article_id, minhash)
+        self.sketches[article_id] = minhash
+        self.roots[article_id] = duplicate_of or article_id
+
+
+def test_the_index_finds_what_datasketchs_lsh_finds(seeds_dir: Path) -> None:
+    # Articles, their paragraphs, and copies of them cut, edited and extended: many pairs
+    # near the threshold, where a band or a value more or less decides.
+    texts = [path.read_text(encoding="utf-8") for path in sorted(seeds_dir.glob("*.txt"))]
+    words = " ".join(texts).split()
+    assert len(words) > 1000
+    articles = [("", " ".join(words[start : start + 120]))
+                for start in range(0, len(words) - 120, 60)]
+    articles += [(title, text.replace(" the ", " a ", n)) for title, text in articles[:40]
+                 for n in (3, 12)]
+    articles += [("", " ".join(words[start : start + 80]) + " Reuters contributed.")
+                 for start in range(0, len(words) - 80, 45)]
+    sketches = dedup.sketch_values_of(articles)
+    # And made-up sketches sharing 54 to 74 of their 128 values with an earlier one (at
+    # 64, exactly the threshold), the rest changed at random places: band by band, some
+    # pairs meet and some do not.
+    rng = np.random.default_rng(7)
+    for base in range(20):
+        made = rng.integers(0, 1 << 32, dedup.NUM_PERM, dtype=np.uint32)
+        sketches.append(made)
+        for kept in range(54, 75):
+            changed = made.copy()
+            places = rng.choice(dedup.NUM_PERM, dedup.NUM_PERM - kept, replace=False)
+            changed[places] ^= np.uint32(1 + base)
+            sketches.append(changed)
+    with open_storage(":memory:") as store:
+        ours, theirs = dedup.NearDuplicateIndex(store), _DatasketchIndex()
+        found = []
+        for article_id, values in enumerate(sketches, start=1):
+            assert values is not None
+            minhash = dedup._minhash(values)
+            original = ours.find(values)
+            assert original == theirs.find(minhash), article_id
+            assert ours.find(minhash) == original  # a MinHash is read as its values
+            ours.add(article_id, values, original)
+            theirs.add(article_id, minhash, original)
+            found.append(original)
+    copies = sum(original is not None for original in found)
+    assert 20 < copies < len(sketches) - 20
