@@ -26,7 +26,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from briefing.collect import dedup
 from briefing.grouping.features import FeatureSet, build_features
@@ -94,28 +93,38 @@ def cluster_articles(
         return []
     if edges is None:
         edges = similarity_edges(features or build_features(articles), params.similarity_rule)
-    parent = list(range(n))
+    seeds = _DisjointSets(n)
+    if params.near_copy <= 1:
+        for a, b in near_copy_pairs(articles, edges, params.near_copy, sketches):
+            seeds.union(a, b)
+    for group in together:
+        for index in group[1:]:
+            seeds.union(group[0], index)
+    roots = seeds.roots()
+    members = linked_average_linkage(roots, _within_reach(roots, edges))
+    return sorted((sorted(group) for group in members), key=lambda group: group[0])
 
-    def find(i: int) -> int:
+
+class _DisjointSets:
+    """Union-find over ``0..n-1``; each set is named by its smallest member."""
+
+    def __init__(self, n: int) -> None:
+        self._parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        parent = self._parent
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
         if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+            self._parent[max(ra, rb)] = min(ra, rb)
 
-    if params.near_copy <= 1:
-        for a, b in near_copy_pairs(articles, edges, params.near_copy, sketches):
-            union(a, b)
-    for group in together:
-        for index in group[1:]:
-            union(group[0], index)
-    roots = [find(i) for i in range(n)]
-    members = linked_average_linkage(roots, _within_reach(roots, edges))
-    return sorted((sorted(group) for group in members), key=lambda group: group[0])
+    def roots(self) -> list[int]:
+        return [self.find(i) for i in range(len(self._parent))]
 
 
 def _within_reach(roots: list[int], edges: Edges) -> Edges:
@@ -128,14 +137,15 @@ def _within_reach(roots: list[int], edges: Edges) -> Edges:
     """
     if len(edges) == 0:
         return edges
-    # csgraph pulls in scipy.linalg (half a second of imports): only when there are links.
-    from scipy.sparse.csgraph import connected_components
-
-    n = len(roots)
-    left = np.concatenate([edges.left[edges.link], np.arange(n)])
-    right = np.concatenate([edges.right[edges.link], np.asarray(roots)])
-    graph = sparse.coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
-    _, component = connected_components(graph, directed=False)
+    # Union-find over the links, not scipy's csgraph: that pulls in scipy.linalg, a
+    # quarter of a second of imports for what takes a few milliseconds here.
+    sets = _DisjointSets(len(roots))
+    for index, root in enumerate(roots):
+        sets.union(index, root)
+    for a, b in zip(edges.left[edges.link].tolist(), edges.right[edges.link].tolist(),
+                    strict=True):
+        sets.union(a, b)
+    component = np.asarray(sets.roots())
     keep = component[edges.left] == component[edges.right]
     return Edges(edges.left[keep], edges.right[keep], edges.similarity[keep], edges.link[keep])
 
