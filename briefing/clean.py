@@ -133,8 +133,6 @@ _FURNITURE_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
      r"\bthis copy is for your personal\b|\bnon-commercial use only\b"),
     (("download",), r"\bdownload (?:the|our) (?:free )?app\b"),
 )
-#: Every rule at once: what a furniture sentence is (the rules are only its parts).
-_FURNITURE_SENTENCE = re.compile("(?i)" + "|".join(rule for _, rule in _FURNITURE_RULES))
 _FURNITURE_SEARCHES = tuple(
     (words, re.compile("(?i)" + rule)) for words, rule in _FURNITURE_RULES
 )
