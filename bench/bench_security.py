@@ -49,7 +49,7 @@ from briefing.pipeline import build_brief  # noqa: E402
 
 WRAPPER = """
 import resource, subprocess, sys
-cli = "from briefing.cli import main; raise SystemExit(main())"
+cli = "from briefing.cli import run; run()"
 done = subprocess.run([sys.executable, "-c", cli, *sys.argv[1:]],
                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 print(f"@@ {done.returncode} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")

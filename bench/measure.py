@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = "from briefing.cli import main; raise SystemExit(main())"
+CLI = "from briefing.cli import run; run()"
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,13 @@ logging: rich on a terminal, plain lines otherwise.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from briefing import __version__
 from briefing.config import ENGINES, Config, load_config
@@ -26,6 +28,26 @@ if TYPE_CHECKING:
 logger = logging.getLogger("briefing.cli")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+_GC_EVERY_ALLOCATIONS = 50_000
+
+
+def run() -> NoReturn:
+    """The ``briefing`` console script: ``main`` on ``sys.argv``, then exit with its code."""
+    # A command is one batch: it builds many long-lived objects (articles, sketches,
+    # WeasyPrint's boxes) and few reference cycles, so the collector's default
+    # (every 700 container allocations, a full pass now and then over everything
+    # alive) spends 5-9% of a build finding nothing. Collecting every 50,000 keeps
+    # a 5,000-article build's peak memory where it was. This process is ours; a
+    # library caller's collector is left alone.
+    gc.set_threshold(_GC_EVERY_ALLOCATIONS, *gc.get_threshold()[1:])
+    code = main()
+    # Every file the command wrote is closed by now. The interpreter's last garbage
+    # collections would only walk what WeasyPrint and the pipeline leave behind, about
+    # 0.2 s of CPU after a PDF, a sixth of a one-article build; frozen objects are
+    # outside them. Python never promised to finalise what is still alive at exit, and
+    # ``main`` itself stays free of this for callers that go on running.
+    gc.freeze()
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
