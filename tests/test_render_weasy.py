@@ -80,3 +80,65 @@ def test_an_import_that_fails_the_short_way_is_retried_the_thorough_way() -> Non
         print(calls, weasyprint.HTML(string="<p>Hello</p>").write_pdf()[:5].decode())
     """)
     assert out.split() == ["[False,", "True]", "%PDF-"], out
+
+
+def test_fonttools_rare_parts_load_only_when_weasyprint_uses_them() -> None:
+    out = _run("""
+        import sys
+        from briefing.render.weasy import import_weasyprint
+        weasyprint = import_weasyprint()
+        from weasyprint.pdf import fonts
+        deferred = ("fontTools.subset", "fontTools.varLib", "fontTools.varLib.instancer")
+        print("loaded-at-import", [name for name in deferred if name in sys.modules])
+        weasyprint.HTML(string="<p>Plain <b>bold</b> <i>italic</i></p>").write_pdf()
+        print("loaded-after-a-pdf", [name for name in deferred if name in sys.modules])
+
+        # The fallback subsetter, as on a system without HarfBuzz's: through the
+        # stand-in, the real fontTools.subset does the work.
+        fonts.harfbuzz_subset = None
+        pdf = weasyprint.HTML(string="<p>Subset by fontTools</p>").write_pdf()
+        loaded = "fontTools.subset" in sys.modules
+        import fontTools.subset
+        print("real-subset", loaded, fonts.subset.Subsetter is fontTools.subset.Subsetter,
+              pdf[:5].decode())
+
+        # Variable fonts: the stand-in hands the call to the real instancer.
+        from fontTools.ttLib import TTFont
+        from fontTools.varLib import instancer
+        font = TTFont("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+        for call in (fonts.instantiateVariableFont, instancer.instantiateVariableFont):
+            try:
+                call(font, {"wght": 700})
+            except Exception as error:
+                print("instancer", type(error).__name__, error)
+    """)
+    lines = out.splitlines()
+    assert lines[0] == "loaded-at-import []"
+    assert lines[1] == "loaded-after-a-pdf []"
+    assert lines[2] == "real-subset True True %PDF-"
+    # Both calls reached the real function and failed the same way on a static font.
+    assert lines[3].startswith("instancer ") and lines[3] == lines[4], out
+
+
+def test_a_weasyprint_that_needs_a_rare_part_at_import_gets_the_real_module() -> None:
+    out = _run("""
+        import importlib, sys
+        from briefing.render import weasy
+        real_import = importlib.import_module
+        calls = []
+
+        def using_subset_at_import(name):
+            if name == "weasyprint":
+                stand_in = sys.modules.get("fontTools.subset")
+                calls.append(type(stand_in).__name__)
+                if stand_in is not None:
+                    stand_in.Options  # what a WeasyPrint needing it at import would do
+            return real_import(name)
+
+        weasy.importlib.import_module = using_subset_at_import
+        weasyprint = weasy.import_weasyprint()
+        from weasyprint.pdf import fonts
+        pdf = weasyprint.HTML(string="<p>Hi</p>").write_pdf()
+        print(calls, type(fonts.subset).__name__, pdf[:5].decode())
+    """)
+    assert out.split() == ["['_Deferred',", "'NoneType']", "module", "%PDF-"], out

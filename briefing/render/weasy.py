@@ -1,4 +1,4 @@
-"""Importing WeasyPrint without its library-search tax.
+"""Importing WeasyPrint without its start-up taxes: the library search, the rare parts.
 
 WeasyPrint opens Pango, HarfBuzz, fontconfig and GObject through cffi, trying
 several names for each ("libgobject-2.0-0", "gobject-2.0-0", "gobject-2.0",
@@ -15,6 +15,14 @@ architecture. Should that fail to find a library WeasyPrint needs (a system
 without ``ldconfig``'s cache, a library in ``LD_LIBRARY_PATH`` only), the import
 is retried with the thorough search, so the shortcut can cost time but never a
 working PDF.
+
+WeasyPrint also imports two parts of fontTools it needs only on rare paths:
+``fontTools.subset``, its fallback when HarfBuzz cannot subset a font, and
+``fontTools.varLib.instancer``, for variable fonts. Together with what they pull
+in (``varLib``, the OpenType table classes) they are about a tenth of a second
+of every build. While WeasyPrint is imported they are stand-ins that load the
+real module on first use, through the ordinary (thread-safe) import; an import
+that trips over a stand-in is retried without them.
 """
 
 from __future__ import annotations
@@ -26,8 +34,9 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from types import ModuleType
+from typing import Any
 
 __all__ = ["import_weasyprint"]
 
@@ -40,15 +49,58 @@ def import_weasyprint() -> ModuleType:
     if "weasyprint" in sys.modules:
         return sys.modules["weasyprint"]
     sonames = _loader_cache() if sys.platform.startswith("linux") else {}
-    if not sonames:
-        return importlib.import_module("weasyprint")
     try:
-        with _find_library_from(sonames):
+        with _find_library_from(sonames) if sonames else nullcontext(), _rare_parts_deferred():
             return importlib.import_module("weasyprint")
-    except OSError:
+    except (OSError, ImportError):
         for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
             del sys.modules[name]
         return importlib.import_module("weasyprint")
+
+
+class _Deferred(ModuleType):
+    """Stands in for a module WeasyPrint imports but seldom uses; the first use loads it."""
+
+    def __init__(self, name: str, **by_name: Any) -> None:
+        super().__init__(name)
+        vars(self).update(by_name)  # what is imported by name must be there at once
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # the import system's own questions (__spec__, __path__)
+            raise AttributeError(name)
+        if sys.modules.get(self.__name__) is self:
+            # Used while WeasyPrint is still being imported: this WeasyPrint needs the
+            # module at once, so the import is retried without stand-ins.
+            raise ImportError(f"{self.__name__} is needed while WeasyPrint is imported")
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+def _instantiate_variable_font(*args: Any, **kwargs: Any) -> Any:
+    from fontTools.varLib.instancer import instantiateVariableFont
+
+    return instantiateVariableFont(*args, **kwargs)
+
+
+@contextmanager
+def _rare_parts_deferred() -> Iterator[None]:
+    """Stand-ins for ``fontTools.subset`` and ``fontTools.varLib.instancer`` in ``sys.modules``
+    while WeasyPrint is imported; afterwards a real import loads the real modules."""
+    stand_ins = {
+        "fontTools.subset": _Deferred("fontTools.subset"),
+        # WeasyPrint takes this one by name ("from ... import instantiateVariableFont").
+        "fontTools.varLib.instancer": _Deferred(
+            "fontTools.varLib.instancer", instantiateVariableFont=_instantiate_variable_font),
+    }
+    if any(name in sys.modules for name in stand_ins):
+        yield
+        return
+    sys.modules.update(stand_ins)
+    try:
+        yield
+    finally:
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
 
 
 def _loader_cache() -> dict[str, str]:
