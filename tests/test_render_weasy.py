@@ -142,3 +142,30 @@ def test_a_weasyprint_that_needs_a_rare_part_at_import_gets_the_real_module() ->
         print(calls, type(fonts.subset).__name__, pdf[:5].decode())
     """)
     assert out.split() == ["['_Deferred',", "'NoneType']", "module", "%PDF-"], out
+
+
+def test_the_c_types_of_every_pdf_are_parsed_at_import_exactly_as_cffi_would() -> None:
+    out = _run("""
+        from briefing.render import weasy
+        weasyprint = weasy.import_weasyprint()
+        from weasyprint.text.ffi import ffi
+        wanted = weasy._C_TYPES_OF_EVERY_PDF
+        print("parsed", all(cdecl in ffi._parsed_types for cdecl in wanted))
+        # Parsed again one at a time, the cffi way: the very same C types.
+        ahead = {cdecl: ffi._parsed_types.pop(cdecl) for cdecl in wanted}
+        print("same", all(ffi.typeof(cdecl) is ahead[cdecl][0] for cdecl in wanted))
+        print(weasyprint.HTML(string="<p>Hello <b>there</b></p>").write_pdf()[:5].decode())
+    """)
+    assert out.split() == ["parsed", "True", "same", "True", "%PDF-"], out
+
+
+def test_a_cffi_without_the_expected_internals_only_loses_the_head_start() -> None:
+    from types import ModuleType, SimpleNamespace
+
+    from briefing.render import weasy
+
+    weasy._parse_c_types_together(None)
+    changed = ModuleType("weasyprint.text.ffi")
+    changed.ffi = SimpleNamespace(_parsed_types={})  # type: ignore[attr-defined]
+    weasy._parse_c_types_together(changed)  # no _parser: nothing parsed, nothing raised
+    assert changed.ffi._parsed_types == {}  # type: ignore[attr-defined]

@@ -51,11 +51,54 @@ def import_weasyprint() -> ModuleType:
     sonames = _loader_cache() if sys.platform.startswith("linux") else {}
     try:
         with _find_library_from(sonames) if sonames else nullcontext(), _rare_parts_deferred():
-            return importlib.import_module("weasyprint")
+            weasyprint = importlib.import_module("weasyprint")
     except (OSError, ImportError):
         for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
             del sys.modules[name]
-        return importlib.import_module("weasyprint")
+        weasyprint = importlib.import_module("weasyprint")
+    _parse_c_types_together(sys.modules.get("weasyprint.text.ffi"))
+    return weasyprint
+
+
+#: The C types WeasyPrint's text layout and font embedding ask cffi for in every PDF.
+_C_TYPES_OF_EVERY_PDF = (
+    "PangoFcFontMap *", "PangoRectangle *", "PangoLogAttr[]", "char[]", "char[4]",
+    "unsigned int *", "hb_tag_t[100]", "hb_codepoint_t[11]", "FcChar8 **", "FcResult *",
+)
+
+
+def _parse_c_types_together(ffi_module: ModuleType | None) -> None:
+    """Parse the C types every PDF needs in one pass of cffi's parser rather than one each.
+
+    cffi parses each new type string on its own, re-reading every typedef WeasyPrint
+    declared first: about 7 ms a type, 70 ms before the first PDF. One declaration
+    listing them all costs what one type did. This reaches into cffi's parser as its
+    own ``typeof`` does; should a cffi release change those internals, nothing is
+    parsed ahead and each type is parsed on first use, as before.
+    """
+    ffi: Any = getattr(ffi_module, "ffi", None)
+    if ffi is None:
+        return
+    try:
+        parser, parsed = ffi._parser, ffi._parsed_types
+        wanted = [cdecl for cdecl in _C_TYPES_OF_EVERY_PDF if cdecl not in parsed]
+        if not wanted:
+            return
+        with ffi._lock:
+            # What cffi's parse_type does for one type, for all of them at once.
+            declaration = ",\n".join(wanted)
+            tree = parser._parse(f"void __dummy(\n{declaration}\n);")[0]
+            declared = tree.ext[-1].type.args.params
+            if len(declared) != len(wanted):
+                return
+            for cdecl, parameter in zip(wanted, declared, strict=True):
+                c_type = parser._get_type_and_quals(parameter.type)[0]
+                is_function = c_type.is_raw_function
+                if is_function:
+                    c_type = c_type.as_function_pointer()
+                parsed[cdecl] = (ffi._get_cached_btype(c_type), is_function)
+    except Exception:  # an optimisation only: cffi parses each type on first use instead
+        return
 
 
 class _Deferred(ModuleType):
