@@ -35,8 +35,12 @@ def test_bench_security_small() -> None:
 
 def test_bench_collect_small() -> None:
     # Exit 1 only says the all-304 ratio missed its target, meaningless at this size.
-    out = run("bench_collect.py", "--feeds", "4", "--entries", "3", "--hosts", "2", ok=(0, 1))
+    out = run("bench_collect.py", "--feeds", "4", "--entries", "3", "--hosts", "2",
+              "--rounds", "2", ok=(0, 1))
     assert "4 x 3 entries = 12 entries" in out and "0 failed" in out, out
+    assert out.count("first collect / plain loop CPU ratio") == 1, out
+    assert re.search(r"^round 2: plain loop [\d.]+ s CPU .* ratio [\d.]+$", out, re.M), out
+    assert "median of 2 rounds" in out, out
 
 
 def test_bench_store_small() -> None:
