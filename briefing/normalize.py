@@ -73,6 +73,17 @@ HTML_ELEMENTS = SKIPPED_ELEMENTS | INLINE_ELEMENTS | BLOCK_ELEMENTS | frozenset(
     }
 )
 
+#: Elements the parser treats like any other in every Python version (no raw text
+#: inside, as script, style, title or textarea have): ``_ordinary_markup_text``'s.
+_ORDINARY_ELEMENTS = (BLOCK_ELEMENTS | INLINE_ELEMENTS | {"img", "td", "th"}) - {
+    "html", "body", "title"}
+#: A start tag with plain names and quoted or bare values, or an end tag without
+#: attributes: a subset of what the parser reads as a tag, ending where it does.
+_ORDINARY_TAG = re.compile(
+    r"<([a-zA-Z][a-zA-Z0-9]*)"
+    r"(?:\s+[^\s\"'<>/=`]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*\s*/?>"
+    r"|</([a-zA-Z][a-zA-Z0-9]*)\s*>"
+)
 _KNOWN_TAG = re.compile(
     r"<(?:/?([A-Za-z][A-Za-z0-9]*)(?::[A-Za-z][\w.-]*)?(?:\s[^<>]*)?/?>|!--|!\[CDATA\[)"
 )
@@ -112,6 +123,8 @@ _INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff]")
 #: lines have neither, and are left as they are).
 _ODD_SPACES = re.compile(r"[^\S\n ]|  ")
 _SPACES = re.compile(r"[^\S\n]+")
+#: What ``[^\S\n ]`` matches among ASCII characters.
+_ASCII_ODD_SPACES = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f"
 #: A sentence end with no space after it: "budget.The", "closed!Police". The stop
 #: comes first and the two letters before it are looked behind for, which finds the
 #: same ends: a pattern that starts with a character class is searched for quickly,
@@ -206,15 +219,54 @@ def markup_to_text(fragment: str, *, all_tags: bool = True) -> str:
     written (for text that is plain but may hide markup). Character references
     are left alone either way: decoding them is ``normalize_text``'s job.
     """
-    parser = _TextParser(all_tags=all_tags)
     # "&" is hidden behind a noncharacter below: one already there must not come back as "&".
     fragment = fragment.replace(_AMPERSAND, "")
-    fragment = _CDATA.sub(lambda match: match.group(1), fragment)
-    fragment = _UNCLOSED_COMMENT.sub("", _COMMENT.sub("", fragment))
+    if "<!" in fragment:
+        fragment = _CDATA.sub(lambda match: match.group(1), fragment)
+        fragment = _UNCLOSED_COMMENT.sub("", _COMMENT.sub("", fragment))
+    ordinary = _ordinary_markup_text(fragment)
+    return ordinary if ordinary is not None else _parsed_text(fragment, all_tags=all_tags)
+
+
+def _parsed_text(fragment: str, *, all_tags: bool) -> str:
+    """``markup_to_text``'s work, by the standard library's HTML parser."""
+    parser = _TextParser(all_tags=all_tags)
     # The parser would decode references (and add a ";" to "AT&T"): hide every "&".
     parser.feed(fragment.replace("&", _AMPERSAND))
     parser.close()
     return "".join(parser.parts).replace(_AMPERSAND, "&")
+
+
+def _ordinary_markup_text(fragment: str) -> str | None:
+    """What ``_parsed_text`` gives for a fragment of text and ordinary tags only, without
+    the parser: a feed's ``<p>``, ``<a href="...">`` and ``<br/>`` are most of collecting's
+    markup, and the parser takes five times as long over them. None for anything else
+    (a "<" that opens no such tag, a script, a title), which the parser reads instead.
+
+    Its tags are a strict subset of the parser's grammar, quoted attribute values
+    included, so each ends where the parser's does; tests hold the two equal on
+    every feed of the corpus and on generated markup.
+    """
+    parts: list[str] = []
+    position = 0
+    for match in _ORDINARY_TAG.finditer(fragment):
+        data = fragment[position : match.start()]
+        if "<" in data:
+            return None
+        name = (match.group(1) or match.group(2)).lower()
+        if name not in _ORDINARY_ELEMENTS:
+            return None
+        parts.append(data)
+        if name in BLOCK_ELEMENTS:
+            parts.append("\n")
+        elif name not in INLINE_ELEMENTS:
+            parts.append(" ")
+        position = match.end()
+    rest = fragment[position:]
+    if "<" in rest:
+        return None
+    parts.append(rest)
+    return "".join(parts)
 
 
 def _decode_references(text: str) -> str:
@@ -280,12 +332,23 @@ def _tidy(text: str, *, paragraphs: bool = False) -> str:
     if not text.isascii():  # the invisible characters are none of them ASCII
         text = _INVISIBLE.sub("", text)
     text = _SENTENCE_END.sub(_part_sentences, text)
-    lines = [(_SPACES.sub(" ", line) if _ODD_SPACES.search(line) else line).strip()
-             for line in text.split("\n")]
+    if _has_odd_spaces(text):
+        lines = [(_SPACES.sub(" ", line) if _ODD_SPACES.search(line) else line).strip()
+                 for line in text.split("\n")]
+    else:
+        lines = [line.strip() for line in text.split("\n")]
     if not paragraphs:
         return "\n".join(line for line in lines if line)
     kept = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]
     return "\n".join(kept).strip("\n")
+
+
+def _has_odd_spaces(text: str) -> bool:
+    """Whether ``_ODD_SPACES`` finds anything in ``text``: for ASCII text, by substring
+    searches, several times faster than the expression over a whole article."""
+    if not text.isascii():
+        return _ODD_SPACES.search(text) is not None
+    return "  " in text or any(space in text for space in _ASCII_ODD_SPACES)
 
 
 def _part_sentences(match: re.Match[str]) -> str:

@@ -106,10 +106,12 @@ def _shingle_hashes(title: str, text: str) -> np.ndarray | None:
     words = _WORD.findall(f"{title}\n{text}".casefold())[:MAX_WORDS]
     # Every run of SHINGLE_WORDS consecutive words, joined by spaces, as UTF-8.
     runs = zip(*(words[start:] for start in range(SHINGLE_WORDS)), strict=False)
-    shingles = set(map(str.encode, map(" ".join, runs)))
+    shingles = set(map(" ".join, runs))
     if len(shingles) < MIN_SHINGLES:
         return None
-    return np.fromiter(map(_crc32, shingles), dtype=np.uint32, count=len(shingles))
+    # zlib's own function, not _crc32: a Python call per shingle is a fifth of the work.
+    return np.fromiter(map(zlib.crc32, map(str.encode, shingles)), dtype=np.uint32,
+                       count=len(shingles))
 
 
 def _min_values(hashes: Sequence[np.ndarray]) -> np.ndarray:
