@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -160,3 +160,27 @@ def test_row_by_row_where_sqlite_cannot_return_what_it_inserted(
         assert results[0][0].id == results[2][0].id
         assert storage.articles.canonical_url(results[0][0].id) == "https://a.example/1"
         assert storage.articles.count() == 3
+
+
+def test_what_add_many_returns_is_what_the_store_reads_back(storage: Storage) -> None:
+    # New articles are built from what was written, not read back: they must be equal
+    # to a later read, field for field, times included (another zone, microseconds).
+    elsewhere = timezone(timedelta(hours=-5, minutes=-30))
+    batch = [
+        article("Plain.", published=WHEN, fetched=WHEN + timedelta(minutes=3)),
+        article("Zoned.", published=datetime(2026, 11, 19, 23, 59, 58, 123456, elsewhere),
+                fetched=datetime(2026, 11, 20, 1, 2, 3, 999999, elsewhere), path=None,
+                url="https://a.example/zoned"),
+        article("Undated.", published=None, outlet="", title="Titre é — “quoted”"),
+        article("Plain."),  # a copy inside the batch
+    ]
+    known, _ = storage.articles.add(article("Known before.", published=None))
+    results = storage.articles.add_many([*batch, article("Known before.", published=None)])
+    assert [new for _, new in results] == [True, True, True, False, False]
+    read_back = storage.articles.get_many(stored.id for stored, _ in results)
+    for stored, _ in results:
+        # repr, not ==: equal instants in two zones compare equal, but read differently.
+        assert repr(stored) == repr(read_back[stored.id])
+    assert results[4][0] == known
+    assert results[1][0].published == datetime(2026, 11, 20, 5, 29, 58, 123456, UTC)
+    assert results[2][0].fetched is not None and results[2][0].published is None

@@ -44,6 +44,9 @@ class SqlArticles:
                 if digest not in known:
                     fresh.setdefault(digest, article)
             inserted = self._insert_new(fresh, now)
+            # What this call wrote is what it was given: built here, not read back.
+            stored = {article_id: self._written(article_id, digest, fresh[digest], now)
+                      for digest, article_id in inserted.items()}
             raced = [digest for digest in fresh if digest not in inserted]
             if raced:  # another worker stored the same content meanwhile
                 known.update(self._ids_by_hash(raced))
@@ -53,8 +56,19 @@ class SqlArticles:
                     result.append((known[digest], True))
                 else:
                     result.append((known[digest], False))
-            stored = self.get_many(article_id for article_id, _ in result)
+            stored.update(self.get_many(
+                article_id for article_id, _ in result if article_id not in stored))
         return [(stored[article_id], is_new) for article_id, is_new in result]
+
+    def _written(self, article_id: int, digest: str, article: NewArticle, now: datetime) -> Article:
+        """The article ``_insert_new`` wrote, as ``get`` would read it back."""
+        t = self.db.dialect.time
+        return self._article({
+            "id": article_id, "source": article.source, "outlet": article.outlet,
+            "title": article.title, "text": article.text, "content_hash": digest,
+            "fetched_at": t(article.fetched or now), "url": article.url, "path": article.path,
+            "published_at": t(article.published),
+        })
 
     def _insert_new(self, fresh: dict[str, NewArticle], now: datetime) -> dict[str, int]:
         """Insert the articles (by content hash, in order); the ids of those written here."""
