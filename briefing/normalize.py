@@ -120,7 +120,7 @@ _ASCII_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _FTFY_WORK = re.compile(r"[\x80-\x9f\ud800-\udfff\x1b]")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff]")
 #: What ``_SPACES`` would change: a run of spaces, or a space other than " " (most
-#: lines have neither, and are left as they are).
+#: texts have neither, and are left as they are).
 _ODD_SPACES = re.compile(r"[^\S\n ]|  ")
 _SPACES = re.compile(r"[^\S\n]+")
 #: What ``[^\S\n ]`` matches among ASCII characters.
@@ -333,10 +333,8 @@ def _tidy(text: str, *, paragraphs: bool = False) -> str:
         text = _INVISIBLE.sub("", text)
     text = _SENTENCE_END.sub(_part_sentences, text)
     if _has_odd_spaces(text):
-        lines = [(_SPACES.sub(" ", line) if _ODD_SPACES.search(line) else line).strip()
-                 for line in text.split("\n")]
-    else:
-        lines = [line.strip() for line in text.split("\n")]
+        text = _SPACES.sub(" ", text)  # runs of spaces never cross a line: lines stay as they are
+    lines = [line.strip() for line in text.split("\n")]
     if not paragraphs:
         return "\n".join(line for line in lines if line)
     kept = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]

@@ -89,8 +89,6 @@ def _parse_c_types_together(ffi_module: ModuleType | None) -> None:
             declaration = ",\n".join(wanted)
             tree = parser._parse(f"void __dummy(\n{declaration}\n);")[0]
             declared = tree.ext[-1].type.args.params
-            if len(declared) != len(wanted):
-                return
             for cdecl, parameter in zip(wanted, declared, strict=True):
                 c_type = parser._get_type_and_quals(parameter.type)[0]
                 is_function = c_type.is_raw_function
