@@ -140,52 +140,14 @@ _FURNITURE_SEARCHES = tuple(
 #: does not turn into it (dotted and dotless I, long s): mapped before a rule's words
 #: are looked for, so no rule is skipped that would have matched.
 _CASE_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
-# Every furniture pattern holds one of these: a cheap test before the costly one.
-_FURNITURE_KEYS = (
-    "read",
-    "see also",
-    "relat",
-    "more",
-    "watch",
-    "listen",
-    "recommend",
-    "get",
-    "sign",
-    "subscri",
-    "join",
-    "want",
-    "miss",
-    "stay",
-    "enter your",
-    "click",
-    "newsletter",
-    "inbox",
-    "follow",
-    "twitter",
-    "@",
-    "mail",
-    "reach",
-    "contact",
-    "contribut",
-    "©",
-    "copyright",
-    "rights",
-    "photo",
-    "image",
-    "picture",
-    "graphic",
-    "video",
-    "credit",
-    "source",
-    "getty",
-    "reuters/",
-    "afp",
-    "shutterstock",
-    "http",
-    "personal",
-    "commercial",
-    "download",
-)
+_ALL_RULE_WORDS = {word for words, _ in _FURNITURE_RULES for word in words}
+#: Every match of a rule holds one of its words, so text holding none of these holds no
+#: furniture sentence: the cheap test before the costly one. A word that holds another
+#: ("your inbox", "inbox") is left out, since the other is found wherever it is.
+_RULE_WORDS = tuple(sorted(
+    word for word in _ALL_RULE_WORDS
+    if not any(other != word and other in word for other in _ALL_RULE_WORDS)
+))
 # A sentence longer than this is reporting, whatever phrase it contains.
 _MAX_FURNITURE_SENTENCE_CHARS = 320
 
@@ -349,21 +311,37 @@ def _is_generic_furniture(paragraph: str) -> bool:
 
 
 _PUNCTUATION = re.compile(r"[^\w\s]")
+#: The pattern's answer for each ASCII character, as a table: str.translate blanks ASCII
+#: text's punctuation in a third of the time the pattern takes.
+_ASCII_PUNCTUATION = {code: " " for code in range(128) if _PUNCTUATION.match(chr(code))}
 
 
 def _normalize(paragraph: str) -> str:
-    return " ".join(_PUNCTUATION.sub(" ", paragraph.casefold()).split())
+    folded = paragraph.casefold()
+    if folded.isascii():
+        folded = folded.translate(_ASCII_PUNCTUATION)
+    else:
+        folded = _PUNCTUATION.sub(" ", folded)
+    return " ".join(folded.split())
 
 
 def _without_furniture_sentences(paragraph: str) -> str:
     """The paragraph without its sign-up, follow, read-more, copyright and credit sentences."""
-    # Every sentence is a piece of the paragraph with its spaces made single: one that
-    # holds no furniture word has no furniture sentence, and need not be split.
-    lowered = " ".join(paragraph.split()).lower()
-    if not any(key in lowered for key in _FURNITURE_KEYS):
+    # Every sentence is a piece of the paragraph with its spaces made single: a rule whose
+    # words the paragraph does not hold matches none of its sentences, and a paragraph
+    # holding no rule's words need not be split at all.
+    folded = _folded(" ".join(paragraph.split()))
+    if not _holds_a_rule_word(folded):
+        return paragraph
+    searches = _searches_for(folded)
+    if not searches:
         return paragraph
     sentences = split_sentences(paragraph)
-    kept = [s for s in sentences if not is_furniture_sentence(s)]
+    kept = [
+        sentence for sentence in sentences
+        if len(sentence) > _MAX_FURNITURE_SENTENCE_CHARS
+        or not any(search.search(sentence.strip()) for search in searches)
+    ]
     if len(kept) == len(sentences):
         return paragraph
     return " ".join(kept)
@@ -373,16 +351,30 @@ def is_furniture_sentence(sentence: str) -> bool:
     """Is ``sentence`` a sign-up, follow, read-more, copyright or credit line?"""
     if len(sentence) > _MAX_FURNITURE_SENTENCE_CHARS:
         return False
-    lowered = sentence.lower()
-    if not any(key in lowered for key in _FURNITURE_KEYS):
+    folded = _folded(sentence)
+    if not _holds_a_rule_word(folded):
         return False
-    folded = lowered if sentence.isascii() else sentence.translate(_CASE_FOLD).lower()
     stripped = sentence.strip()
-    return any(
-        search.search(stripped)
-        for words, search in _FURNITURE_SEARCHES
-        if any(word in folded for word in words)
-    )
+    return any(search.search(stripped) for search in _searches_for(folded))
+
+
+def _folded(text: str) -> str:
+    """``text`` in lower case, with the letters a case-insensitive pattern reads as ASCII."""
+    return text.lower() if text.isascii() else text.translate(_CASE_FOLD).lower()
+
+
+def _holds_a_rule_word(folded: str) -> bool:
+    # A plain loop: any() over a generator costs twice as much for these few dozen words.
+    for word in _RULE_WORDS:  # noqa: SIM110
+        if word in folded:
+            return True
+    return False
+
+
+def _searches_for(folded: str) -> list[re.Pattern[str]]:
+    """The rules whose words ``folded`` holds: the only ones that can match in it."""
+    return [search for words, search in _FURNITURE_SEARCHES
+            if any(word in folded for word in words)]
 
 
 def _without_hover_cards(paragraph: str) -> str:
