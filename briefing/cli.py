@@ -40,6 +40,10 @@ def run() -> NoReturn:
     # a 5,000-article build's peak memory where it was. This process is ours; a
     # library caller's collector is left alone.
     gc.set_threshold(_GC_EVERY_ALLOCATIONS, *gc.get_threshold()[1:])
+    # httpx loads its own command-line client when imported (click, pygments and rich, a
+    # third of a collect's start-up), and defines a stand-in ``httpx.main`` when that
+    # module cannot be had. Nothing here runs httpx's client.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     code = main()
     # Every file the command wrote is closed by now. The interpreter's last garbage
     # collections would only walk what WeasyPrint and the pipeline leave behind, about

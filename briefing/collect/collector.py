@@ -25,14 +25,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
-# Loaded with the collector, never inside its event loop: an import there (most of a
-# second) would stall every fetch in flight past its deadline. The build path imports
-# it only when it needs it (briefing.ingest.html).
-import trafilatura  # noqa: F401
-
 from briefing.caps import cap_document
 from briefing.clean import clean_documents
-from briefing.collect import WEB_SOURCE_TYPES, dedup
+from briefing.collect import WEB_SOURCE_TYPES
 from briefing.collect.auth import SourceCredentials, credentials_for
 from briefing.collect.feeds import FeedEntry, parse_feed
 from briefing.collect.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchResult
@@ -49,6 +44,8 @@ from briefing.types import Article, RawDocument
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from briefing.collect import dedup
 
 logger = logging.getLogger(__name__)
 
@@ -408,6 +405,10 @@ def _store_all(
                 unique[candidate.document.location] = candidate
     if not unique:
         return counts
+    # numpy comes with the sketches, after the event loop: a collect that finds nothing
+    # new (every feed answering 304) never loads it.
+    from briefing.collect import dedup
+
     cleaned = clean_documents([candidate.document for candidate in unique.values()])
     kept = {document.location for document in cleaned}
     for location, candidate in unique.items():
@@ -467,6 +468,8 @@ def _identify(
     """Count one stored article and say what to record about it (a copy: link it).
 
     ``sketch``: a new article's (None: too short to judge, or not new)."""
+    from briefing.collect import dedup  # loaded by _store_all already
+
     if not is_new:  # same content under another URL: remember the URL, skip it next time
         counts.duplicates += 1
         return Identity(article.id, candidate.urls)
