@@ -1,18 +1,20 @@
-"""Benchmark: collect 200 feeds of 50 entries each from loopback servers.
+"""Benchmark: `briefing collect` of 200 feeds of 50 entries each from loopback servers.
 
 A plain fetch-and-parse loop (httpx with the same concurrency, then feedparser
 on each body) is the yardstick for a first collect into a fresh store: the
 ratio of their CPU seconds, measured in this run (target: at most 2, issue 15:
 collecting also decodes, normalises, cleans, deduplicates, sketches and stores
-every entry). The two run in turn for ``--rounds`` rounds, in alternating order,
-and the median of the rounds' ratios is the figure: on a shared machine one
-pair can be 10% off either way. Prints entries per second and the peak memory
-of the first collect, then collects again while every feed answers 304 Not
-Modified, and prints the time of the second run as a fraction of the first
-(target: under 10%).
+every entry). Both are whole commands in fresh processes, imports included:
+the loop as a script of its own, the collect as the installed ``briefing
+collect`` runs (``bench/measure.py``). The two run in turn for ``--rounds``
+rounds, in alternating order, and the median of the rounds' ratios is the
+figure: on a shared machine one pair can be 10% off either way. Prints entries
+per second and the peak memory of the first collect, then collects again while
+every feed answers 304 Not Modified, and prints that second collect's CPU time
+as a fraction of the first's (target: under 10%; start-up included).
 
 The feeds are served by a separate process (so the server does not compete
-with the collector for the GIL) on several loopback addresses, 127.0.0.1 to
+with the collector for the CPU) on several loopback addresses, 127.0.0.1 to
 127.0.0.N, so the per-host limits act as they would across real sites.
 
     python bench/bench_collect.py [--feeds 200] [--entries 50] [--hosts 8] [--rounds 3]
@@ -21,29 +23,23 @@ with the collector for the GIL) on several loopback addresses, 127.0.0.1 to
 from __future__ import annotations
 
 import argparse
-import asyncio
-import dataclasses
 import hashlib
 import json
 import random
-import resource
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-import feedparser
-import httpx
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from briefing.collect import collect
-from briefing.config import Config, FetchSettings, SourceConfig
-from briefing.storage import open_storage
+from measure import Measured, run_cli, run_python
 
 WORDS = (  # noqa: SIM905 -- a paragraph of words reads better than a list of 80 strings
     "harbour council ferry terminal drought wheat library rail strike pay deal night bus route "
@@ -163,79 +159,100 @@ def main() -> int:
         server.wait(timeout=10)
 
 
-async def plain_loop(urls: list[str], concurrency: int) -> int:
-    """Fetch every feed and parse it with feedparser, nothing else: entries parsed."""
+#: The yardstick, a script of its own: fetch every feed (as many at once as the collect
+#: fetches) and parse it with feedparser, nothing else; prints the entries parsed.
+PLAIN_LOOP = """
+import asyncio, json, sys
+import feedparser, httpx
+
+async def main(urls, concurrency):
     gate = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(timeout=30) as client:
-
-        async def one(url: str) -> int:
+        async def one(url):
             async with gate:
                 response = await client.get(url)
             return len(feedparser.parse(response.content).entries)
-
         return sum(await asyncio.gather(*(one(url) for url in urls)))
+
+print(asyncio.run(main(json.loads(open(sys.argv[1]).read()), int(sys.argv[2]))))
+"""
+CONCURRENCY, PER_HOST = 16, 4
+SUMMARY = re.compile(r"(\d+) web source\(s\): (\d+) new article\(s\), .* "
+                     r"(\d+) source\(s\) unchanged, (\d+) failed")
+
+
+def write_config(folder: Path, urls: list[str], entries: int) -> Path:
+    """A config collecting every feed into a store of its own in ``folder``."""
+    # The servers are on loopback: each one's port is allowed, nothing else.
+    allowed = sorted({f"127.0.0.0/8:{urlsplit(url).port}" for url in urls})
+    lines = [
+        "[paths]", f"store = {json.dumps(str(folder / 'store.db'))}",
+        f"out = {json.dumps(str(folder / 'out'))}",
+        "[fetch]", f"concurrency = {CONCURRENCY}", f"per_host_concurrency = {PER_HOST}",
+        "per_host_delay = 0.0", f"max_entries_per_feed = {entries}",
+        f"allow_private = {json.dumps(allowed)}",
+    ]
+    for number, url in enumerate(urls):
+        lines += ["[[sources]]", f'name = "feed-{number}"', 'type = "feed"', f'url = "{url}"']
+    config = folder / "briefing.toml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return config
+
+
+def collect(config: Path, folder: Path) -> tuple[Measured, tuple[int, ...]]:
+    """``briefing collect``, measured; (sources, new, unchanged, failed) from its summary."""
+    measured = run_cli(["collect", "--config", str(config)], folder, stdout=folder / "said.txt")
+    said = (folder / "said.txt").read_text("utf-8")
+    found = SUMMARY.search(said)
+    if measured.code != 0 or found is None:
+        raise SystemExit(f"briefing collect failed ({measured.code}): {said}{measured.stderr}")
+    return measured, tuple(int(number) for number in found.groups())
 
 
 def run(urls: list[str], entries: int, rounds: int) -> int:
-    fetch = FetchSettings(
-        concurrency=16,
-        per_host_concurrency=4,
-        per_host_delay=0.0,
-        # The servers are on loopback: each one's port is allowed, nothing else.
-        allow_private=tuple(sorted({f"127.0.0.0/8:{urlsplit(url).port}" for url in urls})),
-        max_entries_per_feed=entries,
-    )
-    sources = [SourceConfig(name=f"feed-{i}", type="feed", url=url) for i, url in enumerate(urls)]
-    config = dataclasses.replace(Config(), fetch=fetch)
     ratios: list[float] = []
-    failed = 0
-    for number in range(rounds):
-        # Alternating which goes first, so neither always finds the process warmer.
-        order = ("plain", "collect") if number % 2 == 0 else ("collect", "plain")
-        for step in order:
-            if step == "plain":
-                cpu = time.process_time()
-                started = time.perf_counter()
-                parsed = asyncio.run(plain_loop(urls, fetch.concurrency))
-                plain_time, plain_cpu = time.perf_counter() - started, time.process_time() - cpu
-                continue
-            with tempfile.TemporaryDirectory() as tmp, open_storage(Path(tmp) / "b.db") as store:
-                rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                cpu = time.process_time()
-                started = time.perf_counter()
-                first = collect(config, store, sources)
-                first_time, first_cpu = time.perf_counter() - started, time.process_time() - cpu
-                failed += len(first.failures)
-                if number == 0:
-                    # Peak memory only means something before the later rounds raise it.
-                    rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                    first_round, first_round_time, rss_first = first, first_time, rss_before
-                    started = time.perf_counter()
-                    second = collect(config, store, sources)
-                    second_time = time.perf_counter() - started
-        ratios.append(first_cpu / plain_cpu)
-        print(f"round {number + 1}: plain loop {plain_cpu:.2f} s CPU ({plain_time:.2f} s), "
-              f"first collect {first_cpu:.2f} s CPU ({first_time:.2f} s), "
-              f"ratio {ratios[-1]:.2f}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "urls.json").write_text(json.dumps(urls), encoding="utf-8")
+        plain_args = ["-c", PLAIN_LOOP, str(work / "urls.json"), str(CONCURRENCY)]
+        # Unmeasured: compiles the package's bytecode, as an installed package has it.
+        collect(write_config(work, urls[:1], 1), work)
+        for number in range(rounds):
+            folder = work / f"round-{number + 1}"
+            folder.mkdir()
+            config = write_config(folder, urls, entries)  # a fresh store each round
+            # Alternating which goes first, so neither always finds the machine warmer.
+            order = ("plain", "collect") if number % 2 == 0 else ("collect", "plain")
+            for step in order:
+                if step == "plain":
+                    plain = run_python(plain_args, work, stdout=work / "parsed.txt")
+                    parsed = int((work / "parsed.txt").read_text("utf-8"))
+                else:
+                    first, (sources, new, _, failed) = collect(config, folder)
+            ratios.append(first.cpu / plain.cpu)
+            print(f"round {number + 1}: plain loop {plain.cpu:.2f} s CPU ({plain.wall:.2f} s), "
+                  f"first collect {first.cpu:.2f} s CPU ({first.wall:.2f} s), "
+                  f"ratio {ratios[-1]:.2f}", flush=True)
+            if number == 0:
+                first_round, first_new, first_failed = first, new, failed
+                second, (_, second_new, unchanged, second_failed) = collect(config, folder)
 
     total = len(urls) * entries
-    ratio = second_time / first_round_time
-    print(f"feeds: {len(urls)} x {entries} entries = {total} entries")
-    print(f"first collect: {first_round_time:.2f} s, {total / first_round_time:.0f} entries/s "
-          f"({first_round.new} new, {first_round.duplicates} duplicates, "
-          f"{first_round.near_duplicates} near-duplicates, {failed} failed)")
-    print(f"plain fetch-and-parse loop: {plain_time:.2f} s, {plain_cpu:.2f} s CPU "
-          f"({parsed} entries parsed)")
     collect_ratio = statistics.median(ratios)
+    ratio = second.cpu / first_round.cpu
+    print(f"feeds: {len(urls)} x {entries} entries = {total} entries")
+    print(f"first collect: {first_round.wall:.2f} s, {total / first_round.wall:.0f} entries/s "
+          f"({first_new} new, {first_failed} failed)")
+    print(f"plain fetch-and-parse loop: {plain.wall:.2f} s, {plain.cpu:.2f} s CPU "
+          f"({parsed} entries parsed)")
     print(f"first collect / plain loop CPU ratio: {collect_ratio:.2f}, median of {len(ratios)} "
           f"round{'s' if len(ratios) > 1 else ''} (target <= 2: "
           f"{'met' if collect_ratio <= 2 else 'NOT met'})")
-    print(f"peak memory (max RSS): {rss_peak / 1024:.0f} MB "
-          f"(+{(rss_peak - rss_first) / 1024:.0f} MB during the first collect)")
-    print(f"second collect (all 304): {second_time:.3f} s, "
-          f"{second.unchanged_sources} unchanged, {second.new} new")
-    print(f"second/first time ratio: {ratio:.3f} (target < 0.10)")
-    if failed or second.unchanged_sources != len(urls):
+    print(f"peak memory of the first collect (max RSS): {first_round.peak_mb:.0f} MB")
+    print(f"second collect (all 304): {second.cpu:.2f} s CPU ({second.wall:.2f} s), "
+          f"{unchanged} unchanged, {second_new} new")
+    print(f"second/first CPU ratio: {ratio:.3f} (target < 0.10)")
+    if first_failed or second_failed or unchanged != sources:
         print("FAIL: some feeds failed or did not answer 304")
         return 1
     return 0 if ratio < 0.10 else 1

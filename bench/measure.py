@@ -36,22 +36,28 @@ def child_environment() -> dict[str, str]:
     return env
 
 
-def run_python(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measured:
-    """``python ARGS`` in a fresh process, measured."""
+def run_python(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, stdout: Path | None = None
+) -> Measured:
+    """``python ARGS`` in a fresh process, measured; its output goes to ``stdout`` if given."""
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, *args], cwd=cwd, env=env or child_environment(),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert child.stderr is not None
-    stderr = child.stderr.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(child.pid, 0)
+    with open(stdout or os.devnull, "wb") as out:
+        child = subprocess.Popen([sys.executable, *args], cwd=cwd,
+                                 env=env or child_environment(), stdout=out,
+                                 stderr=subprocess.PIPE)
+        assert child.stderr is not None
+        stderr = child.stderr.read().decode("utf-8", "replace")
+        _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
     return Measured(usage.ru_utime + usage.ru_stime, time.perf_counter() - started,
                     usage.ru_maxrss / 1024, child.returncode, stderr)
 
 
-def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measured:
+def run_cli(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, stdout: Path | None = None
+) -> Measured:
     """``briefing ARGS`` in a fresh process, measured."""
-    return run_python(["-c", CLI, *args], cwd, env)
+    return run_python(["-c", CLI, *args], cwd, env, stdout)
 
 
 def build(corpus: Path, folder: Path, env: dict[str, str] | None = None) -> Measured:
