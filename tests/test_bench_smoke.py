@@ -100,5 +100,7 @@ def test_bench_archive_small() -> None:
         assert re.search(r"update after one new build \(0 pages written, 1 brief indexed\): "
                          r"[\d.]+ s CPU", line), out
     assert re.search(r"update CPU ratio 9 / 6 briefs: [\d.]+", out), out
+    assert "each update indexed the new brief only and wrote no brief page: met" in out, out
+    assert re.search(r"update / rebuild CPU at 9 briefs: [\d.]+ \(target <= 0.01: ", out), out
     assert re.search(r"search-index.js [\d.]+ KiB naming 1 month parts", out), out
     assert "FTS5 search, median of 5" in out, out
