@@ -51,6 +51,17 @@ def test_weights_come_from_the_language_not_the_batch() -> None:
     assert prior.is_distinctive("1800") and not prior.is_distinctive("2014")
 
 
+def test_numbers_in_japanese_and_chinese_text_are_weighed_without_their_tokenizers() -> None:
+    # wordfreq tokenizes these languages with MeCab or jieba, which it does not install;
+    # an article of them with a number in it must not stop grouping.
+    for language, text in (("ja", "ノート100yen"), ("ja", "2024年"), ("zh", "第3季度")):
+        assert 0.0 <= prior.zipf(text, language) < prior.RARITY_CEILING
+    tokyo = "東京都は2024年の予算案を発表した。" * 8
+    articles = [_article(1, "東京都、2024年度予算案を発表", tokyo),
+                _article(2, "都の予算案 2024年度", tokyo, hours=1)]
+    assert _partition(group_into_stories(articles)) == {frozenset({1, 2})}
+
+
 def test_a_pair_scores_the_same_whatever_else_is_grouped() -> None:
     left = _article(1, "Sbarro files for bankruptcy again")
     right = _article(2, "Pizza chain Sbarro goes bankrupt for second time", hours=2)

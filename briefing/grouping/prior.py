@@ -77,7 +77,12 @@ def zipf(word: str, language: str = DEFAULT_LANGUAGE) -> float:
 def _lookup(word: str, language: str) -> float:
     if any(ch.isdigit() for ch in word):
         # wordfreq estimates numbers from their shape: "2014" is common, "14000" rare.
-        return float(wordfreq.zipf_frequency(word, language))
+        try:
+            return float(wordfreq.zipf_frequency(word, language))
+        except ImportError:
+            # wordfreq reads Japanese and Korean with MeCab and Chinese with jieba,
+            # libraries it does not install. A number's shape says as much in English.
+            return float(wordfreq.zipf_frequency(word, DEFAULT_LANGUAGE))
     frequency = _frequencies(language).get(word)
     return math.log10(frequency) + 9.0 if frequency else 0.0
 
