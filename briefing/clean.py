@@ -334,8 +334,6 @@ def _without_furniture_sentences(paragraph: str) -> str:
     if not _holds_a_rule_word(folded):
         return paragraph
     searches = _searches_for(folded)
-    if not searches:
-        return paragraph
     sentences = split_sentences(paragraph)
     kept = [
         sentence for sentence in sentences
