@@ -23,6 +23,8 @@ The checks are deliberately written apart from the code they measure:
 * unresolved openings: a bullet opening with a pronoun or with "the <role>"
   ("The company said ...");
 * headlines with site names: a " | " or a trailing "- <outlet or site>";
+* source titles with site names: the same, in the list of sources (the outlet
+  stands beside each title there already);
 * headlines that are cut sentences: a headline that is the start of an article
   sentence which goes on;
 * headlines repeated by the first bullet;
@@ -297,6 +299,7 @@ KINDS = (
     "repeated facts",
     "unresolved openings",
     "headlines with site names",
+    "source titles with site names",
     "headlines that are cut sentences",
     "first bullets repeating the headline",
     "boilerplate lines in bullets",
@@ -343,6 +346,9 @@ def evaluate(
         if article.url:
             site_names.add(host_name(article.url))
     site_names.discard("")
+    for source in brief.sources:
+        if site_in_headline(source.title, site_names):
+            report.flag("source titles with site names", source.title)
     for story in brief.stories:
         cited = [by_number[n] for n in story.sources]
         sentences = [s for a in cited for s in split_sentences(a.text)]

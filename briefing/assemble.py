@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from briefing.grouping.language import UNKNOWN, guess_language
+from briefing.headlines import clean_title, site_names
 from briefing.languages import base_language, language_name
 from briefing.summarize.report import dropped_summary, engine_summary, offline_note
 from briefing.types import (
@@ -180,7 +181,9 @@ def _source_ref(number: int, article: Article) -> SourceRef:
     return SourceRef(
         number=number,
         article_id=article.id,
-        title=article.title,
+        # As the story headlines are: "Headline - SpaceNews.com" and "Headline | Site" lose
+        # the site, which the line shows as the outlet beside it.
+        title=clean_title(article.title, site_names(article)),
         outlet=article.outlet,
         # A local file's path is the operator's business: readers get its title and outlet.
         url=article.url if _is_http(article.url) else None,

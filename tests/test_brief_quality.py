@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from briefing.clean import clean_document, is_furniture_sentence
-from briefing.config import Limits
+from briefing.config import Config, Limits
 from briefing.headlines import central_titles, clean_title, latest_headline, site_names
 from briefing.ingest.files import read_paths
 from briefing.ingest.outlet import page_identity, site_host, stated_outlet
-from briefing.pipeline import _store_articles
+from briefing.pipeline import _store_articles, build_brief
 from briefing.storage import open_storage
 from briefing.summarize.extractive import ExtractiveSummarizer, extractive_bullets, to_bullet_text
 from briefing.types import Article, RawDocument, Story
@@ -301,6 +301,38 @@ def test_a_folder_given_as_a_source_is_not_an_outlet(tmp_path: Path) -> None:
     assert story(stored).outlets == ()
 
 
+ARTICLE_A = """The Saltmere port authority said on Monday that all twelve cranes at the east
+harbour were back in service after inspections found no structural damage from the storm.
+
+Shipping lines had diverted four vessels to Orvane while the checks were carried out.
+"""
+ARTICLE_B = """All twelve cranes at Saltmere's east harbour returned to work on Monday, the port
+authority said, after engineers found no damage from the weekend storm.
+
+Four container ships that waited off the coast are due to berth by Wednesday.
+"""
+
+
+def test_the_list_of_sources_shows_titles_without_their_site(
+    tmp_path: Path, config: Config
+) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name, title, outlet, text in (
+        ("a.md", "Harbour cranes return to work after the storm - The Harbour Ledger",
+         "The Harbour Ledger", ARTICLE_A),
+        ("b.md", "Cranes back in service at east harbour | Northgate Courier", "Northgate Courier",
+         ARTICLE_B),
+    ):
+        (folder / name).write_text(f"---\ntitle: {title}\noutlet: {outlet}\n---\n{text}",
+                                   encoding="utf-8")
+    brief = build_brief(config, sources=[folder], engine="extractive",
+                        out_root=tmp_path / "out").brief
+    titles = {source.outlet: source.title for source in brief.sources}
+    assert titles == {"The Harbour Ledger": "Harbour cranes return to work after the storm",
+                      "Northgate Courier": "Cranes back in service at east harbour"}
+
+
 # --- 7. cleaning -----------------------------------------------------------------------------
 
 
@@ -369,4 +401,4 @@ def test_bench_brief_quality_smoke_run(tmp_path: Path) -> None:
     for name in ("examples", "pages") if "--pages" in command else ("examples",):
         section = done.stdout.split(f"== {name}:")[1].split("== ")[0]
         counts = [line for line in section.splitlines() if re.search(r"  \d+$", line)]
-        assert len(counts) == 8 and all(line.endswith(" 0") for line in counts), section
+        assert len(counts) == 9 and all(line.endswith(" 0") for line in counts), section
