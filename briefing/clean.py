@@ -335,11 +335,7 @@ def _without_furniture_sentences(paragraph: str) -> str:
         return paragraph
     searches = _searches_for(folded)
     sentences = split_sentences(paragraph)
-    kept = [
-        sentence for sentence in sentences
-        if len(sentence) > _MAX_FURNITURE_SENTENCE_CHARS
-        or not any(search.search(sentence.strip()) for search in searches)
-    ]
+    kept = [sentence for sentence in sentences if not _found_by(searches, sentence)]
     if len(kept) == len(sentences):
         return paragraph
     return " ".join(kept)
@@ -350,10 +346,16 @@ def is_furniture_sentence(sentence: str) -> bool:
     if len(sentence) > _MAX_FURNITURE_SENTENCE_CHARS:
         return False
     folded = _folded(sentence)
-    if not _holds_a_rule_word(folded):
+    return _holds_a_rule_word(folded) and _found_by(_searches_for(folded), sentence)
+
+
+def _found_by(searches: list[re.Pattern[str]], sentence: str) -> bool:
+    """Whether one of ``searches`` finds furniture in ``sentence`` (a sentence longer than
+    ``_MAX_FURNITURE_SENTENCE_CHARS`` is reporting, whatever it holds)."""
+    if len(sentence) > _MAX_FURNITURE_SENTENCE_CHARS:
         return False
     stripped = sentence.strip()
-    return any(search.search(stripped) for search in _searches_for(folded))
+    return any(search.search(stripped) for search in searches)
 
 
 def _folded(text: str) -> str:
